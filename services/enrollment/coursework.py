@@ -1,0 +1,105 @@
+"""Courses, cohorts (with a waitlist), attendance and completion."""
+import secrets
+from datetime import datetime, timezone
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from services.enrollment.models import Attendance, Cohort, CohortMember, Course
+from services.enrollment.participants import ID_ALPHABET, load as load_participant
+from services.enrollment.schemas import CreateCohort, CreateCourse, RecordAttendance, RecordCompletion
+from shared.contracts import CourseCompleted
+from shared.errors import Conflict, NotFound, ValidationFailed
+
+ENROLLED, WAITLISTED = "ENROLLED", "WAITLISTED"
+
+
+def create_course(session: Session, command: CreateCourse) -> Course:
+    if session.get(Course, command.code) is not None:
+        raise Conflict(f"course {command.code} already exists")
+    course = Course(code=command.code, track=command.track, title=command.title)
+    session.add(course)
+    return course
+
+
+def create_cohort(session: Session, command: CreateCohort) -> Cohort:
+    if session.get(Course, command.course_code) is None:
+        raise NotFound(f"no course {command.course_code}")
+    cohort = Cohort(id="C-" + "".join(secrets.choice(ID_ALPHABET) for _ in range(6)),
+                    course_code=command.course_code, district=command.district,
+                    starts_on=command.starts_on, ends_on=command.ends_on, capacity=command.capacity)
+    session.add(cohort)
+    return cohort
+
+
+def load_cohort(session: Session, cohort_id: str, lock: bool = False) -> Cohort:
+    cohort = session.get(Cohort, cohort_id, with_for_update=lock)
+    if cohort is None:
+        raise NotFound(f"no cohort {cohort_id}")
+    return cohort
+
+
+def join(session: Session, cohort_id: str, participant_id: str) -> CohortMember:
+    """A seat if one is free, otherwise the waitlist; never over capacity."""
+    cohort = load_cohort(session, cohort_id, lock=True)
+    load_participant(session, participant_id)
+    if session.get(CohortMember, (cohort_id, participant_id)) is not None:
+        raise Conflict(f"{participant_id} is already in cohort {cohort_id}")
+    seated = session.scalar(select(func.count()).select_from(CohortMember).where(
+        CohortMember.cohort_id == cohort_id, CohortMember.status == ENROLLED))
+    member = CohortMember(cohort_id=cohort_id, participant_id=participant_id,
+                          status=ENROLLED if seated < cohort.capacity else WAITLISTED,
+                          joined_at=datetime.now(timezone.utc))
+    session.add(member)
+    return member
+
+
+def _seated(session: Session, cohort_id: str) -> set[str]:
+    return set(session.scalars(select(CohortMember.participant_id).where(
+        CohortMember.cohort_id == cohort_id, CohortMember.status == ENROLLED)))
+
+
+def record_attendance(session: Session, cohort_id: str, command: RecordAttendance, actor: str) -> int:
+    """Bulk attendance for one session; all rows or none."""
+    cohort = load_cohort(session, cohort_id)
+    if not cohort.starts_on <= command.session_date <= cohort.ends_on:
+        raise ValidationFailed(
+            f"session date {command.session_date} is outside the cohort's dates "
+            f"{cohort.starts_on}..{cohort.ends_on}")
+    outsiders = sorted(set(command.present + command.absent) - _seated(session, cohort_id))
+    if outsiders:
+        raise ValidationFailed(f"not seated in cohort {cohort_id}: {', '.join(outsiders)}")
+    marks = [(pid, True) for pid in command.present] + [(pid, False) for pid in command.absent]
+    for participant_id, present in marks:
+        session.merge(Attendance(cohort_id=cohort_id, participant_id=participant_id,
+                                 session_date=command.session_date, present=present,
+                                 recorded_by=actor))
+    return len(marks)
+
+
+def attendance_counts(session: Session, cohort_id: str, participant_id: str) -> tuple[int, int]:
+    held = session.scalar(select(func.count(func.distinct(Attendance.session_date)))
+                          .where(Attendance.cohort_id == cohort_id))
+    attended = session.scalar(select(func.count()).select_from(Attendance).where(
+        Attendance.cohort_id == cohort_id, Attendance.participant_id == participant_id,
+        Attendance.present.is_(True)))
+    return held, attended
+
+
+def record_completion(session: Session, cohort_id: str, command: RecordCompletion, emit) -> CohortMember:
+    cohort = load_cohort(session, cohort_id)
+    member = session.get(CohortMember, (cohort_id, command.participant_id), with_for_update=True)
+    if member is None or member.status != ENROLLED:
+        raise ValidationFailed(f"{command.participant_id} is not seated in cohort {cohort_id}")
+    if member.result is not None:
+        raise Conflict(f"completion of {command.participant_id} in {cohort_id} is already recorded")
+    if command.completed_on < cohort.starts_on:
+        raise ValidationFailed("completed_on is before the cohort starts")
+    member.result, member.score, member.completed_on = command.result, command.score, command.completed_on
+    held, attended = attendance_counts(session, cohort_id, command.participant_id)
+    course = session.get(Course, cohort.course_code)
+    emit(CourseCompleted(participant_id=command.participant_id, cohort_id=cohort_id,
+                         track=course.track, result=command.result, score=command.score,
+                         sessions_held=held, sessions_attended=attended,
+                         completed_on=command.completed_on))
+    return member

@@ -1,0 +1,79 @@
+"""Enrollment's own tables. Personal data lives only here, encrypted (`pii` column)."""
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, Numeric, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from shared.messaging_tables import add_messaging_tables
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Participant(Base):
+    __tablename__ = "participants"
+    id: Mapped[str] = mapped_column(String(8), primary_key=True)
+    pii: Mapped[str] = mapped_column(Text)
+    gender: Mapped[str] = mapped_column(String(1))
+    district: Mapped[str] = mapped_column(String(60), index=True)
+    languages: Mapped[list] = mapped_column(JSON)
+    livelihood_interest: Mapped[str | None] = mapped_column(String(60))
+    clearance_reference: Mapped[str] = mapped_column(String(60))
+    phase: Mapped[str] = mapped_column(String(20), index=True)
+    consent_active: Mapped[bool] = mapped_column(Boolean)
+    consent_given_on: Mapped[date] = mapped_column(Date)
+    consent_recorded_by: Mapped[str] = mapped_column(String(60))
+    enrolled_by: Mapped[str] = mapped_column(String(60))
+    enrolled_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PhaseChange(Base):
+    __tablename__ = "phase_changes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    participant_id: Mapped[str] = mapped_column(ForeignKey("participants.id"), index=True)
+    from_phase: Mapped[str] = mapped_column(String(20))
+    to_phase: Mapped[str] = mapped_column(String(20))
+    changed_by: Mapped[str] = mapped_column(String(60))
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Course(Base):
+    __tablename__ = "courses"
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    track: Mapped[str] = mapped_column(String(60))
+    title: Mapped[str] = mapped_column(String(200))
+
+
+class Cohort(Base):
+    __tablename__ = "cohorts"
+    id: Mapped[str] = mapped_column(String(12), primary_key=True)
+    course_code: Mapped[str] = mapped_column(ForeignKey("courses.code"))
+    district: Mapped[str] = mapped_column(String(60))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    capacity: Mapped[int] = mapped_column(Integer)
+
+
+class CohortMember(Base):
+    __tablename__ = "cohort_members"
+    cohort_id: Mapped[str] = mapped_column(ForeignKey("cohorts.id"), primary_key=True)
+    participant_id: Mapped[str] = mapped_column(ForeignKey("participants.id"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(12))
+    joined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    result: Mapped[str | None] = mapped_column(String(4))
+    score: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    completed_on: Mapped[date | None] = mapped_column(Date)
+
+
+class Attendance(Base):
+    __tablename__ = "attendance"
+    cohort_id: Mapped[str] = mapped_column(ForeignKey("cohorts.id"), primary_key=True)
+    participant_id: Mapped[str] = mapped_column(ForeignKey("participants.id"), primary_key=True)
+    session_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    present: Mapped[bool] = mapped_column(Boolean)
+    recorded_by: Mapped[str] = mapped_column(String(60))
+
+
+add_messaging_tables(Base.metadata)

@@ -1,0 +1,81 @@
+"""Commands enrollment accepts (validated here, whoever sends them)."""
+from datetime import date
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from shared.contracts import Phase
+
+TRACK_PATTERN = r"^(TVET:[a-z][a-z_ ]{1,40}|FINANCIAL_LITERACY|BUSINESS_DEVELOPMENT|BASIC_EDUCATION:[1-3]|CIVIC_EDUCATION)$"
+
+
+class Command(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Consent(Command):
+    given_on: date
+
+
+class EnrollParticipant(Command):
+    full_name: str = Field(min_length=2, max_length=200)
+    phone: str = Field(pattern=r"^\+?[0-9 ]{7,20}$")
+    national_id: str = Field(min_length=3, max_length=40)
+    date_of_birth: date
+    gender: Literal["F", "M"]
+    district: str = Field(min_length=2, max_length=60)
+    languages: list[str] = Field(min_length=1)
+    livelihood_interest: str | None = Field(default=None, max_length=60)
+    clearance_reference: str = Field(min_length=3, max_length=60)
+    consent: Consent
+
+
+class ChangePhase(Command):
+    to_phase: Phase
+
+
+class CreateCourse(Command):
+    code: str = Field(pattern=r"^[A-Z][A-Z0-9-]{1,39}$")
+    track: str = Field(pattern=TRACK_PATTERN)
+    title: str = Field(min_length=2, max_length=200)
+
+
+class CreateCohort(Command):
+    course_code: str
+    district: str = Field(min_length=2, max_length=60)
+    starts_on: date
+    ends_on: date
+    capacity: int = Field(gt=0, le=500)
+
+    @model_validator(mode="after")
+    def dates_in_order(self):
+        if self.ends_on < self.starts_on:
+            raise ValueError("ends_on is before starts_on")
+        return self
+
+
+class JoinCohort(Command):
+    participant_id: str
+
+
+class RecordAttendance(Command):
+    session_date: date
+    present: list[str] = Field(default_factory=list)
+    absent: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def someone_listed_once(self):
+        everyone = self.present + self.absent
+        if not everyone:
+            raise ValueError("list at least one participant as present or absent")
+        if len(set(everyone)) != len(everyone):
+            raise ValueError("a participant is listed twice")
+        return self
+
+
+class RecordCompletion(Command):
+    participant_id: str
+    result: Literal["PASS", "FAIL"]
+    score: Decimal | None = Field(default=None, ge=0, le=100, decimal_places=2)
+    completed_on: date

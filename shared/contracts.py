@@ -1,0 +1,88 @@
+"""The events that cross service boundaries, one pydantic model per (type, version).
+
+Events that leave enrollment carry pseudonymous participant ids only: no names,
+phones, national ids or birth dates.
+"""
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.events import contract
+
+PHASES = ("ENTRY_ASSESSMENT", "REHABILITATION", "EXIT_ASSESSMENT", "AFTERCARE", "CLOSED", "WITHDRAWN")
+Phase = Literal["ENTRY_ASSESSMENT", "REHABILITATION", "EXIT_ASSESSMENT", "AFTERCARE", "CLOSED", "WITHDRAWN"]
+ParticipantId = Field(pattern=r"^P-[0-9A-Z]{6}$")
+
+
+class Payload(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+@contract("participant.enrolled")
+class ParticipantEnrolled(Payload):
+    participant_id: str = ParticipantId
+    district: str
+    gender: Literal["F", "M"]
+    languages: list[str]
+    livelihood_interest: str | None = None
+    phase: Phase
+    consent_active: bool
+    enrolled_on: date
+
+
+@contract("case.phase_changed")
+class PhaseChanged(Payload):
+    participant_id: str = ParticipantId
+    from_phase: Phase
+    to_phase: Phase
+    changed_by: str
+    changed_at: datetime
+
+
+@contract("course.completed")
+class CourseCompleted(Payload):
+    participant_id: str = ParticipantId
+    cohort_id: str
+    track: str
+    result: Literal["PASS", "FAIL"]
+    score: Decimal | None = None
+    sessions_held: int = Field(ge=0)
+    sessions_attended: int = Field(ge=0)
+    completed_on: date
+
+
+@contract("programme.created")
+class ProgrammeCreated(Payload):
+    programme: str
+    donor: str
+    currency: str
+
+
+@contract("disbursement.requested")
+class DisbursementRequested(Payload):
+    disbursement_id: str
+    idempotency_key: str
+    participant_id: str = ParticipantId
+    programme: str
+    kind: Literal["GRANT", "ALLOWANCE"]
+    amount: Decimal = Field(gt=0, decimal_places=2)
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    reference: str
+
+
+@contract("disbursement.completed")
+class DisbursementCompleted(Payload):
+    disbursement_id: str
+    idempotency_key: str
+    rail_reference: str
+    amount: Decimal
+    currency: str
+
+
+@contract("disbursement.failed")
+class DisbursementFailed(Payload):
+    disbursement_id: str
+    idempotency_key: str
+    reason: str

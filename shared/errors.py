@@ -1,0 +1,74 @@
+"""Typed domain errors.
+
+Each carries a stable `code` for API clients. They are registered with nameko so an
+RPC caller receives the same class back, and the gateway maps classes to HTTP status
+codes in one place (services/gateway/http_errors.py).
+"""
+from nameko.exceptions import deserialize_to_instance
+
+
+class DomainError(Exception):
+    code = "DOMAIN_ERROR"
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def _register(cls):
+    return deserialize_to_instance(cls)
+
+
+@_register
+class ValidationFailed(DomainError):
+    code = "VALIDATION_ERROR"
+
+
+@_register
+class NotFound(DomainError):
+    code = "NOT_FOUND"
+
+
+@_register
+class UnknownParticipant(NotFound):
+    code = "UNKNOWN_PARTICIPANT"
+
+
+@_register
+class UnknownProgramme(NotFound):
+    code = "UNKNOWN_PROGRAMME"
+
+
+@_register
+class Conflict(DomainError):
+    code = "CONFLICT"
+
+
+@_register
+class IllegalTransition(Conflict):
+    code = "ILLEGAL_TRANSITION"
+
+
+@_register
+class IdempotencyConflict(Conflict):
+    code = "IDEMPOTENCY_CONFLICT"
+
+
+@_register
+class NotEligible(Conflict):
+    code = "NOT_ELIGIBLE"
+
+
+@_register
+class Forbidden(DomainError):
+    code = "FORBIDDEN"
+
+
+@_register
+class SegregationOfDuties(Forbidden):
+    code = "SEGREGATION_OF_DUTIES"
+
+
+@_register
+class Unauthenticated(DomainError):
+    code = "UNAUTHENTICATED"

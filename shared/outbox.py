@@ -1,0 +1,114 @@
+"""The transactional outbox and its relay.
+
+`write_event` inserts the event in the caller's transaction, so an event exists if and
+only if the state change committed. The relay publishes pending rows with publisher
+confirms and `mandatory` set (a message no queue would receive comes back as an error
+instead of vanishing), marks them sent, and retries the rest with backoff. Delivery is
+at least once: consumers deduplicate through the inbox.
+"""
+import json
+import logging
+from datetime import datetime, timedelta, timezone
+
+from eventlet.semaphore import Semaphore
+from eventlet.queue import Empty, LightQueue
+from kombu import Exchange
+from nameko.amqp.publish import Publisher
+from sqlalchemy import Table, insert, select, update
+from sqlalchemy.engine import Engine
+
+from shared.events import Envelope, new_envelope
+
+log = logging.getLogger(__name__)
+MAX_BACKOFF_SECONDS = 60
+
+
+def event_exchange(service_name: str) -> Exchange:
+    """The topic exchange nameko's `event_handler(service_name, type)` binds to."""
+    return Exchange(f"{service_name}.events", type="topic", durable=True, delivery_mode=2)
+
+
+def write_event(connection, outbox: Table, source: str, payload) -> Envelope:
+    envelope = new_envelope(source, payload)
+    now = datetime.now(timezone.utc)
+    connection.execute(insert(outbox).values(
+        event_id=envelope.event_id, event_type=envelope.type,
+        body=envelope.model_dump_json(), created_at=now, attempts=0, next_attempt_at=now,
+    ))
+    return envelope
+
+
+def backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(MAX_BACKOFF_SECONDS, 0.5 * 2 ** attempts))
+
+
+class Relay:
+    """Publishes one service's outbox. One relay per process; safe to run in several
+    replicas (a row may then be published twice, which the inbox absorbs)."""
+
+    def __init__(self, engine: Engine, outbox: Table, service_name: str, amqp_uri: str,
+                 interval: float = 1.0, batch: int = 200):
+        self.engine = engine
+        self.outbox = outbox
+        self.exchange = event_exchange(service_name)
+        self.publisher = Publisher(amqp_uri, use_confirms=True, mandatory=True,
+                                   serializer="json", declare=[self.exchange])
+        self.interval = interval
+        self.batch = batch
+        self._lock = Semaphore()
+        self._wake = LightQueue()
+        self._running = False
+
+    def kick(self) -> None:
+        if self._wake.qsize() == 0:
+            self._wake.put(None)
+
+    def publish_pending(self) -> int:
+        """Publish what is due; returns how many rows were confirmed by the broker."""
+        with self._lock:
+            now = datetime.now(timezone.utc)
+            with self.engine.connect() as conn:
+                rows = conn.execute(
+                    select(self.outbox.c.id, self.outbox.c.event_type, self.outbox.c.body,
+                           self.outbox.c.attempts)
+                    .where(self.outbox.c.published_at.is_(None), self.outbox.c.next_attempt_at <= now)
+                    .order_by(self.outbox.c.id).limit(self.batch)
+                ).all()
+            published = 0
+            for row in rows:
+                published += self._publish_one(row)
+            return published
+
+    def _publish_one(self, row) -> int:
+        body = json.loads(row.body)
+        try:
+            self.publisher.publish(body, exchange=self.exchange, routing_key=row.event_type,
+                                   message_id=body["event_id"])
+        except Exception as exc:  # the broker refused, returned or never confirmed it
+            log.warning("outbox event %s (%s) not confirmed, will retry: %r",
+                        body["event_id"], row.event_type, exc)
+            with self.engine.begin() as conn:
+                conn.execute(update(self.outbox).where(self.outbox.c.id == row.id).values(
+                    attempts=row.attempts + 1, last_error=repr(exc)[:500],
+                    next_attempt_at=datetime.now(timezone.utc) + backoff(row.attempts)))
+            return 0
+        with self.engine.begin() as conn:
+            conn.execute(update(self.outbox).where(self.outbox.c.id == row.id)
+                         .values(published_at=datetime.now(timezone.utc)))
+        return 1
+
+    def run(self) -> None:
+        self._running = True
+        while self._running:
+            try:
+                self.publish_pending()
+            except Exception:
+                log.exception("outbox relay pass failed")
+            try:
+                self._wake.get(timeout=self.interval)
+            except Empty:
+                pass
+
+    def stop(self) -> None:
+        self._running = False
+        self.kick()
