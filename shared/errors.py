@@ -72,3 +72,8 @@ class SegregationOfDuties(Forbidden):
 @_register
 class Unauthenticated(DomainError):
     code = "UNAUTHENTICATED"
+
+
+@_register
+class NoMentorAvailable(Conflict):
+    code = "NO_MENTOR_AVAILABLE"
