@@ -2,6 +2,9 @@
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 import re
+from typing import Annotated
+
+from pydantic import BeforeValidator
 
 from shared.errors import ValidationFailed
 
@@ -39,3 +42,14 @@ class Money:
 
     def as_dict(self) -> dict:
         return {"amount": str(self.amount), "currency": self.currency}
+
+
+def _amount_field(value) -> Decimal:
+    try:
+        return parse_amount(value)
+    except ValidationFailed as exc:
+        raise ValueError(exc.message) from None
+
+
+Amount = Annotated[Decimal, BeforeValidator(_amount_field)]
+"""A pydantic field type for a positive money amount given as a decimal string."""

@@ -1,5 +1,4 @@
 """Enrolling participants and moving their case through its phases."""
-import secrets
 from datetime import datetime, timezone
 
 from sqlalchemy.orm import Session
@@ -10,14 +9,11 @@ from services.enrollment.pii import PiiVault
 from services.enrollment.schemas import EnrollParticipant
 from shared.contracts import ParticipantEnrolled, PhaseChanged
 from shared.errors import UnknownParticipant
-
-# Crockford-style alphabet: no I, L, O, U, so ids read aloud over a phone stay unambiguous.
-ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-
+from shared.ids import new_id
 
 def new_participant_id(session: Session) -> str:
     while True:
-        candidate = "P-" + "".join(secrets.choice(ID_ALPHABET) for _ in range(6))
+        candidate = new_id("P-")
         if session.get(Participant, candidate) is None:
             return candidate
 

@@ -1,0 +1,90 @@
+"""Livelihoods' own tables: programmes, grant applications, disbursements, and the
+projection of participant facts it learns from enrollment's events."""
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, Numeric, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from shared.messaging_tables import add_messaging_tables
+
+MONEY = Numeric(14, 2)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Programme(Base):
+    __tablename__ = "programmes"
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    donor: Mapped[str] = mapped_column(String(32))
+    currency: Mapped[str] = mapped_column(String(3))
+    grant_amount: Mapped[Decimal] = mapped_column(MONEY)
+    supervisor_threshold: Mapped[Decimal | None] = mapped_column(MONEY)
+    conditions: Mapped[list] = mapped_column(JSON)
+    created_by: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ParticipantFacts(Base):
+    """What livelihoods knows of a participant: pseudonymous, from events only."""
+    __tablename__ = "participant_facts"
+    participant_id: Mapped[str] = mapped_column(String(8), primary_key=True)
+    district: Mapped[str] = mapped_column(String(60))
+    gender: Mapped[str] = mapped_column(String(1))
+    phase: Mapped[str] = mapped_column(String(20))
+    consent_active: Mapped[bool] = mapped_column(Boolean)
+
+
+class Completion(Base):
+    __tablename__ = "completions"
+    participant_id: Mapped[str] = mapped_column(String(8), primary_key=True)
+    cohort_id: Mapped[str] = mapped_column(String(12), primary_key=True)
+    track: Mapped[str] = mapped_column(String(60))
+    result: Mapped[str] = mapped_column(String(4))
+    score: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    sessions_held: Mapped[int] = mapped_column(Integer)
+    sessions_attended: Mapped[int] = mapped_column(Integer)
+    completed_on: Mapped[date] = mapped_column(Date)
+
+
+class GrantApplication(Base):
+    __tablename__ = "grant_applications"
+    id: Mapped[str] = mapped_column(String(12), primary_key=True)
+    programme: Mapped[str] = mapped_column(ForeignKey("programmes.code"), index=True)
+    participant_id: Mapped[str] = mapped_column(String(8), index=True)
+    amount: Mapped[Decimal] = mapped_column(MONEY)
+    currency: Mapped[str] = mapped_column(String(3))
+    business_plan: Mapped[dict] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(12), index=True)
+    created_by: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_by: Mapped[str | None] = mapped_column(String(60))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Disbursement(Base):
+    __tablename__ = "disbursements"
+    id: Mapped[str] = mapped_column(String(12), primary_key=True)
+    application_id: Mapped[str] = mapped_column(ForeignKey("grant_applications.id"), index=True)
+    tranche: Mapped[int] = mapped_column(Integer)
+    attempt: Mapped[int] = mapped_column(Integer)
+    idempotency_key: Mapped[str] = mapped_column(String(80), unique=True)
+    amount: Mapped[Decimal] = mapped_column(MONEY)
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(10))
+    requested_by: Mapped[str] = mapped_column(String(60))
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    settled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    rail_reference: Mapped[str | None] = mapped_column(String(60))
+    failure_reason: Mapped[str | None] = mapped_column(Text)
+
+
+add_messaging_tables(Base.metadata)

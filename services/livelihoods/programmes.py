@@ -1,0 +1,42 @@
+"""Grant programmes: donor, currency, amount, approval tier and conditions as data."""
+from datetime import datetime, timezone
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.livelihoods.conditions import parse_conditions
+from services.livelihoods.models import Programme
+from services.livelihoods.schemas import CreateProgramme
+from shared.contracts import ProgrammeCreated
+from shared.errors import Conflict, UnknownProgramme, ValidationFailed
+
+
+def create(session: Session, command: CreateProgramme, actor: str, emit) -> Programme:
+    parse_conditions(command.conditions)
+    if command.supervisor_threshold is not None and command.supervisor_threshold > command.grant_amount:
+        raise ValidationFailed("supervisor_threshold is above the grant amount; it would never apply")
+    if session.get(Programme, command.code) is not None:
+        raise Conflict(f"programme {command.code} already exists")
+    programme = Programme(**command.model_dump(), created_by=actor, created_at=datetime.now(timezone.utc))
+    session.add(programme)
+    emit(ProgrammeCreated(programme=programme.code, donor=programme.donor, currency=programme.currency))
+    return programme
+
+
+def load(session: Session, code: str) -> Programme:
+    programme = session.get(Programme, code)
+    if programme is None:
+        raise UnknownProgramme(f"no programme {code}")
+    return programme
+
+
+def all_programmes(session: Session) -> list[Programme]:
+    return list(session.scalars(select(Programme).order_by(Programme.code)))
+
+
+def describe(programme: Programme) -> dict:
+    return {"code": programme.code, "name": programme.name, "donor": programme.donor,
+            "currency": programme.currency, "grant_amount": str(programme.grant_amount),
+            "supervisor_threshold": None if programme.supervisor_threshold is None
+            else str(programme.supervisor_threshold),
+            "conditions": programme.conditions}

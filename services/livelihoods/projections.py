@@ -1,0 +1,26 @@
+"""Facts livelihoods keeps about participants, applied from enrollment's events."""
+from sqlalchemy.orm import Session
+
+from services.livelihoods.models import Completion, ParticipantFacts
+from shared.contracts import CourseCompleted, ParticipantEnrolled, PhaseChanged
+
+
+def participant_enrolled(session: Session, event: ParticipantEnrolled) -> None:
+    session.merge(ParticipantFacts(participant_id=event.participant_id, district=event.district,
+                                   gender=event.gender, phase=event.phase,
+                                   consent_active=event.consent_active))
+
+
+def phase_changed(session: Session, event: PhaseChanged) -> None:
+    facts = session.get(ParticipantFacts, event.participant_id, with_for_update=True)
+    if facts is None:
+        raise LookupError(f"phase change for {event.participant_id} before its enrollment event")
+    facts.phase = event.to_phase
+
+
+def course_completed(session: Session, event: CourseCompleted) -> None:
+    session.merge(Completion(participant_id=event.participant_id, cohort_id=event.cohort_id,
+                             track=event.track, result=event.result, score=event.score,
+                             sessions_held=event.sessions_held,
+                             sessions_attended=event.sessions_attended,
+                             completed_on=event.completed_on))
