@@ -51,7 +51,7 @@ class Outcome:
 
 
 def _same(a: str | None, b: str | None) -> bool:
-    return a is not None and b is not None and a.strip().casefold() == b.strip().casefold()
+    return a is not None and b is not None and a.strip().lower() == b.strip().lower()
 
 
 def exclusions(mentee: MenteeFacts, mentor: MentorFacts,
@@ -81,8 +81,8 @@ def score(mentee: MenteeFacts, mentor: MentorFacts) -> Match:
     factors = []
     if _same(mentor.trade, mentee.livelihood_interest):
         factors.append({"factor": "shared_trade", "value": mentor.trade, "points": TRADE_POINTS})
-    spoken = {language.strip().casefold() for language in mentor.languages}
-    wanted = {language.strip().casefold(): language for language in mentee.languages}
+    spoken = {language.strip().lower() for language in mentor.languages}
+    wanted = {language.strip().lower(): language for language in mentee.languages}
     for key in sorted(wanted.keys() & spoken):
         factors.append({"factor": "shared_language", "value": wanted[key], "points": LANGUAGE_POINTS})
     return Match(mentor.mentor_id, sum(f["points"] for f in factors), factors)

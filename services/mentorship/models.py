@@ -19,7 +19,7 @@ class Mentor(Base):
     __tablename__ = "mentors"
     id: Mapped[str] = mapped_column(String(8), primary_key=True)
     participant_id: Mapped[str | None] = mapped_column(String(8), unique=True)
-    district: Mapped[str] = mapped_column(String(60), index=True)
+    district: Mapped[str] = mapped_column(String(60))
     gender: Mapped[str] = mapped_column(String(1))
     languages: Mapped[list] = mapped_column(JSON)
     trade: Mapped[str] = mapped_column(String(60))
@@ -33,7 +33,7 @@ class Mentor(Base):
 class Mentee(Base):
     __tablename__ = "mentees"
     participant_id: Mapped[str] = mapped_column(String(8), primary_key=True)
-    district: Mapped[str] = mapped_column(String(60), index=True)
+    district: Mapped[str] = mapped_column(String(60))
     gender: Mapped[str] = mapped_column(String(1))
     languages: Mapped[list] = mapped_column(JSON)
     livelihood_interest: Mapped[str | None] = mapped_column(String(60))

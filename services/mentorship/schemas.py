@@ -25,7 +25,7 @@ class RegisterMentor(Command):
         """"Somali" and "somali " are one language, not two shared-language points."""
         seen = {}
         for language in languages:
-            seen.setdefault(language.casefold(), language)
+            seen.setdefault(language.lower(), language)
         return list(seen.values())
 
 

@@ -1,0 +1,45 @@
+"""The ledger's index. The Beancount files are the record; these tables answer
+idempotency and chain questions without reloading the files."""
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import DateTime, Integer, Numeric, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from shared.messaging_tables import add_messaging_tables
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Posting(Base):
+    """One disbursement command, keyed by its idempotency key, with its request hash."""
+    __tablename__ = "postings"
+    idempotency_key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    disbursement_id: Mapped[str] = mapped_column(String(12), unique=True)
+    participant_id: Mapped[str] = mapped_column(String(8), index=True)
+    programme: Mapped[str] = mapped_column(String(32), index=True)
+    amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(8))
+    rail_reference: Mapped[str | None] = mapped_column(String(60))
+    failure_reason: Mapped[str | None] = mapped_column(Text)
+    posted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class OpenAccount(Base):
+    __tablename__ = "open_accounts"
+    account: Mapped[str] = mapped_column(String(200), primary_key=True)
+
+
+class ChainHead(Base):
+    """The hash of the last transaction appended (one row)."""
+    __tablename__ = "chain_head"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    head_hash: Mapped[str] = mapped_column(String(64))
+    transactions: Mapped[int] = mapped_column(Integer)
+
+
+add_messaging_tables(Base.metadata)

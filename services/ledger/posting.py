@@ -1,0 +1,95 @@
+"""Posting disbursements: the payable, then the rail's answer (payment or reversal).
+
+Idempotent by key with a request hash: the same key and content returns the first
+result and writes nothing; the same key with other content is refused.
+"""
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+
+from sqlalchemy.orm import Session
+
+from services.ledger import accounts
+from services.ledger.book import Book
+from services.ledger.entries import GENESIS, Leg, Transaction
+from services.ledger.models import ChainHead, OpenAccount, Posting
+from services.ledger.rail import SimulatedRail
+from shared.contracts import DisbursementRequested
+from shared.errors import IdempotencyConflict
+
+
+@dataclass(frozen=True)
+class Outcome:
+    posting: Posting
+    replayed: bool
+
+
+def request_hash(command: DisbursementRequested) -> str:
+    canonical = json.dumps(command.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def ensure_open(session: Session, book: Book, account: str) -> None:
+    if session.get(OpenAccount, account) is None:
+        book.open_account(account)
+        session.add(OpenAccount(account=account))
+        session.flush()
+
+
+class Ledger:
+    """One writer's view: the book, the rail and the chain head in the index."""
+
+    def __init__(self, session: Session, book: Book, rail: SimulatedRail):
+        self.session = session
+        self.book = book
+        self.rail = rail
+
+    def _head(self) -> ChainHead:
+        head = self.session.get(ChainHead, 1, with_for_update=True)
+        if head is None:
+            head = ChainHead(id=1, head_hash=GENESIS, transactions=0)
+            self.session.add(head)
+        return head
+
+    def append(self, txn: Transaction) -> None:
+        for leg in txn.legs:
+            ensure_open(self.session, self.book, leg.account)
+        head = self._head()
+        head.head_hash = self.book.append(txn, head.head_hash)
+        head.transactions += 1
+
+    def post_disbursement(self, command: DisbursementRequested, today: date | None = None) -> Outcome:
+        digest = request_hash(command)
+        existing = self.session.get(Posting, command.idempotency_key, with_for_update=True)
+        if existing is not None:
+            if existing.request_hash != digest:
+                raise IdempotencyConflict(
+                    f"idempotency key {command.idempotency_key} was used for a different request")
+            return Outcome(existing, replayed=True)
+        day = today or datetime.now(timezone.utc).date()
+        payable, expense = accounts.PAYABLE[command.kind], accounts.expense(command.kind, command.programme)
+        meta = {"idempotency-key": command.idempotency_key, "disbursement-id": command.disbursement_id,
+                "participant": command.participant_id, "programme": command.programme}
+        links = (f"disb-{command.disbursement_id}", f"{command.kind.lower()}-{command.reference}")
+        amount, currency = command.amount, command.currency
+        self.append(Transaction(day, f"{command.kind.title()} payable", (
+            Leg(expense, amount, currency), Leg(payable, -amount, currency)),
+            {**meta, "entry": "payable"}, links))
+        result = self.rail.pay(command.idempotency_key, command.participant_id, amount, currency)
+        if result.confirmed:
+            self.append(Transaction(day, f"{command.kind.title()} paid by {self.rail.name}", (
+                Leg(payable, amount, currency), Leg(accounts.rail_float(self.rail.name), -amount, currency)),
+                {**meta, "entry": "payment", "rail-reference": result.reference}, links))
+        else:
+            self.append(Transaction(day, f"{command.kind.title()} payment failed: reversal", (
+                Leg(payable, amount, currency), Leg(expense, -amount, currency)),
+                {**meta, "entry": "reversal", "reason": result.reason}, links))
+        posting = Posting(
+            idempotency_key=command.idempotency_key, request_hash=digest,
+            disbursement_id=command.disbursement_id, participant_id=command.participant_id,
+            programme=command.programme, amount=amount, currency=currency,
+            status="PAID" if result.confirmed else "FAILED", rail_reference=result.reference,
+            failure_reason=result.reason, posted_at=datetime.now(timezone.utc))
+        self.session.add(posting)
+        return Outcome(posting, replayed=False)

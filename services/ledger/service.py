@@ -1,0 +1,80 @@
+"""Ledger service: the single writer of the Beancount ledger of record.
+
+Disbursement commands arrive on a queue with a single active consumer, and postings
+are serialised by one lock in the process, so the files have one total order.
+"""
+from datetime import date
+
+from eventlet.semaphore import Semaphore
+from nameko.extensions import DependencyProvider
+from nameko.rpc import rpc
+from sqlalchemy import select
+
+from services.ledger import accounts
+from services.ledger.book import Book
+from services.ledger.models import Base, Posting
+from services.ledger.posting import Ledger, ensure_open
+from services.ledger.rail import SimulatedRail
+from shared.contracts import DisbursementCompleted, DisbursementFailed
+from shared.errors import NotFound
+from shared.handlers import on_event
+from shared.store import Store
+
+
+class BookKeeper(DependencyProvider):
+    """Gives workers the book, the rail and the writer lock, built once from config."""
+
+    def setup(self):
+        settings = self.container.config["LEDGER"]
+        self.book = Book(settings["directory"], settings["title"], date.fromisoformat(settings["opened_on"]))
+        self.book.ensure_created()
+        self.rail = SimulatedRail(settings["rail"]["name"], settings["rail"].get("decline_participants"))
+        self.lock = Semaphore()
+
+    def get_dependency(self, worker_ctx):
+        return self
+
+
+def result_event(posting: Posting):
+    if posting.status == "PAID":
+        return DisbursementCompleted(disbursement_id=posting.disbursement_id,
+                                     idempotency_key=posting.idempotency_key,
+                                     rail_reference=posting.rail_reference,
+                                     amount=posting.amount, currency=posting.currency)
+    return DisbursementFailed(disbursement_id=posting.disbursement_id,
+                              idempotency_key=posting.idempotency_key, reason=posting.failure_reason)
+
+
+class LedgerService:
+    name = "ledger"
+    db = Store(Base.metadata)
+    keeper = BookKeeper()
+
+    @on_event("livelihoods", "disbursement.requested", single_active_consumer=True)
+    def on_disbursement_requested(self, body):
+        def post(session, command):
+            outcome = Ledger(session, self.keeper.book, self.keeper.rail).post_disbursement(command)
+            self.db.emit(result_event(outcome.posting))
+
+        with self.keeper.lock:
+            self.db.apply_once(body, "ledger.disbursement_requested", post)
+
+    @on_event("livelihoods", "programme.created", single_active_consumer=True)
+    def on_programme_created(self, body):
+        def open_accounts(session, event):
+            for account in [accounts.expense("GRANT", event.programme), *accounts.donor_accounts(event.donor)]:
+                ensure_open(session, self.keeper.book, account)
+
+        with self.keeper.lock:
+            self.db.apply_once(body, "ledger.programme_created", open_accounts)
+
+    @rpc
+    def disbursement(self, disbursement_id):
+        with self.db.session.begin():
+            posting = self.db.session.scalar(select(Posting).where(Posting.disbursement_id == disbursement_id))
+            if posting is None:
+                raise NotFound(f"no ledger posting for disbursement {disbursement_id}")
+            return {"disbursement_id": posting.disbursement_id, "idempotency_key": posting.idempotency_key,
+                    "participant_id": posting.participant_id, "programme": posting.programme,
+                    "amount": str(posting.amount), "currency": posting.currency, "status": posting.status,
+                    "rail_reference": posting.rail_reference, "failure_reason": posting.failure_reason}

@@ -1,0 +1,99 @@
+"""Posting rules against a real SQLite index and real Beancount files."""
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy.orm import Session
+
+from services.ledger.book import Book
+from services.ledger.models import Posting
+from services.ledger.posting import Ledger
+from services.ledger.rail import SimulatedRail
+from services.ledger.verify import verify
+from shared.contracts import DisbursementRequested
+from shared.db import make_engine
+from shared.errors import IdempotencyConflict
+from shared.migrations import upgrade
+
+DAY = date(2026, 11, 23)
+
+
+@pytest.fixture
+def ledger_env(tmp_path):
+    url = f"sqlite:///{tmp_path}/ledger.db"
+    upgrade("ledger", url)
+    engine = make_engine(url)
+    book = Book(str(tmp_path / "books"), "Test", date(2026, 1, 1))
+    book.ensure_created()
+    rail = SimulatedRail("SimMobile", decline_participants=["P-DECL00"])
+    yield engine, book, rail
+    engine.dispose()
+
+
+def command(**overrides):
+    fields = dict(disbursement_id="D-AAAA0001", idempotency_key="grant:G-1:t1:a1", participant_id="P-7K3M9Q",
+                  programme="LG-2026", kind="GRANT", amount=Decimal("450.00"), currency="USD", reference="G-1")
+    return DisbursementRequested(**{**fields, **overrides})
+
+
+def post(env, cmd, day=DAY):
+    engine, book, rail = env
+    with Session(engine) as session, session.begin():
+        outcome = Ledger(session, book, rail).post_disbursement(cmd, today=day)
+        return outcome.posting.status, outcome.replayed
+
+
+def period_text(env, day=DAY):
+    return env[1].period_file(day).read_text()
+
+
+def test_payment_posts_payable_then_payment_and_validates(ledger_env):
+    assert post(ledger_env, command()) == ("PAID", False)
+    text = period_text(ledger_env)
+    assert text.count('entry: "payable"') == 1 and text.count('entry: "payment"') == 1
+    assert "Assets:MobileMoney:SimMobile:Float  -450.00 USD" in text
+    report = verify(str(ledger_env[1].directory))
+    assert report.ok, report
+    assert report.transactions == 2
+
+
+def test_same_key_same_content_is_replayed_without_writing(ledger_env):
+    post(ledger_env, command())
+    before = period_text(ledger_env)
+    assert post(ledger_env, command()) == ("PAID", True)
+    assert period_text(ledger_env) == before
+
+
+def test_same_key_different_amount_is_a_conflict_and_writes_nothing(ledger_env):
+    post(ledger_env, command())
+    before = period_text(ledger_env)
+    with pytest.raises(IdempotencyConflict):
+        post(ledger_env, command(amount=Decimal("999.00")))
+    assert period_text(ledger_env) == before
+    with Session(ledger_env[0]) as session:
+        assert session.get(Posting, "grant:G-1:t1:a1").amount == Decimal("450.00")
+
+
+def test_declined_payment_reverses_the_payable(ledger_env):
+    assert post(ledger_env, command(participant_id="P-DECL00")) == ("FAILED", False)
+    text = period_text(ledger_env)
+    assert 'entry: "reversal"' in text and 'entry: "payment"' not in text
+    assert verify(str(ledger_env[1].directory)).ok
+
+
+def test_months_go_to_their_own_included_file(ledger_env):
+    post(ledger_env, command(), day=date(2026, 11, 30))
+    post(ledger_env, command(disbursement_id="D-AAAA0002", idempotency_key="k2"), day=date(2026, 12, 1))
+    main = (ledger_env[1].directory / "main.beancount").read_text()
+    assert 'include "2026/2026-11.beancount"' in main and 'include "2026/2026-12.beancount"' in main
+    assert verify(str(ledger_env[1].directory)).transactions == 4
+
+
+def test_an_edited_amount_is_found_by_verify(ledger_env):
+    post(ledger_env, command())
+    post(ledger_env, command(disbursement_id="D-AAAA0002", idempotency_key="k2", amount=Decimal("10.00")))
+    path = ledger_env[1].period_file(DAY)
+    path.write_text(path.read_text().replace("450.00 USD", "540.00 USD"))
+    report = verify(str(ledger_env[1].directory))
+    assert report.beancount_errors == []  # still balances: only the chain notices
+    assert report.chain_errors and "2026-11.beancount" in report.chain_errors[0]
