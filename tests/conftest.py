@@ -6,8 +6,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from services.enrollment.service import EnrollmentService
+from services.gateway.service import GatewayService
+from services.ledger.service import LedgerService
+from services.livelihoods.service import LivelihoodsService
+from services.mentorship.service import MentorshipService
 from shared.config import load
 from shared.migrations import upgrade
+from tests.support import Api, bootstrap_admin
 
 SERVICES = ("enrollment", "livelihoods", "ledger", "mentorship", "gateway")
 PG_ADMIN_URL = "postgresql+pg8000://postgres@127.0.0.1:5432/postgres"
@@ -21,11 +27,15 @@ def migrated_sqlite(tmp_path: Path) -> dict:
 
 
 @pytest.fixture
-def base_config(tmp_path):
-    """The real configuration file, pointed at this test's folder."""
+def base_config(request, tmp_path):
+    """The real configuration file, pointed at this test's folder; SQLite databases unless
+    the test is parametrised with `indirect=["base_config"]` and "postgres"."""
     config = load()
     config["DATA_DIR"] = str(tmp_path)
-    config["DATABASES"] = migrated_sqlite(tmp_path)
+    if getattr(request, "param", "sqlite") == "postgres":
+        config["DATABASES"] = request.getfixturevalue("postgres_urls")
+    else:
+        config["DATABASES"] = migrated_sqlite(tmp_path)
     config["LEDGER"]["directory"] = str(tmp_path / "ledger")
     config["LEDGER"]["rail"]["decline_participants"] = []
     return config
@@ -37,9 +47,9 @@ def config(base_config, rabbit_config, web_config):
     return {**base_config, **rabbit_config, **web_config}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def postgres_urls():
-    """One throw-away PostgreSQL database per service, migrated, for the whole session."""
+    """Throw-away PostgreSQL databases, one per service, migrated, for one test."""
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     suffix = uuid.uuid4().hex[:8]
     urls = {}
@@ -55,3 +65,15 @@ def postgres_urls():
         for url in urls.values():
             conn.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
     admin.dispose()
+
+
+ALL_SERVICES = (EnrollmentService, LivelihoodsService, LedgerService, MentorshipService, GatewayService)
+
+
+@pytest.fixture
+def suite(config, runner_factory):
+    """Every service running in this process over the real RabbitMQ; yields an admin client."""
+    runner = runner_factory(config, *ALL_SERVICES)
+    runner.start()
+    api = Api(f"http://{config['WEB_SERVER_ADDRESS']}")
+    return api.as_user(bootstrap_admin(config))

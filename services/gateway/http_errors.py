@@ -1,0 +1,37 @@
+"""The one place where domain errors become HTTP responses."""
+import json
+import logging
+import uuid
+
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+from shared import errors
+
+log = logging.getLogger(__name__)
+
+STATUS = (  # most specific first
+    (errors.ValidationFailed, 400),
+    (errors.Unauthenticated, 401),
+    (errors.Forbidden, 403),
+    (errors.NotFound, 404),
+    (errors.Conflict, 409),
+)
+SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
+
+
+def json_response(payload, status: int = 200) -> Response:
+    return Response(json.dumps(payload), status=status, mimetype="application/json",
+                    headers=SECURITY_HEADERS)
+
+
+def error_response(exc: Exception) -> Response:
+    for cls, status in STATUS:
+        if isinstance(exc, cls):
+            return json_response({"error": exc.code, "message": exc.message}, status)
+    if isinstance(exc, HTTPException) and exc.code and exc.code < 500:
+        return json_response({"error": exc.name.upper().replace(" ", "_"), "message": exc.description},
+                             exc.code)
+    reference = uuid.uuid4().hex[:12]
+    log.error("unexpected error, reference %s: %r", reference, exc)
+    return json_response({"error": "INTERNAL", "message": f"unexpected error (reference {reference})"}, 500)

@@ -1,0 +1,46 @@
+"""The OpenAPI 3.1 document, generated from the route declarations and their schemas."""
+import re
+
+from services.gateway.routes import Route
+
+PATH_PARAM = re.compile(r"<(?:\w+:)?(\w+)>")
+ERROR = {"type": "object", "required": ["error", "message"],
+         "properties": {"error": {"type": "string"}, "message": {"type": "string"}}}
+ERROR_STATUSES = {"400": "invalid input", "401": "not signed in", "403": "role not allowed",
+                  "404": "not found", "409": "conflicts with the current state"}
+
+
+def _operation(route: Route, schemas: dict) -> dict:
+    error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    operation = {
+        "summary": route.summary.splitlines()[0] if route.summary else route.path,
+        "x-roles": sorted(route.roles),
+        "security": [{"bearer": []}] if route.roles else [],
+        "parameters": [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+                       for name in PATH_PARAM.findall(route.path)],
+        "responses": {str(route.status): {"description": "success",
+                                          "content": {"application/json": {"schema": {}}}},
+                      **{status: {"description": text, **error} for status, text in ERROR_STATUSES.items()}},
+    }
+    if route.body is not None:
+        schema = route.body.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas.update(schema.pop("$defs", {}))
+        schemas[route.body.__name__] = schema
+        operation["requestBody"] = {"required": True, "content": {"application/json": {
+            "schema": {"$ref": f"#/components/schemas/{route.body.__name__}"}}}}
+    return operation
+
+
+def document(routes: list[Route], version: str) -> dict:
+    schemas = {"Error": ERROR}
+    paths: dict = {}
+    for route in routes:
+        path = PATH_PARAM.sub(r"{\1}", route.path)
+        paths.setdefault(path, {})[route.method.lower()] = _operation(route, schemas)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "DDRR Livelihoods Suite", "version": version},
+        "paths": paths,
+        "components": {"schemas": schemas,
+                       "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+    }

@@ -1,0 +1,76 @@
+"""`@api`: one declaration per endpoint of its method, path, allowed roles and body schema.
+
+The declarations form the authorisation table (ROUTES) that the OpenAPI document and
+the role tests walk. Handlers receive the signed-in user and the validated body.
+"""
+import functools
+import json
+from dataclasses import dataclass
+
+from nameko.web.handlers import HttpRequestHandler
+from pydantic import BaseModel
+
+from services.gateway.accounts import authenticate, authorise
+from services.gateway.http_errors import error_response, json_response
+from shared.errors import DomainError, ValidationFailed
+from shared.validation import parse
+
+PUBLIC = frozenset()
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    roles: frozenset[str]
+    body: type[BaseModel] | None
+    summary: str
+    status: int
+
+
+ROUTES: list[Route] = []
+
+
+class ApiEntrypoint(HttpRequestHandler):
+    def __init__(self, method, url, **kwargs):
+        super().__init__(method, url, expected_exceptions=(DomainError,), **kwargs)
+
+    def response_from_exception(self, exc):
+        return error_response(exc)
+
+
+def read_body(request, model: type[BaseModel] | None, limit: int):
+    if model is None:
+        return None
+    if request.content_length is not None and request.content_length > limit:
+        raise ValidationFailed(f"body larger than {limit} bytes")
+    raw = request.get_data(cache=False)
+    if len(raw) > limit:
+        raise ValidationFailed(f"body larger than {limit} bytes")
+    try:
+        data = json.loads(raw or b"null")
+    except ValueError:
+        raise ValidationFailed("body is not valid JSON") from None
+    return parse(model, data)
+
+
+def api(method: str, path: str, roles=PUBLIC, body: type[BaseModel] | None = None, status: int = 200):
+    roles = frozenset(roles)
+
+    def decorate(function):
+        ROUTES.append(Route(method, path, roles, body, (function.__doc__ or "").strip(), status))
+
+        @functools.wraps(function)
+        def handler(self, request, **params):
+            user = None
+            if roles:
+                with self.db.session.begin():
+                    user = authenticate(self.db.session, request.headers.get("Authorization"))
+                authorise(user, roles)
+            data = read_body(request, body, self.config["GATEWAY"]["max_body_bytes"])
+            arguments = ([user] if roles else []) + ([data] if body else [])
+            return json_response(function(self, *arguments, **params), status)
+
+        return ApiEntrypoint.decorator(method, path)(handler)
+
+    return decorate

@@ -1,0 +1,12 @@
+"""Bodies that exist only at the HTTP edge (the services take these as plain arguments)."""
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ProposeMatch(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    participant_id: str = Field(pattern=r"^P-[0-9A-Z]{6}$")
+
+
+class Empty(BaseModel):
+    """Actions that take no input still require a JSON object (`{}`), never form data."""
+    model_config = ConfigDict(extra="forbid")

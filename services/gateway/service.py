@@ -1,0 +1,164 @@
+"""Gateway: the HTTP JSON API. Each endpoint declares its roles and body; the work is an
+RPC to the service that owns it."""
+from importlib.metadata import version
+
+from nameko.dependency_providers import Config
+from nameko.rpc import RpcProxy
+
+from services.enrollment import schemas as enrollment_schemas
+from services.gateway import accounts
+from services.gateway.models import Base
+from services.gateway.openapi import document
+from services.gateway.routes import ROUTES, api
+from services.gateway.schemas import Empty, ProposeMatch
+from services.livelihoods import schemas as livelihoods_schemas
+from services.mentorship import schemas as mentorship_schemas
+from shared.store import Store
+
+STAFF = {"officer", "supervisor", "finance", "admin"}
+
+
+def body(model) -> dict:
+    return model.model_dump(mode="json")
+
+
+class GatewayService:
+    name = "gateway"
+    config = Config()
+    db = Store(Base.metadata)
+    enrollment = RpcProxy("enrollment")
+    livelihoods = RpcProxy("livelihoods")
+    ledger = RpcProxy("ledger")
+    mentorship = RpcProxy("mentorship")
+
+    @api("GET", "/health")
+    def health(self):
+        """Liveness: the gateway answers."""
+        return {"status": "ok"}
+
+    @api("GET", "/openapi.json")
+    def openapi(self):
+        """This document."""
+        return document(ROUTES, version("ddrr-livelihoods"))
+
+    @api("POST", "/users", roles={"admin"}, body=accounts.CreateUser, status=201)
+    def create_user(self, user, data):
+        """Create an account; the token is shown only in this response."""
+        with self.db.session.begin():
+            created, token = accounts.create_user(self.db.session, data)
+        return {"username": created.username, "role": created.role, "token": token}
+
+    @api("POST", "/participants", roles={"officer"}, body=enrollment_schemas.EnrollParticipant, status=201)
+    def enroll_participant(self, user, data):
+        """Enroll a participant with their consent; returns the pseudonymous id."""
+        return self.enrollment.enroll_participant(body(data), user.username)
+
+    @api("GET", "/participants/<participant_id>", roles={"officer", "supervisor"})
+    def get_participant(self, user, participant_id):
+        """A participant; personal data only for officers."""
+        return self.enrollment.get_participant(participant_id, user.role == "officer")
+
+    @api("POST", "/participants/<participant_id>/phase", roles={"officer"}, body=enrollment_schemas.ChangePhase)
+    def change_phase(self, user, data, participant_id):
+        """Move a case to its next phase (or WITHDRAWN)."""
+        return self.enrollment.change_phase(participant_id, body(data), user.username)
+
+    @api("POST", "/courses", roles={"admin"}, body=enrollment_schemas.CreateCourse, status=201)
+    def create_course(self, user, data):
+        """Add a course to the catalogue."""
+        return self.enrollment.create_course(body(data))
+
+    @api("POST", "/cohorts", roles={"admin", "officer"}, body=enrollment_schemas.CreateCohort, status=201)
+    def create_cohort(self, user, data):
+        """Open a cohort (one offering of a course)."""
+        return self.enrollment.create_cohort(body(data))
+
+    @api("POST", "/cohorts/<cohort_id>/members", roles={"officer"}, body=enrollment_schemas.JoinCohort, status=201)
+    def join_cohort(self, user, data, cohort_id):
+        """Seat a participant in a cohort, or waitlist them when it is full."""
+        return self.enrollment.join_cohort(cohort_id, body(data))
+
+    @api("POST", "/cohorts/<cohort_id>/attendance", roles={"officer"}, body=enrollment_schemas.RecordAttendance)
+    def record_attendance(self, user, data, cohort_id):
+        """Record one session's attendance for the whole cohort."""
+        return self.enrollment.record_attendance(cohort_id, body(data), user.username)
+
+    @api("POST", "/cohorts/<cohort_id>/completions", roles={"officer"}, body=enrollment_schemas.RecordCompletion)
+    def record_completion(self, user, data, cohort_id):
+        """Record a participant's result in a cohort."""
+        return self.enrollment.record_completion(cohort_id, body(data))
+
+    @api("POST", "/programmes", roles={"admin"}, body=livelihoods_schemas.CreateProgramme, status=201)
+    def create_programme(self, user, data):
+        """Create a grant programme with its conditions as data."""
+        return self.livelihoods.create_programme(body(data), user.username)
+
+    @api("GET", "/programmes", roles=STAFF)
+    def list_programmes(self, user):
+        """All grant programmes."""
+        return self.livelihoods.list_programmes()
+
+    @api("GET", "/programmes/<programme>/eligibility/<participant_id>", roles={"officer", "supervisor"})
+    def eligibility(self, user, programme, participant_id):
+        """Every condition of the programme for this participant, with pass/fail and why."""
+        return self.livelihoods.eligibility(programme, participant_id)
+
+    @api("POST", "/grants", roles={"officer"}, body=livelihoods_schemas.CreateApplication, status=201)
+    def create_application(self, user, data):
+        """Draft a grant application with its business plan."""
+        return self.livelihoods.create_application(body(data), user.username)
+
+    @api("GET", "/grants/<application_id>", roles={"officer", "supervisor", "finance"})
+    def get_application(self, user, application_id):
+        """An application with its eligibility explanation and disbursements."""
+        return self.livelihoods.get_application(application_id)
+
+    @api("POST", "/grants/<application_id>/submit", roles={"officer"}, body=Empty)
+    def submit_application(self, user, data, application_id):
+        """Submit a draft for approval (refused, with reasons, when not eligible)."""
+        return self.livelihoods.submit_application(application_id, user.username)
+
+    @api("POST", "/grants/<application_id>/approve", roles={"officer", "supervisor"}, body=Empty)
+    def approve_application(self, user, data, application_id):
+        """Approve another officer's application."""
+        return self.livelihoods.approve_application(application_id, user.username, user.role)
+
+    @api("POST", "/grants/<application_id>/reject", roles={"officer", "supervisor"}, body=livelihoods_schemas.Decision)
+    def reject_application(self, user, data, application_id):
+        """Reject another officer's application with a reason."""
+        return self.livelihoods.reject_application(application_id, body(data), user.username)
+
+    @api("POST", "/grants/<application_id>/release", roles={"finance"}, body=Empty, status=202)
+    def release_application(self, user, data, application_id):
+        """Release an approved grant for payment; the ledger's answer arrives as an event."""
+        return self.livelihoods.release_application(application_id, user.username)
+
+    @api("GET", "/ledger/disbursements/<disbursement_id>", roles={"finance"})
+    def ledger_disbursement(self, user, disbursement_id):
+        """What the ledger recorded for a disbursement."""
+        return self.ledger.disbursement(disbursement_id)
+
+    @api("POST", "/mentors", roles={"officer", "admin"}, body=mentorship_schemas.RegisterMentor, status=201)
+    def register_mentor(self, user, data):
+        """Register a vetted mentor."""
+        return self.mentorship.register_mentor(body(data), user.username)
+
+    @api("POST", "/mentorship/matches", roles={"officer"}, body=ProposeMatch, status=201)
+    def propose_match(self, user, data):
+        """Propose the best-suited mentor to a participant."""
+        return self.mentorship.propose_match(data.participant_id, user.username)
+
+    @api("GET", "/mentorship/offers", roles={"mentor"})
+    def my_offers(self, user):
+        """The offers made to the signed-in mentor."""
+        return self.mentorship.list_offers(user.mentor_id)
+
+    @api("POST", "/mentorship/offers/<offer_id>/accept", roles={"mentor"}, body=Empty)
+    def accept_offer(self, user, data, offer_id):
+        """Accept an offer made to me."""
+        return self.mentorship.accept_offer(offer_id, user.mentor_id)
+
+    @api("POST", "/mentorship/offers/<offer_id>/decline", roles={"mentor"}, body=mentorship_schemas.DeclineOffer)
+    def decline_offer(self, user, data, offer_id):
+        """Decline an offer made to me, with a reason."""
+        return self.mentorship.decline_offer(offer_id, user.mentor_id, body(data))

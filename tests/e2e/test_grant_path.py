@@ -1,0 +1,110 @@
+"""The foundation's whole path, driven through the gateway's HTTP API over the real
+RabbitMQ: enroll → coursework → eligibility → maker-checker approval → release →
+Beancount ledger → disbursed → mentor match accepted. Once on SQLite, once on PostgreSQL."""
+from pathlib import Path
+
+import pytest
+
+from services.ledger.verify import verify
+from tests.support import eventually
+
+PERSON = {"full_name": "Amina Hassan Warsame", "phone": "+252 61 555 0101", "national_id": "SO-1987-554433",
+          "date_of_birth": "1999-04-12", "gender": "F", "district": "Kismayo", "languages": ["so", "sw"],
+          "livelihood_interest": "tailoring", "clearance_reference": "NSC-2026-0412",
+          "consent": {"given_on": "2026-09-01"}}
+PROGRAMME = {"code": "LG-2026", "name": "Livelihood start-up grants 2026", "donor": "MDTF",
+             "currency": "USD", "grant_amount": "500.00", "supervisor_threshold": "400.00",
+             "conditions": [{"type": "completed_track", "track": "FINANCIAL_LITERACY"},
+                            {"type": "completed_track", "track": "BUSINESS_DEVELOPMENT"},
+                            {"type": "min_attendance", "percent": 80},
+                            {"type": "phase_in", "phases": ["EXIT_ASSESSMENT", "AFTERCARE"]},
+                            {"type": "consent_active"}, {"type": "no_earlier_grant"}]}
+PLAN = {"summary": "A tailoring stall in Kismayo market", "trade": "tailoring",
+        "budget_lines": [{"item": "sewing machine", "amount": "300.00"}, {"item": "fabric", "amount": "50.00"}]}
+
+
+def new_user(admin, role, **extra):
+    name = f"{role}-{len(extra)}-{id(extra) % 100000}"
+    created = admin.post("/users", {"username": name, "role": role, **extra}, expect=201)
+    return admin.as_user(created["token"])
+
+
+def take_course(officer, admin, participant_id, code, track, present_sessions):
+    admin.post("/courses", {"code": code, "track": track, "title": code}, expect=201)
+    cohort = officer.post("/cohorts", {"course_code": code, "district": "Kismayo", "starts_on": "2026-09-07",
+                                       "ends_on": "2026-10-30", "capacity": 25}, expect=201)["cohort_id"]
+    assert officer.post(f"/cohorts/{cohort}/members", {"participant_id": participant_id},
+                        expect=201)["status"] == "ENROLLED"
+    for day in range(5):
+        mark = "present" if day < present_sessions else "absent"
+        officer.post(f"/cohorts/{cohort}/attendance", {"session_date": f"2026-09-{10 + day}",
+                                                      mark: [participant_id]}, expect=200)
+    completion = officer.post(f"/cohorts/{cohort}/completions", {
+        "participant_id": participant_id, "result": "PASS", "score": "78.5", "completed_on": "2026-10-30"},
+        expect=200)
+    assert (completion["sessions_held"], completion["sessions_attended"]) == (5, present_sessions)
+
+
+def failing(report):
+    return {c["condition"]["type"] for c in report["conditions"] if not c["passed"]}
+
+
+@pytest.mark.parametrize("base_config", ["sqlite", "postgres"], indirect=True)
+def test_enroll_train_grant_pay_and_mentor(suite, config):
+    admin = suite
+    officer_a, officer_b = new_user(admin, "officer", district="Kismayo"), new_user(admin, "officer")
+    supervisor, finance = new_user(admin, "supervisor"), new_user(admin, "finance")
+    admin.post("/programmes", PROGRAMME, expect=201)
+
+    participant = officer_a.post("/participants", PERSON, expect=201)
+    pid = participant["participant_id"]
+    assert "personal" not in participant and "Amina" not in str(participant)
+    assert officer_a.get(f"/participants/{pid}")["personal"]["national_id"] == PERSON["national_id"]
+    assert "personal" not in supervisor.get(f"/participants/{pid}")
+
+    first = eventually(lambda: officer_a.get(f"/programmes/LG-2026/eligibility/{pid}", expect=200))
+    assert not first["eligible"]
+    assert failing(first) == {"completed_track", "min_attendance", "phase_in"}
+    assert any("phase ENTRY_ASSESSMENT is not one of" in c["reason"] for c in first["conditions"])
+
+    take_course(officer_a, admin, pid, "FL-101", "FINANCIAL_LITERACY", present_sessions=4)
+    take_course(officer_a, admin, pid, "BD-101", "BUSINESS_DEVELOPMENT", present_sessions=5)
+    for phase in ("REHABILITATION", "EXIT_ASSESSMENT"):
+        officer_a.post(f"/participants/{pid}/phase", {"to_phase": phase}, expect=200)
+    report = eventually(lambda: (r := officer_a.get(f"/programmes/LG-2026/eligibility/{pid}"))["eligible"] and r)
+    assert all(c["passed"] for c in report["conditions"])
+
+    grant = officer_a.post("/grants", {"programme": "LG-2026", "participant_id": pid, "amount": "350.00",
+                                       "currency": "USD", "business_plan": PLAN}, expect=201)
+    gid = grant["application_id"]
+    assert officer_a.post(f"/grants/{gid}/submit", expect=200)["status"] == "SUBMITTED"
+    assert officer_a.post(f"/grants/{gid}/approve", expect=403)["error"] == "SEGREGATION_OF_DUTIES"
+    assert officer_b.post(f"/grants/{gid}/release", expect=403)["error"] == "FORBIDDEN"
+    assert finance.post(f"/grants/{gid}/release", expect=409)["error"] == "ILLEGAL_TRANSITION"
+    assert officer_b.post(f"/grants/{gid}/approve", expect=200)["status"] == "APPROVED"
+    assert finance.post(f"/grants/{gid}/release", expect=202)["status"] == "DISBURSING"
+
+    paid = eventually(lambda: (g := finance.get(f"/grants/{gid}"))["status"] == "DISBURSED" and g)
+    [disbursement] = paid["disbursements"]
+    assert disbursement["status"] == "PAID" and disbursement["rail_reference"]
+    posted = finance.get(f"/ledger/disbursements/{disbursement['disbursement_id']}")
+    assert (posted["amount"], posted["participant_id"], posted["status"]) == ("350.00", pid, "PAID")
+
+    ledger_dir = Path(config["LEDGER"]["directory"])
+    report = verify(str(ledger_dir))
+    assert report.ok, report
+    assert report.transactions == 2
+    text = "".join(p.read_text() for p in ledger_dir.rglob("*.beancount"))
+    assert pid in text
+    for secret in ("Amina", "Warsame", "555 0101", "SO-1987-554433", "1999-04-12"):
+        assert secret not in text
+
+    mentor = admin.post("/mentors", {"district": "Kismayo", "gender": "F", "languages": ["so"],
+                                     "trade": "tailoring", "capacity": 2, "vetted": True}, expect=201)
+    mentor_user = new_user(admin, "mentor", mentor_id=mentor["mentor_id"])
+    offer = officer_a.post("/mentorship/matches", {"participant_id": pid}, expect=201)
+    assert offer["mentor_id"] == mentor["mentor_id"] and offer["status"] == "PROPOSED"
+    [seen] = mentor_user.get("/mentorship/offers")
+    assert seen["offer_id"] == offer["offer_id"] and "Amina" not in str(seen)
+    assert mentor_user.post(f"/mentorship/offers/{offer['offer_id']}/accept", expect=200)["status"] == "ACCEPTED"
+    assert officer_a.call("GET", "/mentorship/offers").status_code == 403

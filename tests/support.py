@@ -1,0 +1,60 @@
+"""Helpers for tests that drive the running suite over HTTP."""
+import time
+import uuid
+
+import eventlet
+import requests
+from sqlalchemy.orm import Session
+
+from services.gateway.accounts import CreateUser, create_user
+from shared.db import make_engine
+
+
+class Api:
+    """A tiny HTTP client for the running gateway, signed in as one user."""
+
+    def __init__(self, base_url: str, token: str | None = None):
+        self.base_url = base_url
+        self.token = token
+
+    def as_user(self, token: str) -> "Api":
+        return Api(self.base_url, token)
+
+    def call(self, method: str, path: str, json=None, expect: int | None = None):
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        response = requests.request(method, self.base_url + path, json=json, headers=headers, timeout=30)
+        if expect is not None:
+            assert response.status_code == expect, (method, path, response.status_code, response.text)
+        return response
+
+    def get(self, path, expect=200):
+        return self.call("GET", path, expect=expect).json()
+
+    def post(self, path, json=None, expect=None):
+        return self.call("POST", path, json={} if json is None else json, expect=expect).json()
+
+
+def eventually(check, timeout: float = 20.0, interval: float = 0.1):
+    """Poll `check` until it returns a truthy value (events are asynchronous)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            result = check()
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
+            result = None
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        eventlet.sleep(interval)
+
+
+def bootstrap_admin(config: dict) -> str:
+    """The first admin is created from the command line in real life; here, directly."""
+    engine = make_engine(config["DATABASES"]["gateway"])
+    with Session(engine) as session, session.begin():
+        _user, token = create_user(session, CreateUser(username=f"admin-{uuid.uuid4().hex[:6]}", role="admin"))
+    engine.dispose()
+    return token
