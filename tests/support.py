@@ -4,10 +4,8 @@ import uuid
 
 import eventlet
 import requests
-from sqlalchemy.orm import Session
 
-from services.gateway.accounts import CreateUser, create_user
-from shared.db import make_engine
+from services.gateway.accounts import CreateUser, create_user_in
 
 
 class Api:
@@ -53,8 +51,5 @@ def eventually(check, timeout: float = 20.0, interval: float = 0.1):
 
 def bootstrap_admin(config: dict) -> str:
     """The first admin is created from the command line in real life; here, directly."""
-    engine = make_engine(config["DATABASES"]["gateway"])
-    with Session(engine) as session, session.begin():
-        _user, token = create_user(session, CreateUser(username=f"admin-{uuid.uuid4().hex[:6]}", role="admin"))
-    engine.dispose()
-    return token
+    return create_user_in(config["DATABASES"]["gateway"],
+                          CreateUser(username=f"admin-{uuid.uuid4().hex[:6]}", role="admin"))

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.gateway.models import User
+from shared.db import make_engine
 from shared.errors import Conflict, Forbidden, Unauthenticated
 
 ROLES = ("officer", "supervisor", "finance", "mentor", "admin")
@@ -45,6 +46,17 @@ def create_user(session: Session, command: CreateUser) -> tuple[User, str]:
                 created_at=datetime.now(timezone.utc))
     session.add(user)
     return user, token
+
+
+def create_user_in(database_url: str, command: CreateUser) -> str:
+    """Create an account straight in the database (the first admin); returns its token."""
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as session, session.begin():
+            _user, token = create_user(session, command)
+    finally:
+        engine.dispose()
+    return token
 
 
 def authenticate(session: Session, authorization: str | None) -> User:

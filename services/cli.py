@@ -1,0 +1,171 @@
+"""`ddrr`: the operator's command line (run, serve, migrate, seed, ledger verify, dead letters)."""
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+from kombu import Connection
+
+from shared.config import config_path, load
+from shared.migrations import upgrade
+
+SERVICES = ("enrollment", "livelihoods", "ledger", "mentorship", "gateway")
+
+
+def broker_answers(amqp_uri: str) -> bool:
+    try:
+        with Connection(amqp_uri, connect_timeout=3) as conn:
+            conn.ensure_connection(max_retries=1)
+        return True
+    except Exception:
+        return False
+
+
+def require_broker(config: dict) -> None:
+    if not broker_answers(config["AMQP_URI"]):
+        sys.exit(f"ddrr: no RabbitMQ answers at {config['AMQP_URI']} — start one with "
+                 f"`rabbitmq-server -detached` (or `docker compose up -d rabbitmq`), or set AMQP_URI.")
+
+
+def migrate(config: dict, services=SERVICES) -> None:
+    for name in services:
+        upgrade(name, config["DATABASES"][name])
+
+
+def cmd_migrate(args, config):
+    migrate(config, [args.service] if args.service else SERVICES)
+    print("migrated:", args.service or ", ".join(SERVICES))
+
+
+def cmd_serve(args, config):
+    """Migrate one service's database, then become its nameko process."""
+    require_broker(config)
+    migrate(config, [args.service])
+    nameko = str(Path(sys.executable).with_name("nameko"))
+    os.execv(nameko, [nameko, "run", "--config", str(config_path()), f"services.{args.service}.service"])
+
+
+def wait_for_gateway(url: str, children, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(child.poll() is not None for child in children):
+            sys.exit("ddrr: a service stopped during start-up; see its output above")
+        try:
+            if requests.get(f"{url}/health", timeout=1).ok:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.3)
+    sys.exit(f"ddrr: the gateway did not answer at {url} within {timeout:.0f} s")
+
+
+def cmd_run(args, config):
+    """The whole suite on this machine, until Ctrl-C."""
+    from services.demo import seed_once
+
+    require_broker(config)
+    migrate(config)
+    children = [subprocess.Popen([sys.executable, "-m", "services.cli", "serve", name]) for name in SERVICES]
+    try:
+        url = config["GATEWAY"]["public_url"]
+        wait_for_gateway(url, children)
+        logins = seed_once(config, url)
+        print(f"\nDDRR Livelihoods Suite is running.\n  API:      {url}  (OpenAPI: {url}/openapi.json)"
+              f"\n  RabbitMQ: {config['AMQP_URI']}\n  Ledger:   {config['LEDGER']['directory']}/main.beancount"
+              f"  (browse it with `make fava`: {config['GATEWAY']['fava_url']})\n\nDemo logins (bearer tokens):")
+        for username, (role, token) in logins.items():
+            print(f"  {username:<12} {role:<10} {token}")
+        print("\nCtrl-C stops everything.")
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+        sys.exit("ddrr: a service stopped; stopping the others")
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGINT)
+        for child in children:
+            child.wait(timeout=20)
+
+
+def cmd_seed(args, config):
+    from services.demo import seed_once
+
+    for username, (role, token) in seed_once(config, config["GATEWAY"]["public_url"]).items():
+        print(f"{username:<12} {role:<10} {token}")
+
+
+def cmd_create_admin(args, config):
+    from services.gateway.accounts import CreateUser, create_user_in
+
+    token = create_user_in(config["DATABASES"]["gateway"], CreateUser(username=args.username, role="admin"))
+    print(token)
+
+
+def cmd_ledger_verify(args, config):
+    from services.ledger.verify import verify
+
+    report = verify(config["LEDGER"]["directory"])
+    for line in report.beancount_errors + report.chain_errors:
+        print(line)
+    print(f"{report.transactions} transactions; "
+          f"{'OK' if report.ok else 'FAILED'} (Beancount errors: {len(report.beancount_errors)}, "
+          f"chain errors: {len(report.chain_errors)})")
+    sys.exit(0 if report.ok else 1)
+
+
+def cmd_dlq(args, config):
+    from shared.dead_letters import list_dead_letters, replay_dead_letters
+
+    require_broker(config)
+    if args.action == "list":
+        for letter in list_dead_letters(config["AMQP_URI"]):
+            print(f"{letter.queue}  {letter.event_type}  {letter.event_id}  {letter.reason}")
+    else:
+        print(f"replayed {replay_dead_letters(config['AMQP_URI'])} message(s)")
+
+
+def cmd_bench(args, config):
+    from bench.ledger_posting import main as ledger_bench
+
+    ledger_bench(args.postings)
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="ddrr", description=__doc__)
+    sub = root.add_subparsers(required=True)
+    sub.add_parser("run", help="run the whole suite locally").set_defaults(func=cmd_run)
+    serve = sub.add_parser("serve", help="migrate and run one service")
+    serve.add_argument("service", choices=SERVICES)
+    serve.set_defaults(func=cmd_serve)
+    mig = sub.add_parser("migrate", help="apply database migrations")
+    mig.add_argument("--service", choices=SERVICES)
+    mig.set_defaults(func=cmd_migrate)
+    sub.add_parser("seed", help="load the demo dataset once (the suite must be running)").set_defaults(func=cmd_seed)
+    admin = sub.add_parser("create-admin", help="create an admin account and print its token")
+    admin.add_argument("username")
+    admin.set_defaults(func=cmd_create_admin)
+    ledger = sub.add_parser("ledger", help="ledger operations")
+    ledger.add_argument("action", choices=["verify"])
+    ledger.set_defaults(func=cmd_ledger_verify)
+    dlq = sub.add_parser("dlq", help="inspect or replay dead-lettered events")
+    dlq.add_argument("action", choices=["list", "replay"])
+    dlq.set_defaults(func=cmd_dlq)
+    bench = sub.add_parser("bench", help="run the benchmarks and print figures")
+    bench.add_argument("--postings", type=int, default=5000)
+    bench.set_defaults(func=cmd_bench)
+    return root
+
+
+def main(argv=None):
+    args = parser().parse_args(argv)
+    args.func(args, load())
+
+
+if __name__ == "__main__":
+    main()
