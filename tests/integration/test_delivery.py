@@ -1,0 +1,108 @@
+"""At-least-once delivery over the real RabbitMQ: redelivered events are applied once,
+a repeated disbursement command pays once, a conflicting one is dead-lettered and
+writes nothing. The ledger service runs alone; events are published by hand."""
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from kombu import Exchange
+from nameko.amqp.publish import Publisher
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from services.ledger.models import Base as LedgerBase, Posting
+from services.ledger.service import LedgerService
+from services.ledger.verify import verify
+from shared.contracts import DisbursementRequested
+from shared.db import make_engine
+from shared.dead_letters import list_dead_letters, replay_dead_letters
+from shared.events import new_envelope
+from shared.outbox import event_exchange
+from tests.support import eventually
+
+OUTBOX = LedgerBase.metadata.tables["outbox"]
+INBOX = LedgerBase.metadata.tables["inbox"]
+
+
+def command(**overrides):
+    fields = dict(disbursement_id="D-AAAA0001", idempotency_key="grant:G-1:t1:a1", participant_id="P-7K3M9Q",
+                  programme="LG-2026", kind="GRANT", amount=Decimal("450.00"), currency="USD", reference="G-1")
+    return DisbursementRequested(**{**fields, **overrides})
+
+
+@pytest.fixture
+def ledger(config, container_factory):
+    container = container_factory(LedgerService, config)
+    container.start()
+    engine = make_engine(config["DATABASES"]["ledger"])
+    publisher = Publisher(config["AMQP_URI"], use_confirms=True, mandatory=True, serializer="json")
+    exchange: Exchange = event_exchange("livelihoods")
+
+    def publish(envelope):
+        publisher.publish(envelope.model_dump(mode="json"), exchange=exchange, routing_key=envelope.type)
+
+    def count(statement):
+        with Session(engine) as session:
+            return session.scalar(statement)
+
+    yield publish, count
+    engine.dispose()
+
+
+def ledger_text(config) -> str:
+    return "".join(p.read_text() for p in sorted(Path(config["LEDGER"]["directory"]).rglob("*.beancount")))
+
+
+def emitted(count, event_type):
+    return count(select(func.count()).select_from(OUTBOX).where(OUTBOX.c.event_type == event_type))
+
+
+def test_the_same_event_published_twice_is_applied_once(config, ledger):
+    publish, count = ledger
+    envelope = new_envelope("livelihoods", command())
+    publish(envelope)
+    publish(envelope)
+    eventually(lambda: count(select(func.count()).select_from(INBOX)) == 1)
+    eventually(lambda: emitted(count, "disbursement.completed") == 1)
+    publish(new_envelope("livelihoods", command(disbursement_id="D-AAAA0002", idempotency_key="k2")))
+    eventually(lambda: count(select(func.count()).select_from(INBOX)) == 2)
+    assert emitted(count, "disbursement.completed") == 2
+    assert ledger_text(config).count('entry: "payment"') == 2
+
+
+def test_the_same_command_twice_posts_once_and_answers_twice(config, ledger):
+    publish, count = ledger
+    publish(new_envelope("livelihoods", command()))
+    publish(new_envelope("livelihoods", command()))
+    eventually(lambda: emitted(count, "disbursement.completed") == 2)
+    assert count(select(func.count()).select_from(Posting)) == 1
+    assert ledger_text(config).count('entry: "payable"') == 1
+    assert verify(config["LEDGER"]["directory"]).ok
+
+
+def test_same_key_with_another_amount_is_dead_lettered_and_writes_nothing(config, ledger):
+    publish, count = ledger
+    publish(new_envelope("livelihoods", command()))
+    eventually(lambda: emitted(count, "disbursement.completed") == 1)
+    before = ledger_text(config)
+    conflicting = new_envelope("livelihoods", command(amount=Decimal("900.00")))
+    publish(conflicting)
+    letters = eventually(lambda: list_dead_letters(config["AMQP_URI"]))
+    assert [(d.event_id, d.event_type, d.reason) for d in letters] == [
+        (conflicting.event_id, "disbursement.requested", "rejected")]
+    assert ledger_text(config) == before
+    assert count(select(Posting.amount)) == Decimal("450.00")
+    assert count(select(func.count()).select_from(INBOX)) == 1
+
+    assert replay_dead_letters(config["AMQP_URI"]) == 1  # still conflicting: back in the dead-letter queue
+    eventually(lambda: [d.event_id for d in list_dead_letters(config["AMQP_URI"])] == [conflicting.event_id])
+    assert ledger_text(config) == before
+
+
+def test_a_malformed_event_is_dead_lettered_not_dropped(config, ledger):
+    publish, count = ledger
+    envelope = new_envelope("livelihoods", command())
+    bad = envelope.model_copy(update={"payload": {**envelope.payload, "amount": "-5.00"}})
+    publish(bad)
+    eventually(lambda: [d.event_id for d in list_dead_letters(config["AMQP_URI"])] == [bad.event_id])
+    assert count(select(func.count()).select_from(Posting)) == 0
