@@ -10,6 +10,7 @@ from shared.errors import ValidationFailed
 
 CURRENCY = re.compile(r"^[A-Z]{3}$")
 CENT = Decimal("0.01")
+MAX_AMOUNT = Decimal("1000000000000")  # fits Numeric(14, 2); nothing in this domain is larger
 
 
 def parse_amount(value) -> Decimal:
@@ -24,6 +25,8 @@ def parse_amount(value) -> Decimal:
         raise ValidationFailed(f"amount {value!r} is not a number")
     if amount <= 0:
         raise ValidationFailed(f"amount must be positive, got {amount}")
+    if amount >= MAX_AMOUNT:
+        raise ValidationFailed(f"amount {amount} is beyond any plausible payment")
     if amount != amount.quantize(CENT):
         raise ValidationFailed(f"amount {amount} has more than two decimal places")
     return amount.quantize(CENT)

@@ -1,0 +1,90 @@
+"""Bad input at the gateway: a 4xx with a clear code, and nothing written."""
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from services.livelihoods.models import GrantApplication
+from shared.db import make_engine
+from tests.e2e.test_grant_path import PERSON, PLAN, PROGRAMME
+from tests.support import eventually
+
+
+@pytest.fixture
+def office(suite, config):
+    admin = suite
+    officer = admin.as_user(admin.post("/users", {"username": "officer-x", "role": "officer"}, expect=201)["token"])
+    admin.post("/programmes", PROGRAMME, expect=201)
+    pid = officer.post("/participants", PERSON, expect=201)["participant_id"]
+    eventually(lambda: officer.call("GET", f"/programmes/LG-2026/eligibility/{pid}").status_code == 200)
+    engine = make_engine(config["DATABASES"]["livelihoods"])
+
+    def applications():
+        with Session(engine) as session:
+            return session.scalar(select(func.count()).select_from(GrantApplication))
+
+    yield admin, officer, pid, applications
+    engine.dispose()
+
+
+def grant(pid, **overrides):
+    return {"programme": "LG-2026", "participant_id": pid, "amount": "100.00", "currency": "USD",
+            "business_plan": PLAN, **overrides}
+
+
+@pytest.mark.parametrize("overrides, status, code, words", [
+    ({"amount": "12,50"}, 400, "VALIDATION_ERROR", "not a number"),
+    ({"amount": "-5.00"}, 400, "VALIDATION_ERROR", "must be positive"),
+    ({"amount": "0"}, 400, "VALIDATION_ERROR", "must be positive"),
+    ({"amount": 12.5}, 400, "VALIDATION_ERROR", "decimal string"),
+    ({"amount": "100.001"}, 400, "VALIDATION_ERROR", "two decimal places"),
+    ({"amount": "900.00"}, 400, "VALIDATION_ERROR", "above the programme's grant"),
+    ({"currency": "EUR"}, 400, "VALIDATION_ERROR", "pays in USD"),
+    ({"programme": "NOPE-1"}, 404, "UNKNOWN_PROGRAMME", "NOPE-1"),
+    ({"participant_id": "P-ZZZZZZ"}, 404, "UNKNOWN_PARTICIPANT", "P-ZZZZZZ"),
+    ({"currency": None}, 400, "VALIDATION_ERROR", "currency"),
+    ({"surprise": "field"}, 400, "VALIDATION_ERROR", "surprise"),
+])
+def test_bad_grant_applications_are_refused_and_write_nothing(office, overrides, status, code, words):
+    _admin, officer, pid, applications = office
+    body = {k: v for k, v in grant(pid, **overrides).items() if v is not None}
+    answer = officer.post("/grants", body, expect=status)
+    assert answer["error"] == code and words in answer["message"], answer
+    assert applications() == 0
+
+
+def test_missing_field_unknown_participant_and_broken_json(office):
+    admin, officer, pid, applications = office
+    body = grant(pid)
+    del body["business_plan"]
+    assert "business_plan" in officer.post("/grants", body, expect=400)["message"]
+    assert officer.get("/participants/P-ZZZZZZ", expect=404)["error"] == "UNKNOWN_PARTICIPANT"
+    response = officer.call("POST", "/participants", expect=None)
+    assert response.status_code == 400
+    raw = officer.call("POST", f"/participants/{pid}/phase")
+    assert raw.status_code == 400 and raw.json()["error"] == "VALIDATION_ERROR"
+    assert applications() == 0
+
+
+def test_illegal_phase_change_is_refused(office):
+    _admin, officer, pid, _ = office
+    answer = officer.post(f"/participants/{pid}/phase", {"to_phase": "AFTERCARE"}, expect=409)
+    assert answer["error"] == "ILLEGAL_TRANSITION" and "allowed: REHABILITATION, WITHDRAWN" in answer["message"]
+
+
+def test_authentication_and_roles(office):
+    admin, officer, pid, _ = office
+    anonymous = admin.as_user(None)
+    assert anonymous.get(f"/participants/{pid}", expect=401)["error"] == "UNAUTHENTICATED"
+    assert admin.as_user("forged-token").get(f"/participants/{pid}", expect=401)["error"] == "UNAUTHENTICATED"
+    assert admin.post("/grants", grant(pid), expect=403)["error"] == "FORBIDDEN"
+    assert officer.post("/users", {"username": "sneaky", "role": "admin"}, expect=403)["error"] == "FORBIDDEN"
+
+
+def test_openapi_document_lists_every_route_with_its_roles(office):
+    admin, *_ = office
+    document = admin.as_user(None).get("/openapi.json")
+    operation = document["paths"]["/grants/{application_id}/approve"]["post"]
+    assert operation["x-roles"] == ["officer", "supervisor"]
+    assert document["paths"]["/grants"]["post"]["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/CreateApplication"}
+    assert "BusinessPlan" in document["components"]["schemas"]
