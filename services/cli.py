@@ -49,18 +49,33 @@ def cmd_serve(args, config):
     os.execv(nameko, [nameko, "run", "--config", str(config_path()), f"services.{args.service}.service"])
 
 
-def wait_for_gateway(url: str, children, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
+def consuming(amqp_uri: str, service: str) -> bool:
+    """True once the service's RPC queue has a consumer, i.e. the service is listening."""
+    try:
+        with Connection(amqp_uri) as conn:
+            _name, _messages, consumers = conn.default_channel.queue_declare(f"rpc-{service}", passive=True)
+        return consumers > 0
+    except Exception:
+        return False
+
+
+def gateway_answers(url: str) -> bool:
+    try:
+        return requests.get(f"{url}/health", timeout=1).ok
+    except requests.ConnectionError:
+        return False
+
+
+def wait_until_ready(config: dict, children, timeout: float = 90) -> None:
+    url, deadline = config["GATEWAY"]["public_url"], time.monotonic() + timeout
+    backends = [name for name in SERVICES if name != "gateway"]
     while time.monotonic() < deadline:
         if any(child.poll() is not None for child in children):
             sys.exit("ddrr: a service stopped during start-up; see its output above")
-        try:
-            if requests.get(f"{url}/health", timeout=1).ok:
-                return
-        except requests.ConnectionError:
-            pass
+        if gateway_answers(url) and all(consuming(config["AMQP_URI"], name) for name in backends):
+            return
         time.sleep(0.3)
-    sys.exit(f"ddrr: the gateway did not answer at {url} within {timeout:.0f} s")
+    sys.exit(f"ddrr: the suite was not ready within {timeout:.0f} s")
 
 
 def cmd_run(args, config):
@@ -72,7 +87,7 @@ def cmd_run(args, config):
     children = [subprocess.Popen([sys.executable, "-m", "services.cli", "serve", name]) for name in SERVICES]
     try:
         url = config["GATEWAY"]["public_url"]
-        wait_for_gateway(url, children)
+        wait_until_ready(config, children)
         logins = seed_once(config, url)
         print(f"\nDDRR Livelihoods Suite is running.\n  API:      {url}  (OpenAPI: {url}/openapi.json)"
               f"\n  RabbitMQ: {config['AMQP_URI']}\n  Ledger:   {config['LEDGER']['directory']}/main.beancount"

@@ -3,6 +3,7 @@ import json
 import logging
 import uuid
 
+from nameko.exceptions import UnknownService
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
@@ -29,6 +30,9 @@ def error_response(exc: Exception) -> Response:
     for cls, status in STATUS:
         if isinstance(exc, cls):
             return json_response({"error": exc.code, "message": exc.message}, status)
+    if isinstance(exc, UnknownService):
+        return json_response({"error": "SERVICE_UNAVAILABLE",
+                              "message": f"the {exc.args[0]} service is not running; try again shortly"}, 503)
     if isinstance(exc, HTTPException) and exc.code and exc.code < 500:
         return json_response({"error": exc.name.upper().replace(" ", "_"), "message": exc.description},
                              exc.code)

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
+from nameko.exceptions import UnknownService
 
 from services.enrollment.phases import check_transition
 from services.gateway.http_errors import error_response
@@ -99,3 +100,9 @@ def test_error_mapping_and_no_internals_in_500():
     assert "hunter2" not in body["message"] and "secret" not in body["message"]
 
 
+
+
+def test_a_service_that_is_down_is_a_503_not_a_500():
+    response = error_response(UnknownService("livelihoods"))
+    assert response.status_code == 503
+    assert json.loads(response.get_data())["error"] == "SERVICE_UNAVAILABLE"
