@@ -78,12 +78,26 @@ def wait_until_ready(config: dict, children, timeout: float = 90) -> None:
     sys.exit(f"ddrr: the suite was not ready within {timeout:.0f} s")
 
 
+def stop(children, grace: float = 20) -> None:
+    """SIGTERM is nameko's graceful stop (SIGINT may be ignored in background jobs)."""
+    for child in children:
+        if child.poll() is None:
+            child.terminate()
+    deadline = time.monotonic() + grace
+    for child in children:
+        try:
+            child.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            child.kill()
+
+
 def cmd_run(args, config):
     """The whole suite on this machine, until Ctrl-C."""
     from services.demo import seed_once
 
     require_broker(config)
     migrate(config)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     children = [subprocess.Popen([sys.executable, "-m", "services.cli", "serve", name]) for name in SERVICES]
     try:
         url = config["GATEWAY"]["public_url"]
@@ -101,11 +115,7 @@ def cmd_run(args, config):
     except KeyboardInterrupt:
         pass
     finally:
-        for child in children:
-            if child.poll() is None:
-                child.send_signal(signal.SIGINT)
-        for child in children:
-            child.wait(timeout=20)
+        stop(children)
 
 
 def cmd_seed(args, config):
