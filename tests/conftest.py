@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from services.cli import SERVICES
 from services.enrollment.service import EnrollmentService
 from services.gateway.service import GatewayService
 from services.ledger.service import LedgerService
@@ -15,7 +16,6 @@ from shared.config import load
 from shared.migrations import upgrade
 from tests.support import Api, bootstrap_admin
 
-SERVICES = ("enrollment", "livelihoods", "ledger", "mentorship", "gateway")
 PG_ADMIN_URL = "postgresql+pg8000://postgres@127.0.0.1:5432/postgres"
 
 
