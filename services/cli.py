@@ -182,7 +182,7 @@ def parser() -> argparse.ArgumentParser:
     dlq.add_argument("action", choices=["list", "replay"])
     dlq.set_defaults(func=cmd_dlq)
     bench = sub.add_parser("bench", help="run the benchmarks and print figures")
-    bench.add_argument("--postings", type=int, default=5000)
+    bench.add_argument("--postings", type=int, default=2000)
     bench.set_defaults(func=cmd_bench)
     return root
 
