@@ -8,7 +8,10 @@ import json
 from dataclasses import dataclass
 
 from nameko.web.handlers import HttpRequestHandler
+from nameko.web.server import WebServer
 from pydantic import BaseModel
+from werkzeug.http import HTTP_STATUS_CODES
+from werkzeug.wrappers import Response
 
 from services.gateway.accounts import authenticate, authorise
 from services.gateway.http_errors import error_response, json_response
@@ -31,7 +34,29 @@ class Route:
 ROUTES: list[Route] = []
 
 
+class JsonWebServer(WebServer):
+    """nameko's web server, except that no error leaves the gateway as an HTML page
+    (unknown paths and methods are answered by werkzeug before any entrypoint runs)."""
+
+    def get_wsgi_app(self):
+        app = super().get_wsgi_app()
+
+        def json_errors(environ, start_response):
+            response = Response.from_app(app, environ)
+            status = response.status_code
+            if status >= 400 and response.mimetype != "application/json":
+                name = HTTP_STATUS_CODES.get(status, "error")
+                response = json_response({"error": name.upper().replace(" ", "_"),
+                                          "message": f"{environ['REQUEST_METHOD']} {environ['PATH_INFO']}: "
+                                                     f"{name.lower()}"}, status)
+            return response(environ, start_response)
+
+        return json_errors
+
+
 class ApiEntrypoint(HttpRequestHandler):
+    server = JsonWebServer()
+
     def __init__(self, method, url, **kwargs):
         super().__init__(method, url, expected_exceptions=(DomainError,), **kwargs)
 

@@ -88,3 +88,11 @@ def test_openapi_document_lists_every_route_with_its_roles(office):
     assert document["paths"]["/grants"]["post"]["requestBody"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/CreateApplication"}
     assert "BusinessPlan" in document["components"]["schemas"]
+
+
+def test_unknown_paths_and_methods_answer_json(suite):
+    anonymous = suite.as_user(None)
+    missing = anonymous.call("GET", "/no/such/thing", expect=404)
+    assert missing.headers["Content-Type"] == "application/json" and missing.json()["error"] == "NOT_FOUND"
+    wrong_method = anonymous.call("DELETE", "/health", expect=405)
+    assert wrong_method.json()["error"] == "METHOD_NOT_ALLOWED"
