@@ -9,7 +9,7 @@ from services.enrollment.participants import load as load_participant
 from services.enrollment.schemas import CreateCohort, CreateCourse, RecordAttendance, RecordCompletion
 from shared.contracts import CourseCompleted
 from shared.errors import Conflict, NotFound, ValidationFailed
-from shared.ids import new_id
+from shared.ids import unused_id
 
 ENROLLED, WAITLISTED = "ENROLLED", "WAITLISTED"
 
@@ -25,7 +25,7 @@ def create_course(session: Session, command: CreateCourse) -> Course:
 def create_cohort(session: Session, command: CreateCohort) -> Cohort:
     if session.get(Course, command.course_code) is None:
         raise NotFound(f"no course {command.course_code}")
-    cohort = Cohort(id=new_id("C-"),
+    cohort = Cohort(id=unused_id(session, Cohort, "C-"),
                     course_code=command.course_code, district=command.district,
                     starts_on=command.starts_on, ends_on=command.ends_on, capacity=command.capacity)
     session.add(cohort)

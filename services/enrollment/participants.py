@@ -9,18 +9,11 @@ from services.enrollment.pii import PiiVault
 from services.enrollment.schemas import EnrollParticipant
 from shared.contracts import ParticipantEnrolled, PhaseChanged
 from shared.errors import UnknownParticipant
-from shared.ids import new_id
-
-def new_participant_id(session: Session) -> str:
-    while True:
-        candidate = new_id("P-")
-        if session.get(Participant, candidate) is None:
-            return candidate
-
+from shared.ids import unused_id
 
 def enroll(session: Session, vault: PiiVault, command: EnrollParticipant, actor: str, emit) -> Participant:
     participant = Participant(
-        id=new_participant_id(session),
+        id=unused_id(session, Participant, "P-"),
         pii=vault.seal({"full_name": command.full_name, "phone": command.phone,
                         "national_id": command.national_id,
                         "date_of_birth": command.date_of_birth.isoformat()}),

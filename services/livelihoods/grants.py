@@ -18,7 +18,7 @@ from services.livelihoods.schemas import CreateApplication
 from shared.contracts import DisbursementCompleted, DisbursementFailed, DisbursementRequested
 from shared.errors import (Forbidden, IllegalTransition, NotEligible, NotFound, SegregationOfDuties,
                            ValidationFailed)
-from shared.ids import new_id
+from shared.ids import unused_id
 
 FULL_TRANCHE = 1
 
@@ -48,7 +48,7 @@ def create(session: Session, command: CreateApplication, actor: str) -> GrantApp
         raise ValidationFailed(f"amount {command.amount} is above the programme's grant of {programme.grant_amount}")
     eligibility.gather_facts(session, programme, command.participant_id)
     application = GrantApplication(
-        id=new_id("G-", 8), programme=programme.code, participant_id=command.participant_id,
+        id=unused_id(session, GrantApplication, "G-", 8), programme=programme.code, participant_id=command.participant_id,
         amount=command.amount, currency=command.currency,
         business_plan=command.business_plan.model_dump(mode="json"), status="DRAFT",
         created_by=actor, created_at=_now())
@@ -115,7 +115,7 @@ def release(session: Session, application_id: str, actor: str, emit) -> Disburse
         raise IllegalTransition(f"tranche {FULL_TRANCHE} of {application.id} is already paid or in flight")
     attempt = len(earlier) + 1
     disbursement = Disbursement(
-        id=new_id("D-", 8), application_id=application.id, tranche=FULL_TRANCHE, attempt=attempt,
+        id=unused_id(session, Disbursement, "D-", 8), application_id=application.id, tranche=FULL_TRANCHE, attempt=attempt,
         idempotency_key=f"grant:{application.id}:t{FULL_TRANCHE}:a{attempt}",
         amount=application.amount, currency=application.currency, status="REQUESTED",
         requested_by=actor, requested_at=_now())

@@ -2,7 +2,7 @@
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from services.mentorship.ids import new_id
+from shared.ids import unused_id
 from services.mentorship.models import Mentor, Offer
 from services.mentorship.schemas import RegisterMentor
 from services.mentorship.timestamps import iso, now
@@ -14,7 +14,7 @@ def register(session: Session, command: RegisterMentor, actor: str) -> Mentor:
         existing = session.scalar(select(Mentor.id).where(Mentor.participant_id == command.participant_id))
         if existing is not None:
             raise Conflict(f"{command.participant_id} is already registered as mentor {existing}")
-    mentor = Mentor(id=new_id(session, Mentor, "M-"), active=True, registered_by=actor,
+    mentor = Mentor(id=unused_id(session, Mentor, "M-"), active=True, registered_by=actor,
                     registered_at=now(), **command.model_dump())
     session.add(mentor)
     return mentor

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from services.mentorship import matching, mentees, mentors
-from services.mentorship.ids import new_id
+from shared.ids import unused_id
 from services.mentorship.models import Mentee, Mentor, Offer
 from services.mentorship.schemas import DeclineOffer
 from services.mentorship.timestamps import iso, now
@@ -47,7 +47,7 @@ def propose(session: Session, participant_id: str, actor: str,
     outcome = matching.choose(facts, _candidates(session, mentee), women_with_women)
     if outcome.best is None:
         raise NoMentorAvailable(matching.explain(facts, outcome))
-    offer = Offer(id=new_id(session, Offer, "O-"), mentor_id=outcome.best.mentor_id,
+    offer = Offer(id=unused_id(session, Offer, "O-"), mentor_id=outcome.best.mentor_id,
                   participant_id=participant_id, status=PROPOSED, score=outcome.best.score,
                   factors=outcome.best.factors, proposed_by=actor, proposed_at=now())
     session.add(offer)
