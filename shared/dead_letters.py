@@ -38,13 +38,18 @@ def list_dead_letters(amqp_uri: str) -> list[DeadLetter]:
 
 
 def replay_dead_letters(amqp_uri: str) -> int:
+    """Replay what is in the queue now; a message that fails again waits for the next replay."""
     replayed = 0
     with Connection(amqp_uri, transport_options={"confirm_publish": True}) as conn:
         channel = conn.channel()
         queue = DEAD_LETTER_QUEUE(channel)
         queue.declare()
+        _name, waiting, _consumers = queue.queue_declare(passive=True)
         producer = Producer(channel, exchange=Exchange(""))
-        while (message := queue.get(no_ack=False)) is not None:
+        for _ in range(waiting):
+            message = queue.get(no_ack=False)
+            if message is None:
+                break
             letter = _describe(message)
             headers = {k: v for k, v in message.headers.items() if k != "x-death"}
             producer.publish(message.body, routing_key=letter.queue, headers=headers,

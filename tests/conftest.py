@@ -10,6 +10,7 @@ from services.cli import SERVICES
 from services.enrollment.service import EnrollmentService
 from services.gateway.service import GatewayService
 from services.ledger.service import LedgerService
+from services.ledger.verify import verify
 from services.livelihoods.service import LivelihoodsService
 from services.mentorship.service import MentorshipService
 from shared.config import load
@@ -38,7 +39,10 @@ def base_config(request, tmp_path):
         config["DATABASES"] = migrated_sqlite(tmp_path)
     config["LEDGER"]["directory"] = str(tmp_path / "ledger")
     config["LEDGER"]["rail"]["decline_participants"] = []
-    return config
+    yield config
+    if (tmp_path / "ledger" / "main.beancount").exists():
+        report = verify(str(tmp_path / "ledger"))
+        assert report.ok, f"the ledger this test wrote does not validate: {report}"
 
 
 @pytest.fixture
