@@ -86,3 +86,22 @@ class DisbursementFailed(Payload):
     disbursement_id: str
     idempotency_key: str
     reason: str
+
+
+@contract("consent.withdrawn")
+class ConsentWithdrawn(Payload):
+    """Participation is voluntary: from now on no payment, tranche or mentor offer.
+    The reason stays in enrollment (it may be sensitive)."""
+    participant_id: str = ParticipantId
+    withdrawn_on: date
+    recorded_by: str
+
+
+@contract("attendance.recorded")
+class AttendanceRecorded(Payload):
+    """One session of one cohort, recorded (or corrected) in bulk."""
+    cohort_id: str
+    track: str
+    session_date: date
+    present: list[str]
+    absent: list[str]
