@@ -53,6 +53,10 @@ def _make_eligible(officer: Client, participant_id: str, cohorts: list[str]) -> 
         officer("POST", f"/cohorts/{cohort}/attendance", {"session_date": "2026-09-08", "present": [participant_id]})
         officer("POST", f"/cohorts/{cohort}/completions", {"participant_id": participant_id, "result": "PASS",
                                                            "score": "81", "completed_on": "2026-10-30"})
+    officer("POST", f"/participants/{participant_id}/assessments", {
+        "kind": "ENTRY", "assessed_on": "2026-09-02", "needs": ["income", "literacy"],
+        "risk_factors": {"peer pressure": 2}, "protective_factors": {"family support": 3},
+        "livelihood_plan": "Learn tailoring, then open a market stall"})
     for phase in ("REHABILITATION", "EXIT_ASSESSMENT"):
         officer("POST", f"/participants/{participant_id}/phase", {"to_phase": phase})
     _wait_until_eligible(officer, participant_id)

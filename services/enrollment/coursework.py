@@ -7,11 +7,11 @@ from sqlalchemy.orm import Session
 from services.enrollment.models import Attendance, Cohort, CohortMember, Course
 from services.enrollment.participants import load as load_participant
 from services.enrollment.schemas import CreateCohort, CreateCourse, RecordAttendance, RecordCompletion
-from shared.contracts import CourseCompleted
-from shared.errors import Conflict, NotFound, ValidationFailed
+from shared.contracts import AttendanceRecorded, CourseCompleted
+from shared.errors import Conflict, NotEligible, NotFound, ValidationFailed
 from shared.ids import unused_id
 
-ENROLLED, WAITLISTED = "ENROLLED", "WAITLISTED"
+ENROLLED, WAITLISTED, LEFT = "ENROLLED", "WAITLISTED", "LEFT"
 
 
 def create_course(session: Session, command: CreateCourse) -> Course:
@@ -42,7 +42,11 @@ def load_cohort(session: Session, cohort_id: str, lock: bool = False) -> Cohort:
 def join(session: Session, cohort_id: str, participant_id: str) -> CohortMember:
     """A seat if one is free, otherwise the waitlist; never over capacity."""
     cohort = load_cohort(session, cohort_id, lock=True)
-    load_participant(session, participant_id)
+    participant = load_participant(session, participant_id)
+    if not participant.consent_active:
+        raise NotEligible(f"{participant_id} has withdrawn consent")
+    if participant.phase in ("CLOSED", "WITHDRAWN"):
+        raise NotEligible(f"the case of {participant_id} is {participant.phase}")
     if session.get(CohortMember, (cohort_id, participant_id)) is not None:
         raise Conflict(f"{participant_id} is already in cohort {cohort_id}")
     seated = session.scalar(select(func.count()).select_from(CohortMember).where(
@@ -54,13 +58,36 @@ def join(session: Session, cohort_id: str, participant_id: str) -> CohortMember:
     return member
 
 
+def leave(session: Session, cohort_id: str, participant_id: str) -> str | None:
+    """Free a seat (or a waitlist place); the longest-waiting person takes a freed seat.
+    Returns who was promoted, if anyone."""
+    load_cohort(session, cohort_id, lock=True)
+    member = session.get(CohortMember, (cohort_id, participant_id), with_for_update=True)
+    if member is None or member.status == LEFT:
+        raise ValidationFailed(f"{participant_id} is not in cohort {cohort_id}")
+    if member.result is not None:
+        raise Conflict(f"{participant_id} already completed cohort {cohort_id}")
+    had_seat = member.status == ENROLLED
+    member.status, member.left_at = LEFT, datetime.now(timezone.utc)
+    if not had_seat:
+        return None
+    waiting = session.scalars(select(CohortMember).where(
+        CohortMember.cohort_id == cohort_id, CohortMember.status == WAITLISTED)
+        .order_by(CohortMember.joined_at, CohortMember.participant_id).limit(1).with_for_update()).first()
+    if waiting is None:
+        return None
+    waiting.status = ENROLLED
+    return waiting.participant_id
+
+
 def _seated(session: Session, cohort_id: str) -> set[str]:
     return set(session.scalars(select(CohortMember.participant_id).where(
         CohortMember.cohort_id == cohort_id, CohortMember.status == ENROLLED)))
 
 
-def record_attendance(session: Session, cohort_id: str, command: RecordAttendance, actor: str) -> int:
-    """Bulk attendance for one session; all rows or none."""
+def record_attendance(session: Session, cohort_id: str, command: RecordAttendance, actor: str, emit) -> int:
+    """Bulk attendance for one session; all rows or none. Recording a session again
+    corrects the marks of the people it lists."""
     cohort = load_cohort(session, cohort_id)
     if not cohort.starts_on <= command.session_date <= cohort.ends_on:
         raise ValidationFailed(
@@ -74,6 +101,8 @@ def record_attendance(session: Session, cohort_id: str, command: RecordAttendanc
         session.merge(Attendance(cohort_id=cohort_id, participant_id=participant_id,
                                  session_date=command.session_date, present=present,
                                  recorded_by=actor))
+    emit(AttendanceRecorded(cohort_id=cohort_id, track=session.get(Course, cohort.course_code).track,
+                            session_date=command.session_date, present=command.present, absent=command.absent))
     return len(marks)
 
 
@@ -103,3 +132,20 @@ def record_completion(session: Session, cohort_id: str, command: RecordCompletio
                          sessions_held=held, sessions_attended=attended,
                          completed_on=command.completed_on))
     return member
+
+
+def attendance_summary(session: Session, participant_id: str) -> list[dict]:
+    """Attendance ratio per cohort (and so per course) of one participant."""
+    load_participant(session, participant_id)
+    rows = session.execute(select(CohortMember, Cohort, Course).join(Cohort, Cohort.id == CohortMember.cohort_id)
+                           .join(Course, Course.code == Cohort.course_code)
+                           .where(CohortMember.participant_id == participant_id)
+                           .order_by(Cohort.starts_on)).all()
+    summary = []
+    for member, cohort, course in rows:
+        held, attended = attendance_counts(session, cohort.id, participant_id)
+        summary.append({"cohort_id": cohort.id, "course_code": course.code, "track": course.track,
+                        "status": member.status, "result": member.result, "sessions_held": held,
+                        "sessions_attended": attended,
+                        "attendance_percent": None if not held else round(100 * attended / held, 1)})
+    return summary

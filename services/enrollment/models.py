@@ -16,6 +16,9 @@ class Participant(Base):
     __tablename__ = "participants"
     id: Mapped[str] = mapped_column(String(8), primary_key=True)
     pii: Mapped[str] = mapped_column(Text)
+    national_id_key: Mapped[str] = mapped_column(String(64), index=True)
+    phone_key: Mapped[str] = mapped_column(String(64), index=True)
+    name_dob_key: Mapped[str] = mapped_column(String(64), index=True)
     gender: Mapped[str] = mapped_column(String(1))
     district: Mapped[str] = mapped_column(String(60), index=True)
     languages: Mapped[list] = mapped_column(JSON)
@@ -25,8 +28,54 @@ class Participant(Base):
     consent_active: Mapped[bool] = mapped_column(Boolean)
     consent_given_on: Mapped[date] = mapped_column(Date)
     consent_recorded_by: Mapped[str] = mapped_column(String(60))
+    consent_withdrawn_on: Mapped[date | None] = mapped_column(Date)
+    aftercare_started_on: Mapped[date | None] = mapped_column(Date)
     enrolled_by: Mapped[str] = mapped_column(String(60))
     enrolled_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class HeldEnrollment(Base):
+    """An enrollment that looks like someone already enrolled: held for an officer to
+    link to the existing participant or confirm as a different person."""
+    __tablename__ = "held_enrollments"
+    id: Mapped[str] = mapped_column(String(8), primary_key=True)
+    sealed_command: Mapped[str] = mapped_column(Text)
+    national_id_key: Mapped[str] = mapped_column(String(64), index=True)
+    phone_key: Mapped[str] = mapped_column(String(64), index=True)
+    name_dob_key: Mapped[str] = mapped_column(String(64), index=True)
+    district: Mapped[str] = mapped_column(String(60), index=True)
+    candidates: Mapped[list] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(12), index=True)
+    held_by: Mapped[str] = mapped_column(String(60))
+    held_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    resolved_by: Mapped[str | None] = mapped_column(String(60))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    participant_id: Mapped[str | None] = mapped_column(String(8))
+
+
+class ConsentRecord(Base):
+    """Consent history: given and withdrawn, never overwritten."""
+    __tablename__ = "consent_records"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    participant_id: Mapped[str] = mapped_column(ForeignKey("participants.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    effective_on: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str | None] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(String(60))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Assessment(Base):
+    __tablename__ = "assessments"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    participant_id: Mapped[str] = mapped_column(ForeignKey("participants.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(5))
+    assessed_on: Mapped[date] = mapped_column(Date)
+    assessed_by: Mapped[str] = mapped_column(String(60))
+    needs: Mapped[list] = mapped_column(JSON)
+    risk_factors: Mapped[dict] = mapped_column(JSON)
+    protective_factors: Mapped[dict] = mapped_column(JSON)
+    livelihood_plan: Mapped[str] = mapped_column(Text)
 
 
 class PhaseChange(Base):
@@ -62,6 +111,7 @@ class CohortMember(Base):
     participant_id: Mapped[str] = mapped_column(ForeignKey("participants.id"), primary_key=True)
     status: Mapped[str] = mapped_column(String(12))
     joined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    left_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     result: Mapped[str | None] = mapped_column(String(4))
     score: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
     completed_on: Mapped[date | None] = mapped_column(Date)

@@ -1,7 +1,7 @@
 """Commands enrollment accepts (validated here, whoever sends them)."""
 from datetime import date
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -79,3 +79,44 @@ class RecordCompletion(Command):
     result: Literal["PASS", "FAIL"]
     score: Decimal | None = Field(default=None, ge=0, le=100, decimal_places=2)
     completed_on: date
+
+
+class ParticipantQuery(Command):
+    district: str | None = None
+    phase: Phase | None = None
+    cohort_id: str | None = None
+    limit: int = Field(default=100, ge=1, le=500)
+    offset: int = Field(default=0, ge=0)
+
+
+class WithdrawConsent(Command):
+    withdrawn_on: date
+    reason: str = Field(min_length=3, max_length=500)
+
+
+Score = Annotated[int, Field(ge=0, le=3)]
+
+
+class RecordAssessment(Command):
+    """Needs, and risk and protective factors scored 0 (none) to 3 (strong)."""
+    kind: Literal["ENTRY", "EXIT"]
+    assessed_on: date
+    needs: list[str] = Field(min_length=1, max_length=30)
+    risk_factors: dict[str, Score]
+    protective_factors: dict[str, Score]
+    livelihood_plan: str = Field(min_length=10, max_length=4000)
+
+
+class ResolveHeld(Command):
+    decision: Literal["LINK", "DIFFERENT"]
+    participant_id: str | None = Field(default=None, pattern=r"^P-[0-9A-Z]{6}$")
+
+    @model_validator(mode="after")
+    def link_names_the_participant(self):
+        if (self.decision == "LINK") != (self.participant_id is not None):
+            raise ValueError("participant_id is required to LINK and only then")
+        return self
+
+
+class LeaveCohort(Command):
+    participant_id: str

@@ -1,14 +1,24 @@
 """Enrollment service: nameko entrypoints only; the rules live in the plain modules."""
+import base64
+from datetime import datetime, timezone
+
+import eventlet
 from nameko.dependency_providers import Config
 from nameko.rpc import rpc
+from nameko.timer import timer
 
-from services.enrollment import coursework, participants
+from services.enrollment import case, consent, coursework, csv_import, holds, participants
 from services.enrollment.models import Base
-from services.enrollment.pii import PiiVault
-from services.enrollment.schemas import (ChangePhase, CreateCohort, CreateCourse, EnrollParticipant,
-                                         JoinCohort, RecordAttendance, RecordCompletion)
+from services.enrollment.pii import BlindIndex, PiiVault
+from services.enrollment.schemas import (ChangePhase, CreateCohort, CreateCourse, EnrollParticipant, JoinCohort,
+                                         LeaveCohort, ParticipantQuery, RecordAssessment, RecordAttendance,
+                                         RecordCompletion, ResolveHeld, WithdrawConsent)
+from shared.errors import Conflict, ValidationFailed
 from shared.store import Store
 from shared.validation import parse
+
+def _today():
+    return datetime.now(timezone.utc).date()
 
 
 class EnrollmentService:
@@ -19,12 +29,38 @@ class EnrollmentService:
     def _vault(self) -> PiiVault:
         return PiiVault(self.config["ENROLLMENT"]["pii_key"])
 
+    def _index(self) -> BlindIndex:
+        return BlindIndex(self.config["ENROLLMENT"]["blind_index_key"])
+
     @rpc
     def enroll_participant(self, data, actor):
         command = parse(EnrollParticipant, data)
         with self.db.session.begin():
-            participant = participants.enroll(self.db.session, self._vault(), command, actor, self.db.emit)
-        return participants.describe(participant)
+            outcome = participants.enroll(self.db.session, self._vault(), self._index(), command, actor,
+                                          self.db.emit)
+            if outcome.status in (participants.ALREADY_ENROLLED, participants.ALREADY_HELD):
+                raise Conflict(f"already {outcome.status.split('_')[1].lower()}: "
+                               f"{outcome.participant_id or outcome.held_id}")
+            if outcome.status == participants.CREATED:
+                return {"status": outcome.status, **participants.describe(
+                    participants.load(self.db.session, outcome.participant_id))}
+            return outcome.as_dict()
+
+    @rpc
+    def import_participants(self, csv_base64, actor, district=None):
+        try:
+            data = base64.b64decode(csv_base64, validate=True)
+        except ValueError:
+            raise ValidationFailed("the CSV must be sent base64-encoded") from None
+        reports = csv_import.import_rows(self.db.session, self._vault(), self._index(), data, actor,
+                                         self.db.emit, district, pause=lambda: eventlet.sleep(0))
+        return csv_import.summary(reports)
+
+    @rpc
+    def search_participants(self, query):
+        command = parse(ParticipantQuery, query)
+        with self.db.session.begin():
+            return [participants.describe(p) for p in participants.search(self.db.session, command)]
 
     @rpc
     def get_participant(self, participant_id, with_personal_data=False):
@@ -36,9 +72,46 @@ class EnrollmentService:
     def change_phase(self, participant_id, data, actor):
         command = parse(ChangePhase, data)
         with self.db.session.begin():
-            participant = participants.change_phase(
-                self.db.session, participant_id, command.to_phase, actor, self.db.emit)
-        return participants.describe(participant)
+            participant = case.change_phase(self.db.session, participant_id, command.to_phase, actor, self.db.emit)
+            return participants.describe(participant)
+
+    @rpc
+    def record_assessment(self, participant_id, data, actor):
+        command = parse(RecordAssessment, data)
+        with self.db.session.begin():
+            case.record_assessment(self.db.session, participant_id, command, actor, _today())
+        return {"participant_id": participant_id, **command.model_dump(mode="json")}
+
+    @rpc
+    def withdraw_consent(self, participant_id, data, actor):
+        command = parse(WithdrawConsent, data)
+        with self.db.session.begin():
+            consent.withdraw(self.db.session, participant_id, command, actor, self.db.emit, _today())
+            return consent.history(self.db.session, participant_id)
+
+    @rpc
+    def consent_history(self, participant_id):
+        with self.db.session.begin():
+            return consent.history(self.db.session, participant_id)
+
+    @rpc
+    def list_holds(self, district=None):
+        with self.db.session.begin():
+            return [holds.describe(h) for h in holds.open_holds(self.db.session, district)]
+
+    @rpc
+    def get_hold(self, held_id, with_personal_data=False):
+        with self.db.session.begin():
+            held = holds.load(self.db.session, held_id)
+            if with_personal_data:
+                return holds.describe(held, self._vault(), self.db.session)
+            return holds.describe(held)
+
+    @rpc
+    def resolve_hold(self, held_id, data, actor):
+        command = parse(ResolveHeld, data)
+        with self.db.session.begin():
+            return holds.resolve(self.db.session, self._vault(), held_id, command, actor, self.db.emit)
 
     @rpc
     def create_course(self, data):
@@ -62,10 +135,18 @@ class EnrollmentService:
         return {"cohort_id": cohort_id, "participant_id": member.participant_id, "status": member.status}
 
     @rpc
+    def leave_cohort(self, cohort_id, data):
+        command = parse(LeaveCohort, data)
+        with self.db.session.begin():
+            promoted = coursework.leave(self.db.session, cohort_id, command.participant_id)
+        return {"cohort_id": cohort_id, "participant_id": command.participant_id, "status": coursework.LEFT,
+                "promoted_from_waitlist": promoted}
+
+    @rpc
     def record_attendance(self, cohort_id, data, actor):
         command = parse(RecordAttendance, data)
         with self.db.session.begin():
-            recorded = coursework.record_attendance(self.db.session, cohort_id, command, actor)
+            recorded = coursework.record_attendance(self.db.session, cohort_id, command, actor, self.db.emit)
         return {"cohort_id": cohort_id, "session_date": command.session_date.isoformat(),
                 "recorded": recorded}
 
@@ -77,3 +158,13 @@ class EnrollmentService:
             held, attended = coursework.attendance_counts(self.db.session, cohort_id, member.participant_id)
         return {"cohort_id": cohort_id, "participant_id": member.participant_id,
                 "result": member.result, "sessions_held": held, "sessions_attended": attended}
+
+    @rpc
+    def attendance_summary(self, participant_id):
+        with self.db.session.begin():
+            return coursework.attendance_summary(self.db.session, participant_id)
+
+    @timer(interval=case.AFTERCARE_CHECK_SECONDS)
+    def close_expired_aftercare(self):
+        with self.db.session.begin():
+            return case.close_expired_aftercare(self.db.session, _today(), self.db.emit)

@@ -37,5 +37,6 @@ def error_response(exc: Exception) -> Response:
         return json_response({"error": exc.name.upper().replace(" ", "_"), "message": exc.description},
                              exc.code)
     reference = uuid.uuid4().hex[:12]
-    log.error("unexpected error, reference %s: %r", reference, exc)
+    # The type only: a remote error's text can quote SQL parameters, which stay out of logs.
+    log.error("unexpected error, reference %s: %s", reference, getattr(exc, "exc_type", type(exc).__name__))
     return json_response({"error": "INTERNAL", "message": f"unexpected error (reference {reference})"}, 500)

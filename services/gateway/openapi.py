@@ -1,7 +1,7 @@
 """The OpenAPI 3.1 document, generated from the route declarations and their schemas."""
 import re
 
-from services.gateway.routes import Route
+from services.gateway.routes import CsvUpload, Route
 
 PATH_PARAM = re.compile(r"<(?:\w+:)?(\w+)>")
 ERROR = {"type": "object", "required": ["error", "message"],
@@ -22,7 +22,12 @@ def _operation(route: Route, schemas: dict) -> dict:
                                           "content": {"application/json": {"schema": {}}}},
                       **{status: {"description": text, **error} for status, text in ERROR_STATUSES.items()}},
     }
-    if route.body is not None:
+    if route.query is not None:
+        for name, field in route.query.model_json_schema()["properties"].items():
+            operation["parameters"].append({"name": name, "in": "query", "required": False, "schema": field})
+    if route.body is CsvUpload:
+        operation["requestBody"] = {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}}
+    elif route.body is not None:
         schema = route.body.model_json_schema(ref_template="#/components/schemas/{model}")
         schemas.update(schema.pop("$defs", {}))
         schemas[route.body.__name__] = schema

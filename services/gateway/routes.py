@@ -6,6 +6,7 @@ the role tests walk. Handlers receive the signed-in user and the validated body.
 import functools
 import json
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer
@@ -21,12 +22,23 @@ from shared.validation import parse
 PUBLIC = frozenset()
 
 
+class CsvUpload:
+    """Marks an endpoint whose body is a raw CSV file (text/csv), not JSON."""
+
+
+class Reply(NamedTuple):
+    """A handler's answer when its status depends on the outcome."""
+    status: int
+    payload: object
+
+
 @dataclass(frozen=True)
 class Route:
     method: str
     path: str
     roles: frozenset[str]
-    body: type[BaseModel] | None
+    body: type | None
+    query: type[BaseModel] | None
     summary: str
     status: int
 
@@ -64,14 +76,15 @@ class ApiEntrypoint(HttpRequestHandler):
         return error_response(exc)
 
 
-def read_body(request, model: type[BaseModel] | None, limit: int):
-    if model is None:
-        return None
+def read_body(request, model: type | None, limits: dict):
+    limit = limits["max_import_bytes" if model is CsvUpload else "max_body_bytes"]
     if request.content_length is not None and request.content_length > limit:
         raise ValidationFailed(f"body larger than {limit} bytes")
     raw = request.get_data(cache=False)
     if len(raw) > limit:
         raise ValidationFailed(f"body larger than {limit} bytes")
+    if model is CsvUpload:
+        return raw
     try:
         data = json.loads(raw or b"null")
     except ValueError:
@@ -79,11 +92,12 @@ def read_body(request, model: type[BaseModel] | None, limit: int):
     return parse(model, data)
 
 
-def api(method: str, path: str, roles=PUBLIC, body: type[BaseModel] | None = None, status: int = 200):
+def api(method: str, path: str, roles=PUBLIC, body: type | None = None,
+        query: type[BaseModel] | None = None, status: int = 200):
     roles = frozenset(roles)
 
     def decorate(function):
-        ROUTES.append(Route(method, path, roles, body, (function.__doc__ or "").strip(), status))
+        ROUTES.append(Route(method, path, roles, body, query, (function.__doc__ or "").strip(), status))
 
         @functools.wraps(function)
         def handler(self, request, **params):
@@ -92,9 +106,15 @@ def api(method: str, path: str, roles=PUBLIC, body: type[BaseModel] | None = Non
                 with self.db.session.begin():
                     user = authenticate(self.db.session, request.headers.get("Authorization"))
                 authorise(user, roles)
-            data = read_body(request, body, self.config["GATEWAY"]["max_body_bytes"])
-            arguments = ([user] if roles else []) + ([data] if body else [])
-            return json_response(function(self, *arguments, **params), status)
+            arguments = [user] if roles else []
+            if body is not None:
+                arguments.append(read_body(request, body, self.config["GATEWAY"]))
+            if query is not None:
+                arguments.append(parse(query, request.args.to_dict()))
+            result = function(self, *arguments, **params)
+            if isinstance(result, Reply):
+                return json_response(result.payload, result.status)
+            return json_response(result, status)
 
         return ApiEntrypoint.decorator(method, path)(handler)
 

@@ -1,5 +1,6 @@
 """Gateway: the HTTP JSON API. Each endpoint declares its roles and body; the work is an
 RPC to the service that owns it."""
+import base64
 from importlib.metadata import version
 
 from nameko.dependency_providers import Config
@@ -9,10 +10,11 @@ from services.enrollment import schemas as enrollment_schemas
 from services.gateway import accounts
 from services.gateway.models import Base
 from services.gateway.openapi import document
-from services.gateway.routes import ROUTES, api
+from services.gateway.routes import ROUTES, CsvUpload, Reply, api
 from services.gateway.schemas import Empty, ProposeMatch
 from services.livelihoods import schemas as livelihoods_schemas
 from services.mentorship import schemas as mentorship_schemas
+from shared.errors import Forbidden
 from shared.store import Store
 
 STAFF = {"officer", "supervisor", "finance", "admin"}
@@ -20,6 +22,12 @@ STAFF = {"officer", "supervisor", "finance", "admin"}
 
 def body(model) -> dict:
     return model.model_dump(mode="json")
+
+
+def in_district(user, district: str) -> None:
+    """Officers assigned to a district act only on that district's people."""
+    if user.role == "officer" and user.district and user.district != district:
+        raise Forbidden(f"{district} is outside your district ({user.district})")
 
 
 class GatewayService:
@@ -48,20 +56,87 @@ class GatewayService:
             created, token = accounts.create_user(self.db.session, data)
         return {"username": created.username, "role": created.role, "token": token}
 
+    def _participant(self, user, participant_id, with_personal_data=False) -> dict:
+        """The participant, if this user's district scope covers them."""
+        participant = self.enrollment.get_participant(participant_id, with_personal_data)
+        in_district(user, participant["district"])
+        return participant
+
+    @api("GET", "/participants", roles={"officer", "supervisor"}, query=enrollment_schemas.ParticipantQuery)
+    def search_participants(self, user, query):
+        """Participants by district, phase or cohort (an officer sees their district only)."""
+        if user.role == "officer" and user.district:
+            query = query.model_copy(update={"district": user.district})
+        return self.enrollment.search_participants(body(query))
+
     @api("POST", "/participants", roles={"officer"}, body=enrollment_schemas.EnrollParticipant, status=201)
     def enroll_participant(self, user, data):
-        """Enroll a participant with their consent; returns the pseudonymous id."""
-        return self.enrollment.enroll_participant(body(data), user.username)
+        """Enroll a participant with their consent: 201 with the pseudonymous id, or 202
+        when the person may already be enrolled (held for an officer to resolve)."""
+        in_district(user, data.district)
+        outcome = self.enrollment.enroll_participant(body(data), user.username)
+        return Reply(201 if outcome["status"] == "CREATED" else 202, outcome)
+
+    @api("POST", "/participants/import", roles={"officer"}, body=CsvUpload)
+    def import_participants(self, user, data):
+        """Enroll many participants from a UTF-8 CSV file; answers a report per row."""
+        return self.enrollment.import_participants(base64.b64encode(data).decode(), user.username,
+                                                   user.district if user.role == "officer" else None)
 
     @api("GET", "/participants/<participant_id>", roles={"officer", "supervisor"})
     def get_participant(self, user, participant_id):
         """A participant; personal data only for officers."""
-        return self.enrollment.get_participant(participant_id, user.role == "officer")
+        return self._participant(user, participant_id, with_personal_data=user.role == "officer")
 
     @api("POST", "/participants/<participant_id>/phase", roles={"officer"}, body=enrollment_schemas.ChangePhase)
     def change_phase(self, user, data, participant_id):
         """Move a case to its next phase (or WITHDRAWN)."""
+        self._participant(user, participant_id)
         return self.enrollment.change_phase(participant_id, body(data), user.username)
+
+    @api("POST", "/participants/<participant_id>/assessments", roles={"officer"},
+         body=enrollment_schemas.RecordAssessment, status=201)
+    def record_assessment(self, user, data, participant_id):
+        """Record the entry or exit assessment: needs, scored risk and protective factors, plan."""
+        self._participant(user, participant_id)
+        return self.enrollment.record_assessment(participant_id, body(data), user.username)
+
+    @api("POST", "/participants/<participant_id>/consent/withdraw", roles={"officer"},
+         body=enrollment_schemas.WithdrawConsent)
+    def withdraw_consent(self, user, data, participant_id):
+        """Record that the participant withdrew consent; payments and offers stop."""
+        self._participant(user, participant_id)
+        return self.enrollment.withdraw_consent(participant_id, body(data), user.username)
+
+    @api("GET", "/participants/<participant_id>/consent", roles={"officer", "supervisor"})
+    def consent_history(self, user, participant_id):
+        """Every consent given and withdrawn."""
+        self._participant(user, participant_id)
+        return self.enrollment.consent_history(participant_id)
+
+    @api("GET", "/participants/<participant_id>/attendance", roles={"officer", "supervisor"})
+    def attendance_summary(self, user, participant_id):
+        """Attendance ratio per cohort and course."""
+        self._participant(user, participant_id)
+        return self.enrollment.attendance_summary(participant_id)
+
+    @api("GET", "/holds", roles={"officer", "supervisor"})
+    def list_holds(self, user):
+        """Enrollments held as possible duplicates (an officer sees their district's)."""
+        return self.enrollment.list_holds(user.district if user.role == "officer" else None)
+
+    @api("GET", "/holds/<held_id>", roles={"officer"})
+    def get_hold(self, user, held_id):
+        """A held enrollment beside its candidates, with the personal data to compare."""
+        held = self.enrollment.get_hold(held_id, False)
+        in_district(user, held["district"])
+        return self.enrollment.get_hold(held_id, True)
+
+    @api("POST", "/holds/<held_id>/resolve", roles={"officer"}, body=enrollment_schemas.ResolveHeld)
+    def resolve_hold(self, user, data, held_id):
+        """LINK to the existing participant, or confirm a DIFFERENT person (then enrolled)."""
+        in_district(user, self.enrollment.get_hold(held_id, False)["district"])
+        return self.enrollment.resolve_hold(held_id, body(data), user.username)
 
     @api("POST", "/courses", roles={"admin"}, body=enrollment_schemas.CreateCourse, status=201)
     def create_course(self, user, data):
@@ -77,6 +152,11 @@ class GatewayService:
     def join_cohort(self, user, data, cohort_id):
         """Seat a participant in a cohort, or waitlist them when it is full."""
         return self.enrollment.join_cohort(cohort_id, body(data))
+
+    @api("POST", "/cohorts/<cohort_id>/leave", roles={"officer"}, body=enrollment_schemas.LeaveCohort)
+    def leave_cohort(self, user, data, cohort_id):
+        """Take a participant out of a cohort; the first on the waitlist takes the seat."""
+        return self.enrollment.leave_cohort(cohort_id, body(data))
 
     @api("POST", "/cohorts/<cohort_id>/attendance", roles={"officer"}, body=enrollment_schemas.RecordAttendance)
     def record_attendance(self, user, data, cohort_id):

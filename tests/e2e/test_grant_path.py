@@ -19,6 +19,9 @@ PROGRAMME = {"code": "LG-2026", "name": "Livelihood start-up grants 2026", "dono
                             {"type": "min_attendance", "percent": 80},
                             {"type": "phase_in", "phases": ["EXIT_ASSESSMENT", "AFTERCARE"]},
                             {"type": "consent_active"}, {"type": "no_earlier_grant"}]}
+ENTRY_ASSESSMENT = {"kind": "ENTRY", "assessed_on": "2026-09-02", "needs": ["income", "literacy"],
+                    "risk_factors": {"peer pressure": 2}, "protective_factors": {"family support": 3},
+                    "livelihood_plan": "Tailoring: train, then open a stall"}
 PLAN = {"summary": "A tailoring stall in Kismayo market", "trade": "tailoring",
         "budget_lines": [{"item": "sewing machine", "amount": "300.00"}, {"item": "fabric", "amount": "50.00"}]}
 
@@ -69,6 +72,9 @@ def test_enroll_train_grant_pay_and_mentor(suite, config):
 
     take_course(officer_a, admin, pid, "FL-101", "FINANCIAL_LITERACY", present_sessions=4)
     take_course(officer_a, admin, pid, "BD-101", "BUSINESS_DEVELOPMENT", present_sessions=5)
+    assert officer_a.post(f"/participants/{pid}/phase", {"to_phase": "REHABILITATION"},
+                          expect=409)["message"] == "record the entry assessment before moving to REHABILITATION"
+    officer_a.post(f"/participants/{pid}/assessments", ENTRY_ASSESSMENT, expect=201)
     for phase in ("REHABILITATION", "EXIT_ASSESSMENT"):
         officer_a.post(f"/participants/{pid}/phase", {"to_phase": phase}, expect=200)
     report = eventually(lambda: (r := officer_a.get(f"/programmes/LG-2026/eligibility/{pid}"))["eligible"] and r)
