@@ -156,8 +156,10 @@ def cmd_dlq(args, config):
 
 
 def cmd_bench(args, config):
+    from bench.enrollment_import import main as enrollment_bench
     from bench.ledger_posting import main as ledger_bench
 
+    enrollment_bench(args.import_rows)
     ledger_bench(args.postings)
 
 
@@ -183,6 +185,7 @@ def parser() -> argparse.ArgumentParser:
     dlq.set_defaults(func=cmd_dlq)
     bench = sub.add_parser("bench", help="run the benchmarks and print figures")
     bench.add_argument("--postings", type=int, default=2000)
+    bench.add_argument("--import-rows", type=int, default=50000)
     bench.set_defaults(func=cmd_bench)
     return root
 

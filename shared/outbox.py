@@ -1,6 +1,6 @@
 """The transactional outbox and its relay.
 
-`write_event` inserts the event in the caller's transaction, so an event exists if and
+`write_events` inserts events in the caller's transaction, so an event exists if and
 only if the state change committed. The relay publishes pending rows with publisher
 confirms and `mandatory` set (a message no queue would receive comes back as an error
 instead of vanishing), marks them sent, and retries the rest with backoff. Delivery is
@@ -28,14 +28,15 @@ def event_exchange(service_name: str) -> Exchange:
     return Exchange(f"{service_name}.events", type="topic", durable=True, delivery_mode=2)
 
 
-def write_event(connection, outbox: Table, source: str, payload) -> Envelope:
-    envelope = new_envelope(source, payload)
+def write_events(connection, outbox: Table, source: str, payloads) -> list[Envelope]:
+    """Insert the events (one statement for many) in the caller's transaction."""
+    envelopes = [new_envelope(source, payload) for payload in payloads]
     now = datetime.now(timezone.utc)
-    connection.execute(insert(outbox).values(
-        event_id=envelope.event_id, event_type=envelope.type,
-        body=envelope.model_dump_json(), created_at=now, attempts=0, next_attempt_at=now,
-    ))
-    return envelope
+    if envelopes:
+        connection.execute(insert(outbox), [
+            {"event_id": e.event_id, "event_type": e.type, "body": e.model_dump_json(), "created_at": now,
+             "attempts": 0, "next_attempt_at": now} for e in envelopes])
+    return envelopes
 
 
 def backoff(attempts: int) -> timedelta:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from shared.config import database_url
 from shared.db import make_engine
 from shared.events import open_envelope
-from shared.outbox import Relay, write_event
+from shared.outbox import Relay, write_events
 
 log = logging.getLogger(__name__)
 
@@ -33,12 +33,12 @@ class UnitOfWork:
         self._source = source
         self.emitted = 0
 
-    def emit(self, payload) -> None:
-        """Write an event into the outbox inside the current transaction."""
+    def emit(self, *payloads) -> None:
+        """Write events into the outbox inside the current transaction."""
         if not self.session.in_transaction():
             raise RuntimeError("emit() must run inside the state change's transaction")
-        write_event(self.session.connection(), self._outbox, self._source, payload)
-        self.emitted += 1
+        write_events(self.session.connection(), self._outbox, self._source, payloads)
+        self.emitted += len(payloads)
 
     def apply_once(self, body: dict, consumer: str, apply) -> bool:
         """Run `apply(session, payload)` unless this consumer already applied the event.

@@ -1,7 +1,7 @@
 """Courses, cohorts (with a waitlist), attendance and completion."""
 from datetime import datetime, timezone
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from services.enrollment.models import Attendance, Cohort, CohortMember, Course
@@ -97,10 +97,12 @@ def record_attendance(session: Session, cohort_id: str, command: RecordAttendanc
     if outsiders:
         raise ValidationFailed(f"not seated in cohort {cohort_id}: {', '.join(outsiders)}")
     marks = [(pid, True) for pid in command.present] + [(pid, False) for pid in command.absent]
-    for participant_id, present in marks:
-        session.merge(Attendance(cohort_id=cohort_id, participant_id=participant_id,
-                                 session_date=command.session_date, present=present,
-                                 recorded_by=actor))
+    session.execute(delete(Attendance).where(
+        Attendance.cohort_id == cohort_id, Attendance.session_date == command.session_date,
+        Attendance.participant_id.in_([pid for pid, _ in marks])))
+    session.execute(insert(Attendance), [
+        {"cohort_id": cohort_id, "participant_id": pid, "session_date": command.session_date, "present": present,
+         "recorded_by": actor} for pid, present in marks])
     emit(AttendanceRecorded(cohort_id=cohort_id, track=session.get(Course, cohort.course_code).track,
                             session_date=command.session_date, present=command.present, absent=command.absent))
     return len(marks)

@@ -86,10 +86,10 @@ def import_rows(session: Session, vault: PiiVault, index: BlindIndex, data: byte
             continue
         pending.append((line, command))
     for start in range(0, len(pending), CHUNK):
+        chunk = pending[start:start + CHUNK]
         with session.begin():
-            for line, command in pending[start:start + CHUNK]:
-                outcome = participants.enroll(session, vault, index, command, actor, emit)
-                reports.append(RowReport(line, outcome.status, outcome.participant_id, outcome.held_id))
+            outcomes = participants.enroll_many(session, vault, index, [c for _, c in chunk], actor, emit)
+        reports += [RowReport(line, o.status, o.participant_id, o.held_id) for (line, _), o in zip(chunk, outcomes)]
         pause()
     return sorted(reports, key=lambda r: r.row)
 

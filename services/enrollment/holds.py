@@ -38,7 +38,7 @@ def resolve(session: Session, vault: PiiVault, held_id: str, command: ResolveHel
         keys = BlindKeys(held.national_id_key, held.phone_key, held.name_dob_key)
         enrollment = EnrollParticipant.model_validate(vault.open(held.sealed_command))
         held.status = "DIFFERENT"
-        held.participant_id = participants.create(session, vault, keys, enrollment, actor, emit).id
+        [held.participant_id] = participants.create_many(session, vault, [(keys, enrollment)], actor, emit)
     held.resolved_by, held.resolved_at = actor, datetime.now(timezone.utc)
     return describe(held)
 

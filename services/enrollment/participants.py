@@ -2,7 +2,7 @@
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from services.enrollment import duplicates
@@ -11,7 +11,7 @@ from services.enrollment.pii import BlindIndex, BlindKeys, PiiVault
 from services.enrollment.schemas import EnrollParticipant, ParticipantQuery
 from shared.contracts import ParticipantEnrolled
 from shared.errors import UnknownParticipant
-from shared.ids import unused_id
+from shared.ids import new_id, unused_id
 
 CREATED, POSSIBLE_DUPLICATE, ALREADY_ENROLLED, ALREADY_HELD = (
     "CREATED", "POSSIBLE_DUPLICATE", "ALREADY_ENROLLED", "ALREADY_HELD")
@@ -41,29 +41,45 @@ def blind_keys(index: BlindIndex, command: EnrollParticipant) -> BlindKeys:
     return index.keys(command.national_id, command.phone, command.full_name, command.date_of_birth)
 
 
-def create(session: Session, vault: PiiVault, keys: BlindKeys, command: EnrollParticipant,
-           actor: str, emit) -> Participant:
-    """Create the participant and announce them (pseudonymous facts only)."""
-    participant = Participant(
-        id=unused_id(session, Participant, "P-"),
-        pii=vault.seal({"full_name": command.full_name, "phone": command.phone,
-                        "national_id": command.national_id,
-                        "date_of_birth": command.date_of_birth.isoformat()}),
-        national_id_key=keys.national_id, phone_key=keys.phone, name_dob_key=keys.name_dob,
-        gender=command.gender, district=command.district, languages=command.languages,
-        livelihood_interest=command.livelihood_interest,
-        clearance_reference=command.clearance_reference, phase="ENTRY_ASSESSMENT",
-        consent_active=True, consent_given_on=command.consent.given_on,
-        consent_recorded_by=actor, enrolled_by=actor, enrolled_at=_now())
-    session.add(participant)
-    session.flush()
-    session.add(ConsentRecord(participant_id=participant.id, kind="GIVEN", effective_on=command.consent.given_on,
-                              recorded_by=actor, recorded_at=participant.enrolled_at))
-    emit(ParticipantEnrolled(
-        participant_id=participant.id, district=participant.district, gender=participant.gender,
-        languages=participant.languages, livelihood_interest=participant.livelihood_interest,
-        phase=participant.phase, consent_active=True, enrolled_on=participant.enrolled_at.date()))
-    return participant
+def _fresh_ids(session: Session, count: int) -> list[str]:
+    """Random participant ids not yet taken (checked in one query)."""
+    ids: set[str] = set()
+    while len(ids) < count:
+        wanted = {new_id("P-") for _ in range(count - len(ids))} - ids
+        taken = set(session.scalars(select(Participant.id).where(Participant.id.in_(wanted))))
+        ids |= wanted - taken
+    return sorted(ids)
+
+
+def create_many(session: Session, vault: PiiVault, people: list[tuple[BlindKeys, EnrollParticipant]],
+                actor: str, emit, ids: list[str] | None = None) -> list[str]:
+    """Create participants (a few statements for many) and announce them with
+    pseudonymous facts only."""
+    ids = ids or _fresh_ids(session, len(people))
+    now = _now()
+    rows, consents, events = [], [], []
+    for participant_id, (keys, command) in zip(ids, people):
+        rows.append({
+            "id": participant_id, "national_id_key": keys.national_id, "phone_key": keys.phone,
+            "name_dob_key": keys.name_dob,
+            "pii": vault.seal({"full_name": command.full_name, "phone": command.phone,
+                               "national_id": command.national_id,
+                               "date_of_birth": command.date_of_birth.isoformat()}),
+            "gender": command.gender, "district": command.district, "languages": command.languages,
+            "livelihood_interest": command.livelihood_interest, "clearance_reference": command.clearance_reference,
+            "phase": "ENTRY_ASSESSMENT", "consent_active": True, "consent_given_on": command.consent.given_on,
+            "consent_recorded_by": actor, "enrolled_by": actor, "enrolled_at": now})
+        consents.append({"participant_id": participant_id, "kind": "GIVEN", "effective_on": command.consent.given_on,
+                         "recorded_by": actor, "recorded_at": now})
+        events.append(ParticipantEnrolled(
+            participant_id=participant_id, district=command.district, gender=command.gender,
+            languages=command.languages, livelihood_interest=command.livelihood_interest,
+            phase="ENTRY_ASSESSMENT", consent_active=True, enrolled_on=now.date()))
+    if rows:
+        session.execute(insert(Participant), rows)
+        session.execute(insert(ConsentRecord), consents)
+        emit(*events)
+    return ids
 
 
 def hold(session: Session, vault: PiiVault, keys: BlindKeys, command: EnrollParticipant, actor: str,
@@ -78,21 +94,39 @@ def hold(session: Session, vault: PiiVault, keys: BlindKeys, command: EnrollPart
     return held
 
 
+def enroll_many(session: Session, vault: PiiVault, index: BlindIndex, commands: list[EnrollParticipant],
+                actor: str, emit) -> list[Outcome]:
+    """For each person: create, recognise an exact re-submission, or hold a possible
+    duplicate (of someone known, or of someone earlier in the same batch)."""
+    keys = [blind_keys(index, command) for command in commands]
+    book = duplicates.known(session, keys)
+    holds = duplicates.open_holds(session, keys)
+    ids = iter(_fresh_ids(session, len(commands)))
+    outcomes, to_create = [], []
+    for person_keys, command in zip(keys, commands):
+        matches = book.candidates(person_keys)
+        exact = [c for c in matches if c.exact]
+        if exact:
+            outcomes.append(Outcome(ALREADY_ENROLLED, participant_id=exact[0].participant_id, candidates=exact))
+        elif matches and person_keys in holds:
+            outcomes.append(Outcome(ALREADY_HELD, held_id=holds[person_keys], candidates=matches))
+        elif matches:
+            held = hold(session, vault, person_keys, command, actor, matches)
+            holds[person_keys] = held.id
+            outcomes.append(Outcome(POSSIBLE_DUPLICATE, held_id=held.id, candidates=matches))
+        else:
+            participant_id = next(ids)
+            book.add(participant_id, person_keys)
+            to_create.append((participant_id, person_keys, command))
+            outcomes.append(Outcome(CREATED, participant_id=participant_id))
+    create_many(session, vault, [(k, c) for _, k, c in to_create], actor, emit, [pid for pid, _, _ in to_create])
+    return outcomes
+
+
 def enroll(session: Session, vault: PiiVault, index: BlindIndex, command: EnrollParticipant,
            actor: str, emit) -> Outcome:
-    """Create, recognise an exact re-submission, or hold a possible duplicate."""
-    keys = blind_keys(index, command)
-    matches = duplicates.candidates(session, keys)
-    exact = [c for c in matches if c.exact]
-    if exact:
-        return Outcome(ALREADY_ENROLLED, participant_id=exact[0].participant_id, candidates=exact)
-    if matches:
-        held = duplicates.already_held(session, keys)
-        if held is not None:
-            return Outcome(ALREADY_HELD, held_id=held.id, candidates=matches)
-        return Outcome(POSSIBLE_DUPLICATE, held_id=hold(session, vault, keys, command, actor, matches).id,
-                       candidates=matches)
-    return Outcome(CREATED, participant_id=create(session, vault, keys, command, actor, emit).id)
+    [outcome] = enroll_many(session, vault, index, [command], actor, emit)
+    return outcome
 
 
 def load(session: Session, participant_id: str, lock: bool = False) -> Participant:

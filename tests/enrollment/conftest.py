@@ -29,8 +29,8 @@ class Desk:
         self.index = BlindIndex(settings["blind_index_key"])
         self.events = []
 
-    def emit(self, event):
-        self.events.append(event)
+    def emit(self, *events):
+        self.events.extend(events)
 
     def enroll(self, **changes):
         with self.session.begin():

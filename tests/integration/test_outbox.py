@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from services.enrollment.models import Base
 from shared.contracts import ParticipantEnrolled
 from shared.db import make_engine
-from shared.outbox import Relay, event_exchange, write_event
+from shared.outbox import Relay, event_exchange, write_events
 
 OUTBOX = Base.metadata.tables["outbox"]
 EVENT = ParticipantEnrolled(participant_id="P-7K3M9Q", district="Kismayo", gender="F", languages=["so"],
@@ -20,7 +20,7 @@ EVENT = ParticipantEnrolled(participant_id="P-7K3M9Q", district="Kismayo", gende
 def engine(base_config):
     engine = make_engine(base_config["DATABASES"]["enrollment"])
     with engine.begin() as conn:
-        write_event(conn, OUTBOX, "enrollment", EVENT)
+        write_events(conn, OUTBOX, "enrollment", [EVENT])
     yield engine
     engine.dispose()
 
