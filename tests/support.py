@@ -25,6 +25,12 @@ class Api:
             assert response.status_code == expect, (method, path, response.status_code, response.text)
         return response
 
+    def call_raw(self, method: str, path: str, data: bytes, content_type: str, expect: int):
+        headers = {"Authorization": f"Bearer {self.token}", "Content-Type": content_type}
+        response = requests.request(method, self.base_url + path, data=data, headers=headers, timeout=60)
+        assert response.status_code == expect, (method, path, response.status_code, response.text)
+        return response
+
     def get(self, path, expect=200):
         return self.call("GET", path, expect=expect).json()
 
