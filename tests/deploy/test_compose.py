@@ -355,7 +355,7 @@ def test_workloads_use_their_own_database(k8s):
         url = urlsplit(env[f"{name.upper()}_DATABASE_URL"]["value"])
         assert url.scheme == "postgresql" and url.path == f"/{name}" and url.username == name
         assert env["DB_PASSWORD"]["valueFrom"]["secretKeyRef"]["key"] == f"{name.upper()}_DB_PASSWORD"
-        assert ("ENROLLMENT_PII_KEY" in env) == (name == "enrollment")
+        assert ("ENROLLMENT_PII_KEY" in env) == ("ENROLLMENT_INDEX_KEY" in env) == (name == "enrollment")
 
 
 def test_kubernetes_broker_objects_match_the_compose_definitions(k8s, definitions):
