@@ -24,6 +24,15 @@ def _adapter() -> TypeAdapter:
     return TypeAdapter(list[Annotated[Union[tuple(_RULES)], Field(discriminator="type")]])
 
 
+@dataclass(frozen=True)
+class CohortAttendance:
+    """Sessions held and attended in one cohort, counted from attendance marks while it runs."""
+    cohort_id: str
+    track: str
+    sessions_held: int
+    sessions_attended: int
+
+
 @dataclass
 class Facts:
     """Everything a condition may look at, gathered once per evaluation."""
@@ -31,6 +40,7 @@ class Facts:
     consent_active: bool
     completions: list = field(default_factory=list)
     earlier_grants: list[str] = field(default_factory=list)
+    attendance: list[CohortAttendance] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -79,7 +89,11 @@ class MinAttendance(Rule):
     tracks: list[str] | None = None
 
     def check(self, facts):
-        relevant = [c for c in facts.completions
+        """Per cohort, the marks when there are any (they follow corrections and cover cohorts
+        still running), else the completion's counts; so an early shortfall shows."""
+        measured = {c.cohort_id: c for c in facts.completions}
+        measured.update((a.cohort_id, a) for a in facts.attendance)
+        relevant = [c for c in measured.values()
                     if self.tracks is None or any(_track_matches(t, c.track) for t in self.tracks)]
         if not relevant:
             return Outcome(False, "no completed course to measure attendance on")

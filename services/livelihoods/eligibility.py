@@ -2,6 +2,7 @@
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.livelihoods import attendance
 from services.livelihoods.conditions import Facts, parse_conditions
 from services.livelihoods.models import Completion, GrantApplication, ParticipantFacts, Programme
 from shared.errors import UnknownParticipant
@@ -22,7 +23,8 @@ def gather_facts(session: Session, programme: Programme, participant_id: str,
         GrantApplication.status.in_(GRANTED),
         GrantApplication.id != (ignoring_application or ""))).all()
     return Facts(phase=participant.phase, consent_active=participant.consent_active,
-                 completions=list(completions), earlier_grants=list(earlier))
+                 completions=list(completions), earlier_grants=list(earlier),
+                 attendance=attendance.by_cohort(session, participant_id))
 
 
 def evaluate(programme: Programme, facts: Facts) -> dict:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.livelihoods import eligibility, programmes
-from services.livelihoods.models import Disbursement, GrantApplication
+from services.livelihoods.models import Disbursement, GrantApplication, ParticipantFacts
 from services.livelihoods.schemas import CreateApplication
 from shared.contracts import DisbursementCompleted, DisbursementFailed, DisbursementRequested
 from shared.errors import (Forbidden, IllegalTransition, NotEligible, NotFound, SegregationOfDuties,
@@ -105,10 +105,24 @@ def reject(session: Session, application_id: str, actor: str, reason: str) -> Gr
     return application
 
 
+def _require_consent(session: Session, application: GrantApplication) -> None:
+    participant = session.get(ParticipantFacts, application.participant_id)
+    if participant is None or not participant.consent_active:
+        raise NotEligible(f"{application.participant_id} has withdrawn consent; "
+                          f"no money is released for {application.id}")
+
+
 def release(session: Session, application_id: str, actor: str, emit) -> Disbursement:
-    """Finance releases an approved grant: one disbursement command through the outbox."""
+    """Finance releases an approved grant: one disbursement command through the outbox.
+
+    Refused once consent is withdrawn, whatever the programme's conditions say, because
+    withdrawal stops future money. A disbursement already requested is not recalled: the
+    ledger pays or fails it and this service records the answer; only a re-issue after a
+    failure meets this check again.
+    """
     application = load(session, application_id)
     _require_status(application, "APPROVED")
+    _require_consent(session, application)
     earlier = session.scalars(select(Disbursement).where(
         Disbursement.application_id == application.id, Disbursement.tranche == FULL_TRANCHE)).all()
     if any(d.status != "FAILED" for d in earlier):

@@ -50,6 +50,16 @@ class Completion(Base):
     completed_on: Mapped[date] = mapped_column(Date)
 
 
+class AttendanceMark(Base):
+    """One participant's mark for one session of a cohort; a correction overwrites it."""
+    __tablename__ = "attendance_marks"
+    participant_id: Mapped[str] = mapped_column(String(8), primary_key=True)
+    cohort_id: Mapped[str] = mapped_column(String(12), primary_key=True, index=True)
+    session_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    track: Mapped[str] = mapped_column(String(60))
+    present: Mapped[bool] = mapped_column(Boolean)
+
+
 class GrantApplication(Base):
     __tablename__ = "grant_applications"
     id: Mapped[str] = mapped_column(String(12), primary_key=True)

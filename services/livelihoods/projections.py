@@ -2,7 +2,8 @@
 from sqlalchemy.orm import Session
 
 from services.livelihoods.models import Completion, ParticipantFacts
-from shared.contracts import CourseCompleted, ParticipantEnrolled, PhaseChanged
+from shared.contracts import ConsentWithdrawn, CourseCompleted, ParticipantEnrolled, PhaseChanged
+from shared.errors import UnknownParticipant
 
 
 def participant_enrolled(session: Session, event: ParticipantEnrolled) -> None:
@@ -24,3 +25,12 @@ def course_completed(session: Session, event: CourseCompleted) -> None:
                              sessions_held=event.sessions_held,
                              sessions_attended=event.sessions_attended,
                              completed_on=event.completed_on))
+
+
+def consent_withdrawn(session: Session, event: ConsentWithdrawn) -> None:
+    """Raises for a participant not seen yet, so the event is dead-lettered and replayed
+    after the enrollment event instead of being lost."""
+    facts = session.get(ParticipantFacts, event.participant_id, with_for_update=True)
+    if facts is None:
+        raise UnknownParticipant(f"consent withdrawal of {event.participant_id} before its enrollment event")
+    facts.consent_active = False

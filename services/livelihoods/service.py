@@ -1,7 +1,7 @@
 """Livelihoods service: nameko entrypoints only; the rules live in the plain modules."""
 from nameko.rpc import rpc
 
-from services.livelihoods import eligibility, grants, programmes, projections
+from services.livelihoods import attendance, eligibility, grants, programmes, projections
 from services.livelihoods.models import Base
 from services.livelihoods.schemas import CreateApplication, CreateProgramme, Decision
 from shared.handlers import on_event
@@ -81,6 +81,14 @@ class LivelihoodsService:
     @on_event("enrollment", "course.completed")
     def on_course_completed(self, body):
         self.db.apply_once(body, "livelihoods.course_completed", projections.course_completed)
+
+    @on_event("enrollment", "consent.withdrawn")
+    def on_consent_withdrawn(self, body):
+        return self.db.apply_once(body, "livelihoods.consent_withdrawn", projections.consent_withdrawn)
+
+    @on_event("enrollment", "attendance.recorded")
+    def on_attendance_recorded(self, body):
+        return self.db.apply_once(body, "livelihoods.attendance_recorded", attendance.recorded)
 
     @on_event("ledger", "disbursement.completed")
     def on_disbursement_completed(self, body):

@@ -1,4 +1,6 @@
-"""Offers: `PROPOSED -> ACCEPTED | DECLINED (reason)`; a declined pair is never proposed again.
+"""Offers: `PROPOSED -> ACCEPTED | DECLINED (reason) | WITHDRAWN`, `ACCEPTED -> ENDED`; a
+declined pair is never proposed again. WITHDRAWN and ENDED follow the mentee's consent
+withdrawal (see `consent`).
 
 Rows are locked where two workers could race: the mentee while proposing (one open
 offer each), the district's mentors while counting their load, the offer and then its
@@ -17,6 +19,7 @@ from services.mentorship.timestamps import iso, now
 from shared.errors import Conflict, Forbidden, IllegalTransition, NoMentorAvailable, NotFound
 
 PROPOSED, ACCEPTED, DECLINED = "PROPOSED", "ACCEPTED", "DECLINED"
+WITHDRAWN, ENDED = "WITHDRAWN", "ENDED"
 
 
 def _candidates(session: Session, mentee: Mentee) -> list[matching.MentorFacts]:
@@ -82,6 +85,19 @@ def decline(session: Session, offer_id: str, mentor_id: str, command: DeclineOff
     return offer
 
 
+def close_all(session: Session, participant_id: str, reason: str) -> None:
+    """Withdraw the mentee's PROPOSED offers and end the ACCEPTED ones; neither counts
+    toward a mentor's load any more."""
+    moment = now()
+    for offer in session.scalars(select(Offer).where(
+            Offer.participant_id == participant_id, Offer.status.in_(matching.OPEN_STATUSES))
+            .order_by(Offer.id).with_for_update()):
+        if offer.status == PROPOSED:
+            offer.status, offer.decided_at, offer.decline_reason = WITHDRAWN, moment, reason
+        else:
+            offer.status, offer.ended_at, offer.end_reason = ENDED, moment, reason
+
+
 def for_mentor(session: Session, mentor_id: str) -> list[tuple[Offer, Mentee]]:
     mentors.load(session, mentor_id)
     return session.execute(
@@ -94,7 +110,8 @@ def describe(offer: Offer) -> dict:
         "offer_id": offer.id, "mentor_id": offer.mentor_id, "participant_id": offer.participant_id,
         "status": offer.status, "score": offer.score, "factors": offer.factors,
         "proposed_at": iso(offer.proposed_at), "decided_at": iso(offer.decided_at),
-        "decline_reason": offer.decline_reason,
+        "decline_reason": offer.decline_reason, "ended_at": iso(offer.ended_at),
+        "end_reason": offer.end_reason,
     }
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from services.mentorship import offers
 from services.mentorship.models import Base, Mentee, Mentor, Offer
 from services.mentorship.service import MentorshipService
-from shared.contracts import ParticipantEnrolled, PhaseChanged
+from shared.contracts import ConsentWithdrawn, ParticipantEnrolled, PhaseChanged
 from shared.db import make_engine
 from shared.errors import (Conflict, Forbidden, IllegalTransition, NoMentorAvailable, NotEligible,
                            NotFound, UnknownParticipant, ValidationFailed)
@@ -400,6 +400,67 @@ def test_an_offer_to_a_mentee_who_withdrew_cannot_be_accepted(container, publish
     declined = call(container, "decline_offer", proposed["offer_id"], proposed["mentor_id"],
                     {"reason": "participant withdrew"})
     assert declined["status"] == "DECLINED"
+
+
+# --- consent withdrawn ---------------------------------------------------------------------
+
+def consent_withdrawn(participant_id):
+    return new_envelope("enrollment", ConsentWithdrawn(
+        participant_id=participant_id, withdrawn_on=date(2026, 11, 20), recorded_by=OFFICER))
+
+
+def test_withdrawal_withdraws_a_proposed_offer_once_and_the_mentor_cannot_accept_it(
+        container, publish, proposed, engine):
+    envelope = consent_withdrawn("P-7K3M9Q")
+    assert deliver_and_wait(container, publish, "on_consent_withdrawn", envelope) is True
+    assert deliver_and_wait(container, publish, "on_consent_withdrawn", envelope) is False
+    assert mentee_row(engine, "P-7K3M9Q").consent_active is False
+    [listed] = call(container, "list_offers", proposed["mentor_id"])
+    assert (listed["status"], listed["decline_reason"], listed["ended_at"]) == (
+        "WITHDRAWN", "consent withdrawn", None)
+    assert listed["decided_at"] is not None
+    with pytest.raises(IllegalTransition, match="WITHDRAWN"):
+        call(container, "accept_offer", proposed["offer_id"], proposed["mentor_id"])
+    with pytest.raises(IllegalTransition):
+        call(container, "decline_offer", proposed["offer_id"], proposed["mentor_id"], {"reason": "too late"})
+    with pytest.raises(NotEligible, match="withdrawn consent"):
+        call(container, "propose_match", "P-7K3M9Q", OFFICER)
+
+
+def test_withdrawal_ends_an_accepted_mentorship_and_frees_the_mentor(container, publish, enroll):
+    mentor_id = mentor(container, capacity=1)
+    enroll("P-7K3M9Q")
+    offer = call(container, "propose_match", "P-7K3M9Q", OFFICER)
+    accepted = call(container, "accept_offer", offer["offer_id"], mentor_id)
+    enroll("P-0AB12C")
+    with pytest.raises(NoMentorAvailable, match="at capacity"):
+        call(container, "propose_match", "P-0AB12C", OFFICER)
+
+    deliver_and_wait(container, publish, "on_consent_withdrawn", consent_withdrawn("P-7K3M9Q"))
+    [ended] = call(container, "list_offers", mentor_id)
+    assert (ended["status"], ended["end_reason"], ended["decline_reason"]) == ("ENDED", "consent withdrawn", None)
+    assert ended["decided_at"] == accepted["decided_at"] and ended["ended_at"] is not None
+    assert call(container, "propose_match", "P-0AB12C", OFFICER)["mentor_id"] == mentor_id
+
+
+def test_withdrawal_leaves_other_mentees_and_closed_offers_alone(container, publish, proposed, enroll, engine):
+    declined = call(container, "decline_offer", proposed["offer_id"], proposed["mentor_id"], {"reason": "too far"})
+    enroll("P-0AB12C")
+    other = call(container, "propose_match", "P-0AB12C", OFFICER)
+    deliver_and_wait(container, publish, "on_consent_withdrawn", consent_withdrawn("P-7K3M9Q"))
+    assert offer_status(engine, declined["offer_id"]) == "DECLINED"
+    assert offer_status(engine, other["offer_id"]) == "PROPOSED"
+    assert mentee_row(engine, "P-0AB12C").consent_active is True
+
+
+def test_a_withdrawal_for_an_unseen_participant_is_dead_lettered(container, publish, engine, rabbit_config):
+    envelope = consent_withdrawn("P-7K3M9Q")
+    with pytest.raises(UnknownParticipant):
+        deliver_and_wait(container, publish, "on_consent_withdrawn", envelope)
+    assert eventually(lambda: dead_letters(rabbit_config)) == [(
+        envelope.event_id, "evt-enrollment-consent.withdrawn--mentorship.on_consent_withdrawn",
+        envelope.model_dump(mode="json"))]
+    assert count(engine, INBOX) == 0
 
 
 # --- races, on PostgreSQL where row locks are real ------------------------------------------
