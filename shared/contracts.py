@@ -99,9 +99,11 @@ class ConsentWithdrawn(Payload):
 
 @contract("attendance.recorded")
 class AttendanceRecorded(Payload):
-    """One session of one cohort, recorded (or corrected) in bulk."""
+    """One session of one cohort, recorded (or corrected) in bulk; `recorded_at` orders a
+    correction after the record it corrects, whatever order they are delivered in."""
     cohort_id: str
     track: str
     session_date: date
     present: list[str]
     absent: list[str]
+    recorded_at: datetime

@@ -104,7 +104,8 @@ def record_attendance(session: Session, cohort_id: str, command: RecordAttendanc
         {"cohort_id": cohort_id, "participant_id": pid, "session_date": command.session_date, "present": present,
          "recorded_by": actor} for pid, present in marks])
     emit(AttendanceRecorded(cohort_id=cohort_id, track=session.get(Course, cohort.course_code).track,
-                            session_date=command.session_date, present=command.present, absent=command.absent))
+                            session_date=command.session_date, present=command.present, absent=command.absent,
+                            recorded_at=datetime.now(timezone.utc)))
     return len(marks)
 
 

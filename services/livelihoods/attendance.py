@@ -27,11 +27,14 @@ def recorded(session: Session, event: AttendanceRecorded) -> None:
         return
     insert = _UPSERT_INSERTS[session.get_bind().dialect.name](AttendanceMark)
     rows = [{"participant_id": participant_id, "cohort_id": event.cohort_id,
-             "session_date": event.session_date, "track": event.track, "present": present}
+             "session_date": event.session_date, "track": event.track, "present": present,
+             "recorded_at": event.recorded_at}
             for participant_id, present in marks.items()]
     session.execute(insert.values(rows).on_conflict_do_update(
         index_elements=["participant_id", "cohort_id", "session_date"],
-        set_={"track": insert.excluded.track, "present": insert.excluded.present}))
+        set_={"track": insert.excluded.track, "present": insert.excluded.present,
+              "recorded_at": insert.excluded.recorded_at},
+        where=AttendanceMark.recorded_at <= insert.excluded.recorded_at))
 
 
 def by_cohort(session: Session, participant_id: str) -> list[CohortAttendance]:

@@ -51,13 +51,15 @@ class Completion(Base):
 
 
 class AttendanceMark(Base):
-    """One participant's mark for one session of a cohort; a correction overwrites it."""
+    """One participant's mark for one session of a cohort; a later correction overwrites
+    it, an older record arriving late (a replay) does not."""
     __tablename__ = "attendance_marks"
     participant_id: Mapped[str] = mapped_column(String(8), primary_key=True)
     cohort_id: Mapped[str] = mapped_column(String(12), primary_key=True, index=True)
     session_date: Mapped[date] = mapped_column(Date, primary_key=True)
     track: Mapped[str] = mapped_column(String(60))
     present: Mapped[bool] = mapped_column(Boolean)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class GrantApplication(Base):

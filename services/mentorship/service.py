@@ -4,7 +4,7 @@ It emits no events yet: nothing subscribes, and the outbox publishes with `manda
 """
 from nameko.rpc import rpc
 
-from services.mentorship import consent, mentees, mentors, offers
+from services.mentorship import endings, mentees, mentors, offers
 from services.mentorship.models import Base
 from services.mentorship.schemas import DeclineOffer, RegisterMentor
 from shared.handlers import on_event
@@ -22,11 +22,11 @@ class MentorshipService:
 
     @on_event("enrollment", "case.phase_changed")
     def on_phase_changed(self, body):
-        return self.db.apply_once(body, "mentorship.on_phase_changed", mentees.on_phase_changed)
+        return self.db.apply_once(body, "mentorship.on_phase_changed", endings.phase_changed)
 
     @on_event("enrollment", "consent.withdrawn")
     def on_consent_withdrawn(self, body):
-        return self.db.apply_once(body, "mentorship.consent_withdrawn", consent.withdrawn)
+        return self.db.apply_once(body, "mentorship.consent_withdrawn", endings.withdrawn)
 
     @rpc
     def register_mentor(self, data, actor):

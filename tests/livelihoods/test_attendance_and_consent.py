@@ -1,6 +1,6 @@
 """The attendance projection, eligibility measured from it, and consent withdrawal, on a
 real (SQLite) livelihoods database without a broker."""
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -39,10 +39,10 @@ def act(session, function, *args):
         return function(session, *args)
 
 
-def record(session, day, present=(), absent=(), cohort="C-12", track=FL):
+def record(session, day, present=(), absent=(), cohort="C-12", track=FL, recorded_at=None):
     act(session, attendance.recorded, AttendanceRecorded(
         cohort_id=cohort, track=track, session_date=date(2026, 9, day), present=list(present),
-        absent=list(absent)))
+        absent=list(absent), recorded_at=recorded_at or datetime.now(timezone.utc)))
 
 
 def complete(session, cohort, held, attended, track=FL):
@@ -232,3 +232,11 @@ def test_submit_and_approve_refuse_when_the_programme_lists_consent(session):
     withdraw(session)
     with pytest.raises(NotEligible, match="no longer eligible: consent withdrawn"):
         act(session, grants.approve, gid, "officer-b", "officer")
+
+
+def test_an_older_record_delivered_after_its_correction_changes_nothing(session):
+    enroll(session)
+    first = datetime(2026, 9, 8, 10, tzinfo=timezone.utc)
+    record(session, 8, absent=[PID], recorded_at=first + timedelta(hours=1))  # the correction
+    record(session, 8, present=[PID], recorded_at=first)  # the original, replayed late
+    assert marks(session) == {(PID, 8): False}

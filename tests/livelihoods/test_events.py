@@ -1,6 +1,6 @@
 """The livelihoods service in a real nameko container, fed enrollment's attendance and
 consent events over RabbitMQ by hand; each redelivery is applied once."""
-from datetime import date
+from datetime import date, datetime, timezone
 
 import pytest
 from nameko.amqp.publish import Publisher
@@ -78,7 +78,7 @@ def enrolled(participant_id=PID):
 def session_record(day, present=(), absent=()):
     return new_envelope("enrollment", AttendanceRecorded(
         cohort_id="C-12", track="FINANCIAL_LITERACY", session_date=date(2026, 9, day),
-        present=list(present), absent=list(absent)))
+        present=list(present), absent=list(absent), recorded_at=datetime.now(timezone.utc)))
 
 
 def withdrawn(participant_id=PID):

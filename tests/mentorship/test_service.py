@@ -392,14 +392,15 @@ def test_accept_is_refused_when_the_mentor_is_at_capacity(container, enroll, eng
     assert offer_status(engine, second["offer_id"]) == "PROPOSED"
 
 
-def test_an_offer_to_a_mentee_who_withdrew_cannot_be_accepted(container, publish, proposed):
+def test_a_withdrawn_case_withdraws_its_open_offer(container, publish, proposed):
     deliver_and_wait(container, publish, "on_phase_changed",
                      phase_changed("P-7K3M9Q", "ENTRY_ASSESSMENT", "WITHDRAWN"))
-    with pytest.raises(NotEligible):
+    [listed] = call(container, "list_offers", proposed["mentor_id"])
+    assert (listed["status"], listed["decline_reason"]) == ("WITHDRAWN", "case withdrawn")
+    with pytest.raises(IllegalTransition):
         call(container, "accept_offer", proposed["offer_id"], proposed["mentor_id"])
-    declined = call(container, "decline_offer", proposed["offer_id"], proposed["mentor_id"],
-                    {"reason": "participant withdrew"})
-    assert declined["status"] == "DECLINED"
+    with pytest.raises(NotEligible):
+        call(container, "propose_match", "P-7K3M9Q", OFFICER)
 
 
 # --- consent withdrawn ---------------------------------------------------------------------

@@ -21,6 +21,7 @@ def upgrade():
     sa.Column('session_date', sa.Date(), nullable=False),
     sa.Column('track', sa.String(length=60), nullable=False),
     sa.Column('present', sa.Boolean(), nullable=False),
+    sa.Column('recorded_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('participant_id', 'cohort_id', 'session_date')
     )
     with op.batch_alter_table('attendance_marks', schema=None) as batch_op:
