@@ -88,3 +88,29 @@ def test_consent_withdrawal_reaches_livelihoods_and_mentorship(staff):
     assert eventually(lambda: kismayo.call("POST", "/mentorship/matches", {"participant_id": pid})
                       .json()["error"] == "NOT_ELIGIBLE")
     assert offer["status"] == "PROPOSED"
+
+
+def test_attendance_reaches_eligibility_before_completion_and_seats_move_up(staff):
+    admin, kismayo = staff["admin"], staff["kismayo"]
+    admin.post("/programmes", PROGRAMME, expect=201)
+    admin.post("/courses", {"code": "FL-201", "track": "FINANCIAL_LITERACY", "title": "Money"}, expect=201)
+    cohort = kismayo.post("/cohorts", {"course_code": "FL-201", "district": "Kismayo", "starts_on": "2026-09-07",
+                                       "ends_on": "2026-10-30", "capacity": 1}, expect=201)["cohort_id"]
+    first = kismayo.post("/participants", PERSON, expect=201)["participant_id"]
+    second = kismayo.post("/participants", {**PERSON, "full_name": "Hodan Ali", "phone": "+252 61 222 3344",
+                                            "national_id": "SO-2"}, expect=201)["participant_id"]
+    assert kismayo.post(f"/cohorts/{cohort}/members", {"participant_id": first}, expect=201)["status"] == "ENROLLED"
+    assert kismayo.post(f"/cohorts/{cohort}/members", {"participant_id": second},
+                        expect=201)["status"] == "WAITLISTED"
+    assert kismayo.post(f"/cohorts/{cohort}/attendance", {"session_date": "2026-09-08", "present": [second]},
+                        expect=400)["error"] == "VALIDATION_ERROR"  # waitlisted: not in the room
+    for day, mark in ((8, "present"), (9, "absent")):
+        kismayo.post(f"/cohorts/{cohort}/attendance", {"session_date": f"2026-09-0{day}", mark: [first]},
+                     expect=200)
+    expected = f"attendance 50 % < 80 % in FINANCIAL_LITERACY cohort {cohort}"
+    assert eventually(lambda: expected in [c["reason"] for c in kismayo.get(
+        f"/programmes/LG-2026/eligibility/{first}")["conditions"]])
+    [row] = kismayo.get(f"/participants/{first}/attendance")
+    assert (row["sessions_held"], row["sessions_attended"], row["attendance_percent"]) == (2, 1, 50.0)
+    moved = kismayo.post(f"/cohorts/{cohort}/leave", {"participant_id": first}, expect=200)
+    assert moved["promoted_from_waitlist"] == second
