@@ -4,8 +4,10 @@ import uuid
 
 import eventlet
 import requests
+from nameko.amqp.publish import Publisher
 
 from services.gateway.accounts import CreateUser, create_user_in
+from shared.outbox import event_exchange
 
 
 class Api:
@@ -59,3 +61,14 @@ def bootstrap_admin(config: dict) -> str:
     """The first admin is created from the command line in real life; here, directly."""
     return create_user_in(config["DATABASES"]["gateway"],
                           CreateUser(username=f"admin-{uuid.uuid4().hex[:6]}", role="admin"))
+
+
+def event_publisher(amqp_uri: str, source: str):
+    """Publish envelopes by hand, exactly as `source`'s outbox relay would."""
+    exchange = event_exchange(source)
+    publisher = Publisher(amqp_uri, use_confirms=True, serializer="json", declare=[exchange])
+
+    def send(envelope):
+        publisher.publish(envelope.model_dump(mode="json"), exchange=exchange,
+                          routing_key=envelope.type, message_id=envelope.event_id)
+    return send

@@ -5,8 +5,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from kombu import Exchange
-from nameko.amqp.publish import Publisher
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -17,8 +15,7 @@ from shared.contracts import DisbursementRequested
 from shared.db import make_engine
 from shared.dead_letters import list_dead_letters, replay_dead_letters
 from shared.events import new_envelope
-from shared.outbox import event_exchange
-from tests.support import eventually
+from tests.support import event_publisher, eventually
 
 OUTBOX = LedgerBase.metadata.tables["outbox"]
 INBOX = LedgerBase.metadata.tables["inbox"]
@@ -35,11 +32,7 @@ def ledger(config, container_factory):
     container = container_factory(LedgerService, config)
     container.start()
     engine = make_engine(config["DATABASES"]["ledger"])
-    publisher = Publisher(config["AMQP_URI"], use_confirms=True, mandatory=True, serializer="json")
-    exchange: Exchange = event_exchange("livelihoods")
-
-    def publish(envelope):
-        publisher.publish(envelope.model_dump(mode="json"), exchange=exchange, routing_key=envelope.type)
+    publish = event_publisher(config["AMQP_URI"], "livelihoods")
 
     def count(statement):
         with Session(engine) as session:

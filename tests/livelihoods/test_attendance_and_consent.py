@@ -5,7 +5,6 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from services.livelihoods import attendance, eligibility, grants, programmes, projections
 from services.livelihoods.conditions import CohortAttendance, Facts, parse_conditions
@@ -13,27 +12,12 @@ from services.livelihoods.models import AttendanceMark, ParticipantFacts
 from services.livelihoods.schemas import CreateApplication, CreateProgramme
 from shared.contracts import (AttendanceRecorded, ConsentWithdrawn, CourseCompleted, DisbursementCompleted,
                               DisbursementFailed, ParticipantEnrolled)
-from shared.db import make_engine
 from shared.errors import NotEligible, UnknownParticipant, ValidationFailed
-from shared.migrations import upgrade
 from shared.validation import parse
+from tests.livelihoods.conftest import PLAN
 
 PID, OTHER = "P-7K3M9Q", "P-0AB12C"
 FL = "FINANCIAL_LITERACY"
-PLAN = {"summary": "A tailoring stall in the market", "trade": "tailoring",
-        "budget_lines": [{"item": "sewing machine", "amount": "300.00"}]}
-
-
-@pytest.fixture
-def session(tmp_path):
-    url = f"sqlite:///{tmp_path}/livelihoods.db"
-    upgrade("livelihoods", url)
-    engine = make_engine(url)
-    with Session(engine, expire_on_commit=False) as session:
-        yield session
-    engine.dispose()
-
-
 def act(session, function, *args):
     with session.begin():
         return function(session, *args)

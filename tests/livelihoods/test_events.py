@@ -3,7 +3,6 @@ consent events over RabbitMQ by hand; each redelivery is applied once."""
 from datetime import date, datetime, timezone
 
 import pytest
-from nameko.amqp.publish import Publisher
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -17,9 +16,8 @@ from shared.db import make_engine
 from shared.dead_letters import list_dead_letters, replay_dead_letters
 from shared.errors import NotEligible, UnknownParticipant
 from shared.events import new_envelope
-from shared.outbox import event_exchange
 from shared.validation import parse
-from tests.support import eventually
+from tests.support import event_publisher, eventually
 
 PID, OTHER = "P-7K3M9Q", "P-0AB12C"
 INBOX = Base.metadata.tables["inbox"]
@@ -44,14 +42,7 @@ def container(config, container_factory):
 
 @pytest.fixture
 def publish(config):
-    """Publish an envelope as enrollment's outbox relay would."""
-    exchange = event_exchange("enrollment")
-    publisher = Publisher(config["AMQP_URI"], serializer="json", declare=[exchange])
-
-    def send(envelope):
-        publisher.publish(envelope.model_dump(mode="json"), exchange=exchange,
-                          routing_key=envelope.type, message_id=envelope.event_id)
-    return send
+    return event_publisher(config["AMQP_URI"], "enrollment")
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from datetime import date, datetime, timedelta, timezone
 import eventlet
 import pytest
 from kombu import Connection
-from nameko.amqp.publish import Publisher
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
@@ -21,8 +20,7 @@ from shared.events import new_envelope
 from shared.handlers import DEAD_LETTER_QUEUE
 from shared.ids import ALPHABET, new_id
 from shared.migrations import upgrade
-from shared.outbox import event_exchange
-from tests.support import eventually
+from tests.support import event_publisher, eventually
 
 INBOX = Base.metadata.tables["inbox"]
 OFFICER = "officer.amina"
@@ -51,14 +49,7 @@ def container(container_factory, rabbit_config, db_url):
 
 @pytest.fixture
 def publish(rabbit_config):
-    """Publish an envelope as enrollment's outbox relay would."""
-    exchange = event_exchange("enrollment")
-    publisher = Publisher(rabbit_config["AMQP_URI"], serializer="json", declare=[exchange])
-
-    def send(envelope):
-        publisher.publish(envelope.model_dump(mode="json"), exchange=exchange,
-                          routing_key=envelope.type, message_id=envelope.event_id)
-    return send
+    return event_publisher(rabbit_config["AMQP_URI"], "enrollment")
 
 
 def call(container, method, *args):

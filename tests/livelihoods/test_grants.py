@@ -3,29 +3,13 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from sqlalchemy.orm import Session
 
 from services.livelihoods import grants, programmes, projections
 from services.livelihoods.schemas import CreateApplication, CreateProgramme
 from shared.contracts import CourseCompleted, DisbursementCompleted, DisbursementFailed, ParticipantEnrolled
-from shared.db import make_engine
 from shared.errors import Forbidden, IllegalTransition, NotEligible, SegregationOfDuties, UnknownProgramme
-from shared.migrations import upgrade
 from shared.validation import parse
-
-PLAN = {"summary": "A tailoring stall in the market", "trade": "tailoring",
-        "budget_lines": [{"item": "sewing machine", "amount": "300.00"}]}
-
-
-@pytest.fixture
-def session(tmp_path):
-    url = f"sqlite:///{tmp_path}/livelihoods.db"
-    upgrade("livelihoods", url)
-    engine = make_engine(url)
-    with Session(engine, expire_on_commit=False) as session:
-        yield session
-    engine.dispose()
-
+from tests.livelihoods.conftest import PLAN
 
 @pytest.fixture
 def emitted():
