@@ -86,6 +86,11 @@ def seed(config: dict, url: str) -> dict:
             "gender": gender, "district": "Kismayo", "languages": ["so"], "livelihood_interest": trade,
             "clearance_reference": f"NSC-DEMO-{index}", "consent": {"given_on": "2026-09-01"}})["participant_id"]
             for index, (name, phone, national_id, born, gender, trade) in enumerate(PEOPLE, start=1)]
+        officer_a("POST", "/participants", {  # shares a phone with Demo Person Two: held for an officer
+            "full_name": "Demo Person Four", "phone": "+252 61 000 0002", "national_id": "DEMO-0004",
+            "date_of_birth": "1995-04-04", "gender": "M", "district": "Kismayo", "languages": ["so"],
+            "livelihood_interest": "fishing", "clearance_reference": "NSC-DEMO-4",
+            "consent": {"given_on": "2026-09-01"}})
         progress.advance(task)
         _make_eligible(officer_a, ids[0], cohorts)
         progress.advance(task)
