@@ -13,7 +13,10 @@ from rich.progress import Progress
 from services.gateway.accounts import CreateUser, create_user_in
 
 PROGRAMME = {"code": "LG-2026", "name": "Livelihood start-up grants 2026", "donor": "MDTF", "currency": "USD",
-             "grant_amount": "500.00", "supervisor_threshold": "400.00",
+             "grant_amount": "500.00", "budget": "100000.00",
+             "tranches": [{"percent": 60}, {"percent": 40, "conditions": [{"type": "follow_up_confirmed"}]}],
+             "approval_tiers": [{"max_amount": "400.00", "approvers": ["officer"]},
+                                {"max_amount": None, "approvers": ["officer", "supervisor"]}],
              "conditions": [{"type": "completed_track", "track": "FINANCIAL_LITERACY"},
                             {"type": "completed_track", "track": "BUSINESS_DEVELOPMENT"},
                             {"type": "min_attendance", "percent": 80},

@@ -107,3 +107,14 @@ class AttendanceRecorded(Payload):
     present: list[str]
     absent: list[str]
     recorded_at: datetime
+
+
+@contract("funding.received")
+class FundingReceived(Payload):
+    """Donor money the ledger recorded for a programme: what livelihoods may commit."""
+    programme: str
+    donor: str
+    amount: Decimal = Field(gt=0, decimal_places=2)
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    reference: str
+    received_on: date

@@ -77,3 +77,13 @@ class Unauthenticated(DomainError):
 @_register
 class NoMentorAvailable(Conflict):
     code = "NO_MENTOR_AVAILABLE"
+
+
+@_register
+class InsufficientFunds(Conflict):
+    code = "INSUFFICIENT_FUNDS"
+
+
+@_register
+class ConcurrentUpdate(Conflict):
+    code = "CONCURRENT_UPDATE"

@@ -5,6 +5,7 @@ same transaction as the state change, and `apply_once()` to run an event handler
 once per event id (the inbox row is written in the handler's own transaction).
 """
 import logging
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from weakref import WeakKeyDictionary
 
@@ -12,9 +13,11 @@ from nameko.extensions import DependencyProvider
 from sqlalchemy import MetaData, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from shared.config import database_url
 from shared.db import make_engine
+from shared.errors import ConcurrentUpdate
 from shared.events import open_envelope
 from shared.outbox import Relay, write_events
 
@@ -32,6 +35,15 @@ class UnitOfWork:
         self._inbox = metadata.tables["inbox"]
         self._source = source
         self.emitted = 0
+
+    @contextmanager
+    def transaction(self):
+        """`session.begin()`, where losing an optimistic-locking race is a typed conflict."""
+        try:
+            with self.session.begin():
+                yield self.session
+        except StaleDataError:
+            raise ConcurrentUpdate("changed by someone else at the same time; reload and try again") from None
 
     def emit(self, *payloads) -> None:
         """Write events into the outbox inside the current transaction."""

@@ -72,3 +72,9 @@ def authenticate(session: Session, authorization: str | None) -> User:
 def authorise(user: User, roles: frozenset[str]) -> None:
     if user.role not in roles:
         raise Forbidden(f"role {user.role} may not do this")
+
+
+def in_district(user: User, district: str) -> None:
+    """Officers assigned to a district act only on that district's people."""
+    if user.role == "officer" and user.district and user.district != district:
+        raise Forbidden(f"{district} is outside your district ({user.district})")

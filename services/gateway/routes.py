@@ -76,6 +76,11 @@ class ApiEntrypoint(HttpRequestHandler):
         return error_response(exc)
 
 
+def body(model: BaseModel) -> dict:
+    """A validated body as the JSON-safe dict an RPC carries."""
+    return model.model_dump(mode="json")
+
+
 def read_body(request, model: type | None, limits: dict):
     limit = limits["max_import_bytes" if model is CsvUpload else "max_body_bytes"]
     if request.content_length is not None and request.content_length > limit:

@@ -10,27 +10,20 @@ from services.enrollment import schemas as enrollment_schemas
 from services.gateway import accounts
 from services.gateway.models import Base
 from services.gateway.openapi import document
-from services.gateway.routes import ROUTES, CsvUpload, Reply, api
+from services.gateway.accounts import in_district
+from services.gateway.grant_routes import GrantRoutes
+from services.gateway.referral_routes import ReferralRoutes
+from services.gateway.routes import ROUTES, CsvUpload, Reply, api, body
 from services.gateway.schemas import Empty, ProposeMatch
-from services.livelihoods import schemas as livelihoods_schemas
 from services.mentorship import schemas as mentorship_schemas
-from shared.errors import Forbidden
 from shared.store import Store
 
 STAFF = {"officer", "supervisor", "finance", "admin"}
 
 
-def body(model) -> dict:
-    return model.model_dump(mode="json")
 
 
-def in_district(user, district: str) -> None:
-    """Officers assigned to a district act only on that district's people."""
-    if user.role == "officer" and user.district and user.district != district:
-        raise Forbidden(f"{district} is outside your district ({user.district})")
-
-
-class GatewayService:
+class GatewayService(GrantRoutes, ReferralRoutes):
     name = "gateway"
     config = Config()
     db = Store(Base.metadata)
@@ -167,51 +160,6 @@ class GatewayService:
     def record_completion(self, user, data, cohort_id):
         """Record a participant's result in a cohort."""
         return self.enrollment.record_completion(cohort_id, body(data))
-
-    @api("POST", "/programmes", roles={"admin"}, body=livelihoods_schemas.CreateProgramme, status=201)
-    def create_programme(self, user, data):
-        """Create a grant programme with its conditions as data."""
-        return self.livelihoods.create_programme(body(data), user.username)
-
-    @api("GET", "/programmes", roles=STAFF)
-    def list_programmes(self, user):
-        """All grant programmes."""
-        return self.livelihoods.list_programmes()
-
-    @api("GET", "/programmes/<programme>/eligibility/<participant_id>", roles={"officer", "supervisor"})
-    def eligibility(self, user, programme, participant_id):
-        """Every condition of the programme for this participant, with pass/fail and why."""
-        return self.livelihoods.eligibility(programme, participant_id)
-
-    @api("POST", "/grants", roles={"officer"}, body=livelihoods_schemas.CreateApplication, status=201)
-    def create_application(self, user, data):
-        """Draft a grant application with its business plan."""
-        return self.livelihoods.create_application(body(data), user.username)
-
-    @api("GET", "/grants/<application_id>", roles={"officer", "supervisor", "finance"})
-    def get_application(self, user, application_id):
-        """An application with its eligibility explanation and disbursements."""
-        return self.livelihoods.get_application(application_id)
-
-    @api("POST", "/grants/<application_id>/submit", roles={"officer"}, body=Empty)
-    def submit_application(self, user, data, application_id):
-        """Submit a draft for approval (refused, with reasons, when not eligible)."""
-        return self.livelihoods.submit_application(application_id, user.username)
-
-    @api("POST", "/grants/<application_id>/approve", roles={"officer", "supervisor"}, body=Empty)
-    def approve_application(self, user, data, application_id):
-        """Approve another officer's application."""
-        return self.livelihoods.approve_application(application_id, user.username, user.role)
-
-    @api("POST", "/grants/<application_id>/reject", roles={"officer", "supervisor"}, body=livelihoods_schemas.Decision)
-    def reject_application(self, user, data, application_id):
-        """Reject another officer's application with a reason."""
-        return self.livelihoods.reject_application(application_id, body(data), user.username)
-
-    @api("POST", "/grants/<application_id>/release", roles={"finance"}, body=Empty, status=202)
-    def release_application(self, user, data, application_id):
-        """Release an approved grant for payment; the ledger's answer arrives as an event."""
-        return self.livelihoods.release_application(application_id, user.username)
 
     @api("GET", "/ledger/disbursements/<disbursement_id>", roles={"finance"})
     def ledger_disbursement(self, user, disbursement_id):

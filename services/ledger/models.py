@@ -1,9 +1,9 @@
 """The ledger's index. The Beancount files are the record; these tables answer
 idempotency and chain questions without reloading the files."""
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import DateTime, Integer, Numeric, String, Text
+from sqlalchemy import Date, DateTime, Integer, Numeric, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.messaging_tables import add_messaging_tables
@@ -40,6 +40,28 @@ class ChainHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     head_hash: Mapped[str] = mapped_column(String(64))
     transactions: Mapped[int] = mapped_column(Integer)
+
+
+
+
+class KnownProgramme(Base):
+    """Programmes as livelihoods announced them: whose money, in which currency."""
+    __tablename__ = "programmes"
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    donor: Mapped[str] = mapped_column(String(32))
+    currency: Mapped[str] = mapped_column(String(3))
+
+
+class FundingPosting(Base):
+    """Donor funding received, keyed by the bank reference, with its request hash."""
+    __tablename__ = "funding_postings"
+    reference: Mapped[str] = mapped_column(String(60), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    programme: Mapped[str] = mapped_column(String(32), index=True)
+    amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    currency: Mapped[str] = mapped_column(String(3))
+    received_on: Mapped[date] = mapped_column(Date)
+    posted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 add_messaging_tables(Base.metadata)

@@ -13,10 +13,11 @@ from sqlalchemy.orm import Session
 from services.ledger import accounts
 from services.ledger.book import Book
 from services.ledger.entries import GENESIS, Leg, Transaction
-from services.ledger.models import ChainHead, OpenAccount, Posting
+from services.ledger.models import ChainHead, FundingPosting, KnownProgramme, OpenAccount, Posting
 from services.ledger.rail import SimulatedRail
+from services.ledger.schemas import RecordFunding
 from shared.contracts import DisbursementRequested
-from shared.errors import IdempotencyConflict
+from shared.errors import IdempotencyConflict, UnknownProgramme, ValidationFailed
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,7 @@ class Outcome:
     replayed: bool
 
 
-def request_hash(command: DisbursementRequested) -> str:
+def request_hash(command) -> str:
     canonical = json.dumps(command.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -93,3 +94,30 @@ class Ledger:
             failure_reason=result.reason, posted_at=datetime.now(timezone.utc))
         self.session.add(posting)
         return Outcome(posting, replayed=False)
+
+    def post_funding(self, command: RecordFunding, today: date | None = None) -> tuple[FundingPosting, bool]:
+        """Donor money into the programme's donor bank account; idempotent by the bank
+        reference with a request hash. Returns the posting and whether it is new."""
+        programme = self.session.get(KnownProgramme, command.programme)
+        if programme is None:
+            raise UnknownProgramme(f"the ledger has no programme {command.programme}")
+        if command.currency != programme.currency:
+            raise ValidationFailed(f"{programme.code} is funded in {programme.currency}, not {command.currency}")
+        if command.received_on > (today or datetime.now(timezone.utc).date()):
+            raise ValidationFailed("received_on is in the future")
+        digest = request_hash(command)
+        existing = self.session.get(FundingPosting, command.reference, with_for_update=True)
+        if existing is not None:
+            if existing.request_hash != digest:
+                raise IdempotencyConflict(f"funding reference {command.reference} was used for a different entry")
+            return existing, False
+        bank, income = accounts.donor_accounts(programme.donor)
+        self.append(Transaction(command.received_on, f"Funding received from {programme.donor}", (
+            Leg(bank, command.amount, command.currency), Leg(income, -command.amount, command.currency)),
+            {"funding-reference": command.reference, "programme": programme.code, "entry": "funding"},
+            (f"funding-{command.reference.replace('/', '-')}",)))
+        posting = FundingPosting(reference=command.reference, request_hash=digest, programme=programme.code,
+                                 amount=command.amount, currency=command.currency,
+                                 received_on=command.received_on, posted_at=datetime.now(timezone.utc))
+        self.session.add(posting)
+        return posting, True

@@ -12,13 +12,15 @@ from sqlalchemy import select
 
 from services.ledger import accounts
 from services.ledger.book import Book
-from services.ledger.models import Base, Posting
+from services.ledger.models import Base, KnownProgramme, Posting
 from services.ledger.posting import Ledger, ensure_open
 from services.ledger.rail import SimulatedRail
-from shared.contracts import DisbursementCompleted, DisbursementFailed
+from services.ledger.schemas import RecordFunding
+from shared.contracts import DisbursementCompleted, DisbursementFailed, FundingReceived
 from shared.errors import NotFound
 from shared.handlers import on_event
 from shared.store import Store
+from shared.validation import parse
 
 
 class BookKeeper(DependencyProvider):
@@ -62,11 +64,27 @@ class LedgerService:
     @on_event("livelihoods", "programme.created", single_active_consumer=True)
     def on_programme_created(self, body):
         def open_accounts(session, event):
+            session.merge(KnownProgramme(code=event.programme, donor=event.donor, currency=event.currency))
             for account in [accounts.expense("GRANT", event.programme), *accounts.donor_accounts(event.donor)]:
                 ensure_open(session, self.keeper.book, account)
 
         with self.keeper.lock:
             self.db.apply_once(body, "ledger.programme_created", open_accounts)
+
+    @rpc
+    def post_funding(self, data):
+        """Finance records donor funding received for a programme."""
+        command = parse(RecordFunding, data)
+        with self.keeper.lock, self.db.session.begin():
+            posting, new = Ledger(self.db.session, self.keeper.book, self.keeper.rail).post_funding(command)
+            programme = self.db.session.get(KnownProgramme, posting.programme)
+            if new:
+                self.db.emit(FundingReceived(programme=posting.programme, donor=programme.donor,
+                                             amount=posting.amount, currency=posting.currency,
+                                             reference=posting.reference, received_on=posting.received_on))
+            return {"reference": posting.reference, "programme": posting.programme, "amount": str(posting.amount),
+                    "currency": posting.currency, "received_on": posting.received_on.isoformat(),
+                    "donor": programme.donor}
 
     @rpc
     def disbursement(self, disbursement_id):

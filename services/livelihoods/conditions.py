@@ -40,6 +40,7 @@ class Facts:
     consent_active: bool
     completions: list = field(default_factory=list)
     earlier_grants: list[str] = field(default_factory=list)
+    business_operating: bool | None = None  # the latest follow-up visit's finding, if any
     attendance: list[CohortAttendance] = field(default_factory=list)
 
 
@@ -121,6 +122,19 @@ class ConsentActive(Rule):
 
     def check(self, facts):
         return Outcome(True, "consent active") if facts.consent_active else Outcome(False, "consent withdrawn")
+
+
+@rule
+class FollowUpConfirmed(Rule):
+    """Typically a later tranche's condition: a visit found the business operating."""
+    type: Literal["follow_up_confirmed"]
+
+    def check(self, facts):
+        if facts.business_operating is None:
+            return Outcome(False, "no follow-up visit recorded")
+        if not facts.business_operating:
+            return Outcome(False, "the last follow-up visit found the business not operating")
+        return Outcome(True, "a follow-up visit confirmed the business operates")
 
 
 @rule

@@ -1,29 +1,28 @@
-"""Grant applications: maker-checker approval, release by finance, and the ledger's answer.
+"""Grant applications: maker-checker approval by tier, return for revision, cancellation.
 
-`DRAFT → SUBMITTED → APPROVED | REJECTED → DISBURSING → DISBURSED`. The maker never
-approves; above the programme's supervisor threshold only a supervisor may approve;
-only finance releases money. Each release is one disbursement command with an
-idempotency key derived from the entitlement (application, tranche, attempt), and a new
-attempt is allowed only after the previous one definitively failed, so a tranche is
-never paid twice.
+`DRAFT → SUBMITTED → APPROVED | REJECTED | RETURNED (→ SUBMITTED again) → DISBURSING →
+DISBURSED`, or `CANCELLED` before money moves. The maker never approves; the amount's tier
+names the roles that must each approve, by different people; the budget is checked at
+the final approval. Every action is kept with who, when and why. Each change bumps the
+application's version, so two people acting at once cannot both succeed.
 """
 from datetime import datetime, timezone
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.livelihoods import eligibility, programmes
-from services.livelihoods.models import Disbursement, GrantApplication, ParticipantFacts
-from services.livelihoods.schemas import CreateApplication
-from shared.contracts import DisbursementCompleted, DisbursementFailed, DisbursementRequested
+from services.livelihoods import budget, eligibility, programmes
+from services.livelihoods.models import Disbursement, GrantApplication, GrantDecision, ParticipantFacts, Programme
+from services.livelihoods.schemas import ApplicationQuery, CreateApplication, Revision
 from shared.errors import (Forbidden, IllegalTransition, NotEligible, NotFound, SegregationOfDuties,
                            ValidationFailed)
 from shared.ids import unused_id
 
-FULL_TRANCHE = 1
+EDITABLE = ("DRAFT", "RETURNED")
 
 
-def _now() -> datetime:
+def now() -> datetime:
     return datetime.now(timezone.utc)
 
 
@@ -34,148 +33,170 @@ def load(session: Session, application_id: str) -> GrantApplication:
     return application
 
 
-def _require_status(application: GrantApplication, *allowed: str) -> None:
+def require_status(application: GrantApplication, *allowed: str) -> None:
     if application.status not in allowed:
         raise IllegalTransition(
             f"application {application.id} is {application.status}; needs {' or '.join(allowed)}")
 
 
+def record(session: Session, application: GrantApplication, action: str, actor: str,
+           role: str | None = None, reason: str | None = None) -> None:
+    """Keep the decision and touch the application, so a concurrent change conflicts."""
+    session.add(GrantDecision(application_id=application.id, action=action, actor=actor, role=role,
+                              reason=reason, at=now()))
+    application.updated_at = now()
+
+
+def tier(programme: Programme, amount: Decimal) -> tuple[int, list[str]]:
+    """The 1-based tier of an amount and the roles it needs."""
+    for number, level in enumerate(programme.approval_tiers, start=1):
+        if level["max_amount"] is None or amount <= Decimal(level["max_amount"]):
+            return number, level["approvers"]
+    raise ValueError("the last approval tier has no limit")
+
+
+def _check_amount(programme: Programme, amount: Decimal, currency: str) -> None:
+    if currency != programme.currency:
+        raise ValidationFailed(f"programme {programme.code} pays in {programme.currency}, not {currency}")
+    if amount > programme.grant_amount:
+        raise ValidationFailed(f"amount {amount} is above the programme's grant of {programme.grant_amount}")
+
+
 def create(session: Session, command: CreateApplication, actor: str) -> GrantApplication:
     programme = programmes.load(session, command.programme)
-    if command.currency != programme.currency:
-        raise ValidationFailed(f"programme {programme.code} pays in {programme.currency}, not {command.currency}")
-    if command.amount > programme.grant_amount:
-        raise ValidationFailed(f"amount {command.amount} is above the programme's grant of {programme.grant_amount}")
+    _check_amount(programme, command.amount, command.currency)
     eligibility.gather_facts(session, programme, command.participant_id)
     application = GrantApplication(
-        id=unused_id(session, GrantApplication, "G-", 8), programme=programme.code, participant_id=command.participant_id,
-        amount=command.amount, currency=command.currency,
+        id=unused_id(session, GrantApplication, "G-", 8), programme=programme.code,
+        participant_id=command.participant_id, amount=command.amount, currency=command.currency,
         business_plan=command.business_plan.model_dump(mode="json"), status="DRAFT",
-        created_by=actor, created_at=_now())
+        district=session.get(ParticipantFacts, command.participant_id).district, required_approvers=[],
+        created_by=actor, created_at=now(), updated_at=now())
     session.add(application)
+    session.flush()
+    record(session, application, "DRAFT", actor)
     return application
 
 
-def _eligibility(session: Session, application: GrantApplication) -> dict:
-    programme = programmes.load(session, application.programme)
-    facts = eligibility.gather_facts(session, programme, application.participant_id,
-                                     ignoring_application=application.id)
-    return eligibility.evaluate(programme, facts)
+def _maker_only(application: GrantApplication, actor: str, what: str) -> None:
+    if actor != application.created_by:
+        raise Forbidden(f"only the officer who drafted an application {what} it")
+
+
+def revise(session: Session, application_id: str, command: Revision, actor: str) -> GrantApplication:
+    application = load(session, application_id)
+    require_status(application, *EDITABLE)
+    _maker_only(application, actor, "revises")
+    _check_amount(programmes.load(session, application.programme), command.amount, application.currency)
+    application.amount = command.amount
+    application.business_plan = command.business_plan.model_dump(mode="json")
+    record(session, application, "REVISE", actor)
+    return application
 
 
 def explain(session: Session, application: GrantApplication) -> dict:
-    return _eligibility(session, application)
+    programme = programmes.load(session, application.programme)
+    facts = eligibility.gather_facts(session, programme, application.participant_id, application.id)
+    return eligibility.evaluate(programme, facts)
+
+
+def _require_eligible(session: Session, application: GrantApplication, doing: str) -> None:
+    report = explain(session, application)
+    if not report["eligible"]:
+        raise NotEligible(f"cannot {doing}: not eligible for {application.programme}: "
+                          f"{eligibility.failing_reasons(report)}")
 
 
 def submit(session: Session, application_id: str, actor: str) -> GrantApplication:
     application = load(session, application_id)
-    _require_status(application, "DRAFT")
-    if actor != application.created_by:
-        raise Forbidden("only the officer who drafted an application submits it")
-    report = _eligibility(session, application)
-    if not report["eligible"]:
-        raise NotEligible(f"not eligible for {application.programme}: {eligibility.failing_reasons(report)}")
-    application.status, application.submitted_at = "SUBMITTED", _now()
+    require_status(application, *EDITABLE)
+    _maker_only(application, actor, "submits")
+    _require_eligible(session, application, "submit")
+    _, application.required_approvers = tier(programmes.load(session, application.programme), application.amount)
+    application.status, application.submitted_at = "SUBMITTED", now()
+    record(session, application, "SUBMIT", actor)
     return application
+
+
+def approvals(session: Session, application: GrantApplication) -> list[GrantDecision]:
+    """The approvals of the current submission (a return for revision voids earlier ones)."""
+    history = session.scalars(select(GrantDecision).where(GrantDecision.application_id == application.id)
+                              .order_by(GrantDecision.id)).all()
+    since = max((n for n, d in enumerate(history) if d.action == "SUBMIT"), default=-1)
+    return [d for d in history[since + 1:] if d.action == "APPROVE"]
+
+
+def _checker(application: GrantApplication, actor: str, role: str) -> None:
+    if actor == application.created_by:
+        raise SegregationOfDuties("the maker of a grant application cannot decide on it")
+    if role not in application.required_approvers:
+        raise Forbidden(f"this tier needs approval by {' and '.join(application.required_approvers)}, not {role}")
 
 
 def approve(session: Session, application_id: str, actor: str, role: str) -> GrantApplication:
     application = load(session, application_id)
-    _require_status(application, "SUBMITTED")
-    if actor == application.created_by:
-        raise SegregationOfDuties("the maker of a grant application cannot approve it")
-    programme = programmes.load(session, application.programme)
-    threshold = programme.supervisor_threshold
-    if threshold is not None and application.amount > threshold and role != "supervisor":
-        raise Forbidden(f"grants above {threshold} {programme.currency} need a supervisor's approval")
-    report = _eligibility(session, application)
-    if not report["eligible"]:
-        raise NotEligible(f"no longer eligible: {eligibility.failing_reasons(report)}")
-    application.status, application.decided_by, application.decided_at = "APPROVED", actor, _now()
+    require_status(application, "SUBMITTED")
+    _checker(application, actor, role)
+    given = approvals(session, application)
+    if any(d.actor == actor for d in given):
+        raise SegregationOfDuties(f"{actor} already approved {application.id}; another person must")
+    if any(d.role == role for d in given):
+        raise IllegalTransition(f"the {role} approval of {application.id} is already given")
+    _require_eligible(session, application, "approve")
+    missing = set(application.required_approvers) - {d.role for d in given} - {role}
+    if not missing:
+        budget.require_available(session, programmes.load(session, application.programme), application.amount)
+        application.status, application.decided_by, application.decided_at = "APPROVED", actor, now()
+    record(session, application, "APPROVE", actor, role)
     return application
 
 
-def reject(session: Session, application_id: str, actor: str, reason: str) -> GrantApplication:
+def reject(session: Session, application_id: str, actor: str, role: str, reason: str) -> GrantApplication:
     application = load(session, application_id)
-    _require_status(application, "SUBMITTED")
-    if actor == application.created_by:
-        raise SegregationOfDuties("the maker of a grant application cannot decide on it")
-    application.status, application.decided_by, application.decided_at = "REJECTED", actor, _now()
+    require_status(application, "SUBMITTED")
+    _checker(application, actor, role)
+    application.status, application.decided_by, application.decided_at = "REJECTED", actor, now()
     application.decision_reason = reason
+    record(session, application, "REJECT", actor, role, reason)
     return application
 
 
-def _require_consent(session: Session, application: GrantApplication) -> None:
-    participant = session.get(ParticipantFacts, application.participant_id)
-    if participant is None or not participant.consent_active:
-        raise NotEligible(f"{application.participant_id} has withdrawn consent; "
-                          f"no money is released for {application.id}")
-
-
-def release(session: Session, application_id: str, actor: str, emit) -> Disbursement:
-    """Finance releases an approved grant: one disbursement command through the outbox.
-
-    Refused once consent is withdrawn, whatever the programme's conditions say, because
-    withdrawal stops future money. A disbursement already requested is not recalled: the
-    ledger pays or fails it and this service records the answer; only a re-issue after a
-    failure meets this check again.
-    """
+def return_for_revision(session: Session, application_id: str, actor: str, role: str,
+                        reason: str) -> GrantApplication:
     application = load(session, application_id)
-    _require_status(application, "APPROVED")
-    _require_consent(session, application)
-    earlier = session.scalars(select(Disbursement).where(
-        Disbursement.application_id == application.id, Disbursement.tranche == FULL_TRANCHE)).all()
-    if any(d.status != "FAILED" for d in earlier):
-        raise IllegalTransition(f"tranche {FULL_TRANCHE} of {application.id} is already paid or in flight")
-    attempt = len(earlier) + 1
-    disbursement = Disbursement(
-        id=unused_id(session, Disbursement, "D-", 8), application_id=application.id, tranche=FULL_TRANCHE, attempt=attempt,
-        idempotency_key=f"grant:{application.id}:t{FULL_TRANCHE}:a{attempt}",
-        amount=application.amount, currency=application.currency, status="REQUESTED",
-        requested_by=actor, requested_at=_now())
-    session.add(disbursement)
-    application.status = "DISBURSING"
-    emit(DisbursementRequested(
-        disbursement_id=disbursement.id, idempotency_key=disbursement.idempotency_key,
-        participant_id=application.participant_id, programme=application.programme, kind="GRANT",
-        amount=disbursement.amount, currency=disbursement.currency, reference=application.id))
-    return disbursement
+    require_status(application, "SUBMITTED")
+    _checker(application, actor, role)
+    application.status, application.decision_reason = "RETURNED", reason
+    record(session, application, "RETURN", actor, role, reason)
+    return application
 
 
-def _disbursement(session: Session, disbursement_id: str) -> Disbursement:
-    disbursement = session.get(Disbursement, disbursement_id, with_for_update=True)
-    if disbursement is None:
-        raise NotFound(f"ledger answered for unknown disbursement {disbursement_id}")
-    return disbursement
+def cancel(session: Session, application_id: str, actor: str, role: str, reason: str) -> GrantApplication:
+    """Before any money moves: by its maker, or by a supervisor."""
+    application = load(session, application_id)
+    require_status(application, "DRAFT", "SUBMITTED", "RETURNED", "APPROVED")
+    if actor != application.created_by and role != "supervisor":
+        raise Forbidden("only the maker or a supervisor cancels an application")
+    if session.scalar(select(Disbursement.id).where(Disbursement.application_id == application.id).limit(1)):
+        raise IllegalTransition(f"money was already requested for {application.id}")
+    application.status, application.decision_reason = "CANCELLED", reason
+    record(session, application, "CANCEL", actor, role, reason)
+    return application
 
 
-def settled(session: Session, event: DisbursementCompleted) -> None:
-    """The ledger confirmed the payment."""
-    disbursement = _disbursement(session, event.disbursement_id)
-    disbursement.status, disbursement.settled_at = "PAID", _now()
-    disbursement.rail_reference = event.rail_reference
-    load(session, disbursement.application_id).status = "DISBURSED"
+def queue(session: Session, query: ApplicationQuery) -> list[GrantApplication]:
+    statement = select(GrantApplication).order_by(GrantApplication.submitted_at, GrantApplication.id)
+    for column, value in ((GrantApplication.status, query.status), (GrantApplication.district, query.district),
+                          (GrantApplication.programme, query.programme)):
+        if value:
+            statement = statement.where(column == value)
+    rows = session.scalars(statement).all()
+    if query.tier:
+        rows = [a for a in rows if tier(programmes.load(session, a.programme), a.amount)[0] == query.tier]
+    return rows[query.offset:query.offset + query.limit]
 
 
-def failed(session: Session, event: DisbursementFailed) -> None:
-    """The rail refused: the grant goes back to APPROVED so finance can re-issue it."""
-    disbursement = _disbursement(session, event.disbursement_id)
-    disbursement.status, disbursement.settled_at = "FAILED", _now()
-    disbursement.failure_reason = event.reason
-    load(session, disbursement.application_id).status = "APPROVED"
-
-
-def describe(session: Session, application: GrantApplication) -> dict:
-    disbursements = session.scalars(select(Disbursement).where(
-        Disbursement.application_id == application.id).order_by(Disbursement.requested_at)).all()
-    return {
-        "application_id": application.id, "programme": application.programme,
-        "participant_id": application.participant_id, "amount": str(application.amount),
-        "currency": application.currency, "status": application.status,
-        "business_plan": application.business_plan, "created_by": application.created_by,
-        "decided_by": application.decided_by, "decision_reason": application.decision_reason,
-        "disbursements": [{"disbursement_id": d.id, "idempotency_key": d.idempotency_key,
-                           "amount": str(d.amount), "status": d.status,
-                           "rail_reference": d.rail_reference, "failure_reason": d.failure_reason}
-                          for d in disbursements],
-    }
+def history(session: Session, application: GrantApplication) -> list[dict]:
+    return [{"action": d.action, "by": d.actor, "role": d.role, "reason": d.reason, "at": d.at.isoformat()}
+            for d in session.scalars(select(GrantDecision).where(GrantDecision.application_id == application.id)
+                                     .order_by(GrantDecision.id))]

@@ -22,8 +22,10 @@ class Programme(Base):
     donor: Mapped[str] = mapped_column(String(32))
     currency: Mapped[str] = mapped_column(String(3))
     grant_amount: Mapped[Decimal] = mapped_column(MONEY)
-    supervisor_threshold: Mapped[Decimal | None] = mapped_column(MONEY)
+    budget: Mapped[Decimal] = mapped_column(MONEY)
     conditions: Mapped[list] = mapped_column(JSON)
+    tranches: Mapped[list] = mapped_column(JSON)
+    approval_tiers: Mapped[list] = mapped_column(JSON)
     created_by: Mapped[str] = mapped_column(String(60))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
@@ -70,16 +72,52 @@ class GrantApplication(Base):
     amount: Mapped[Decimal] = mapped_column(MONEY)
     currency: Mapped[str] = mapped_column(String(3))
     business_plan: Mapped[dict] = mapped_column(JSON)
+    district: Mapped[str] = mapped_column(String(60), index=True)
     status: Mapped[str] = mapped_column(String(12), index=True)
+    required_approvers: Mapped[list] = mapped_column(JSON)
+    paused_reason: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[str] = mapped_column(String(60))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     decided_by: Mapped[str | None] = mapped_column(String(60))
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     decision_reason: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(Integer)
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class GrantDecision(Base):
+    """Who did what to an application, when and why: the application's history."""
+    __tablename__ = "grant_decisions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    application_id: Mapped[str] = mapped_column(ForeignKey("grant_applications.id"), index=True)
+    action: Mapped[str] = mapped_column(String(12))
+    actor: Mapped[str] = mapped_column(String(60))
+    role: Mapped[str | None] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class FollowUpVisit(Base):
+    __tablename__ = "follow_up_visits"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    application_id: Mapped[str] = mapped_column(ForeignKey("grant_applications.id"), index=True)
+    visited_on: Mapped[date] = mapped_column(Date)
+    business_operating: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(String(60))
+
+
+class Funding(Base):
+    """Donor funding the ledger recorded for a programme (from `funding.received`)."""
+    __tablename__ = "funding"
+    reference: Mapped[str] = mapped_column(String(60), primary_key=True)
+    programme: Mapped[str] = mapped_column(String(32), index=True)
+    amount: Mapped[Decimal] = mapped_column(MONEY)
+    currency: Mapped[str] = mapped_column(String(3))
+    received_on: Mapped[date] = mapped_column(Date)
 
 
 class Disbursement(Base):
@@ -100,3 +138,4 @@ class Disbursement(Base):
 
 
 add_messaging_tables(Base.metadata)
+from services.livelihoods import referral_models  # noqa: E402,F401  (registers the referral tables on Base)

@@ -8,16 +8,18 @@ from services.livelihoods.conditions import parse_conditions
 from services.livelihoods.models import Programme
 from services.livelihoods.schemas import CreateProgramme
 from shared.contracts import ProgrammeCreated
-from shared.errors import Conflict, UnknownProgramme, ValidationFailed
+from shared.errors import Conflict, UnknownProgramme
 
 
 def create(session: Session, command: CreateProgramme, actor: str, emit) -> Programme:
     parse_conditions(command.conditions)
-    if command.supervisor_threshold is not None and command.supervisor_threshold > command.grant_amount:
-        raise ValidationFailed("supervisor_threshold is above the grant amount; it would never apply")
+    for tranche in command.tranches:
+        if tranche.conditions:
+            parse_conditions(tranche.conditions)
     if session.get(Programme, command.code) is not None:
         raise Conflict(f"programme {command.code} already exists")
-    programme = Programme(**command.model_dump(), created_by=actor, created_at=datetime.now(timezone.utc))
+    programme = Programme(**{**command.model_dump(), **command.model_dump(
+        mode="json", include={"tranches", "approval_tiers"})}, created_by=actor, created_at=datetime.now(timezone.utc))
     session.add(programme)
     emit(ProgrammeCreated(programme=programme.code, donor=programme.donor, currency=programme.currency))
     return programme
@@ -37,6 +39,5 @@ def all_programmes(session: Session) -> list[Programme]:
 def describe(programme: Programme) -> dict:
     return {"code": programme.code, "name": programme.name, "donor": programme.donor,
             "currency": programme.currency, "grant_amount": str(programme.grant_amount),
-            "supervisor_threshold": None if programme.supervisor_threshold is None
-            else str(programme.supervisor_threshold),
-            "conditions": programme.conditions}
+            "budget": str(programme.budget), "conditions": programme.conditions,
+            "tranches": programme.tranches, "approval_tiers": programme.approval_tiers}

@@ -1,7 +1,9 @@
-"""Facts livelihoods keeps about participants, applied from enrollment's events."""
+"""Facts livelihoods keeps about participants, applied from enrollment's events. New
+facts re-evaluate the participant's open applications (paused if no longer eligible)."""
 from sqlalchemy.orm import Session
 
 from services.livelihoods.models import Completion, ParticipantFacts
+from services.livelihoods.tranches import reassess
 from shared.contracts import ConsentWithdrawn, CourseCompleted, ParticipantEnrolled, PhaseChanged
 from shared.errors import UnknownParticipant
 
@@ -17,6 +19,8 @@ def phase_changed(session: Session, event: PhaseChanged) -> None:
     if facts is None:
         raise LookupError(f"phase change for {event.participant_id} before its enrollment event")
     facts.phase = event.to_phase
+    session.flush()
+    reassess(session, event.participant_id)
 
 
 def course_completed(session: Session, event: CourseCompleted) -> None:
@@ -25,6 +29,8 @@ def course_completed(session: Session, event: CourseCompleted) -> None:
                              sessions_held=event.sessions_held,
                              sessions_attended=event.sessions_attended,
                              completed_on=event.completed_on))
+    session.flush()
+    reassess(session, event.participant_id)
 
 
 def consent_withdrawn(session: Session, event: ConsentWithdrawn) -> None:
@@ -34,3 +40,5 @@ def consent_withdrawn(session: Session, event: ConsentWithdrawn) -> None:
     if facts is None:
         raise UnknownParticipant(f"consent withdrawal of {event.participant_id} before its enrollment event")
     facts.consent_active = False
+    session.flush()
+    reassess(session, event.participant_id)

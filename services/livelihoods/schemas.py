@@ -1,5 +1,8 @@
 """Commands livelihoods accepts. Amounts arrive as decimal strings, never floats."""
-from pydantic import BaseModel, ConfigDict, Field
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.money import Amount
 
@@ -10,14 +13,42 @@ class Command(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+class Tranche(Command):
+    """A share of the grant; `conditions` (rules, as for the programme) must hold too
+    before it is released, e.g. a follow-up visit confirming the business operates."""
+    percent: int = Field(gt=0, le=100)
+    conditions: list[dict] = Field(default_factory=list)
+
+
+class ApprovalTier(Command):
+    """Applications up to `max_amount` (the last tier: no limit) need one approval from
+    each listed role, by different people, none of them the maker."""
+    max_amount: Amount | None = None
+    approvers: list[Literal["officer", "supervisor"]] = Field(min_length=1)
+
+
 class CreateProgramme(Command):
     code: str = Field(pattern=CODE)
     name: str = Field(min_length=2, max_length=200)
     donor: str = Field(pattern=CODE)
     currency: str = Field(pattern=r"^[A-Z]{3}$")
     grant_amount: Amount
-    supervisor_threshold: Amount | None = None
+    budget: Amount
     conditions: list[dict] = Field(min_length=1)
+    tranches: list[Tranche] = Field(default_factory=lambda: [Tranche(percent=100)], min_length=1, max_length=6)
+    approval_tiers: list[ApprovalTier] = Field(
+        default_factory=lambda: [ApprovalTier(approvers=["officer"])], min_length=1, max_length=5)
+
+    @model_validator(mode="after")
+    def coherent(self):
+        if sum(t.percent for t in self.tranches) != 100:
+            raise ValueError("tranche percentages must add up to 100")
+        limits = [t.max_amount for t in self.approval_tiers]
+        if limits[-1] is not None or None in limits[:-1] or limits[:-1] != sorted(limits[:-1]):
+            raise ValueError("approval tiers go up by max_amount and the last has none")
+        if self.budget < self.grant_amount:
+            raise ValueError("the budget cannot pay even one grant")
+        return self
 
 
 class BudgetLine(Command):
@@ -41,3 +72,23 @@ class CreateApplication(Command):
 
 class Decision(Command):
     reason: str = Field(min_length=3, max_length=2000)
+
+
+class Revision(Command):
+    amount: Amount
+    business_plan: BusinessPlan
+
+
+class ApplicationQuery(Command):
+    status: str | None = Field(default=None, pattern=r"^[A-Z]{4,12}$")
+    district: str | None = None
+    programme: str | None = None
+    tier: int | None = Field(default=None, ge=1, le=5)
+    limit: int = Field(default=100, ge=1, le=500)
+    offset: int = Field(default=0, ge=0)
+
+
+class FollowUp(Command):
+    visited_on: date
+    business_operating: bool
+    note: str = Field(min_length=3, max_length=2000)

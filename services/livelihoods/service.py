@@ -1,15 +1,18 @@
 """Livelihoods service: nameko entrypoints only; the rules live in the plain modules."""
 from nameko.rpc import rpc
 
-from services.livelihoods import attendance, eligibility, grants, programmes, projections
+from services.livelihoods import attendance, budget, eligibility, grants, programmes, projections, tranches
 from services.livelihoods.models import Base
-from services.livelihoods.schemas import CreateApplication, CreateProgramme, Decision
+from services.livelihoods.referral_service import ReferralEntrypoints
+from services.livelihoods.schemas import (ApplicationQuery, CreateApplication, CreateProgramme, Decision, FollowUp,
+                                          Revision)
+from shared.errors import NotEligible
 from shared.handlers import on_event
 from shared.store import Store
 from shared.validation import parse
 
 
-class LivelihoodsService:
+class LivelihoodsService(ReferralEntrypoints):
     name = "livelihoods"
     db = Store(Base.metadata)
 
@@ -33,42 +36,82 @@ class LivelihoodsService:
             return {"participant_id": participant_id, **eligibility.evaluate(programme, facts)}
 
     @rpc
+    def budget(self, programme_code):
+        with self.db.session.begin():
+            return budget.position(self.db.session, programmes.load(self.db.session, programme_code))
+
+    @rpc
     def create_application(self, data, actor):
         command = parse(CreateApplication, data)
-        with self.db.session.begin():
-            application = grants.create(self.db.session, command, actor)
-            return grants.describe(self.db.session, application)
+        with self.db.transaction() as session:
+            return tranches.describe(session, grants.create(session, command, actor))
 
     @rpc
     def get_application(self, application_id):
         with self.db.session.begin():
             application = grants.load(self.db.session, application_id)
-            return {**grants.describe(self.db.session, application),
-                    "eligibility": grants.explain(self.db.session, application)}
+            return {**tranches.describe(self.db.session, application),
+                    "eligibility": grants.explain(self.db.session, application),
+                    "history": grants.history(self.db.session, application)}
+
+    @rpc
+    def approval_queue(self, query):
+        command = parse(ApplicationQuery, query)
+        with self.db.session.begin():
+            return [tranches.describe(self.db.session, a) for a in grants.queue(self.db.session, command)]
+
+    @rpc
+    def revise_application(self, application_id, data, actor):
+        command = parse(Revision, data)
+        with self.db.transaction() as session:
+            return tranches.describe(session, grants.revise(session, application_id, command, actor))
 
     @rpc
     def submit_application(self, application_id, actor):
-        with self.db.session.begin():
-            return grants.describe(self.db.session, grants.submit(self.db.session, application_id, actor))
+        with self.db.transaction() as session:
+            return tranches.describe(session, grants.submit(session, application_id, actor))
 
     @rpc
     def approve_application(self, application_id, actor, role):
-        with self.db.session.begin():
-            application = grants.approve(self.db.session, application_id, actor, role)
-            return grants.describe(self.db.session, application)
+        with self.db.transaction() as session:
+            return tranches.describe(session, grants.approve(session, application_id, actor, role))
 
     @rpc
-    def reject_application(self, application_id, data, actor):
+    def reject_application(self, application_id, data, actor, role):
         command = parse(Decision, data)
-        with self.db.session.begin():
-            application = grants.reject(self.db.session, application_id, actor, command.reason)
-            return grants.describe(self.db.session, application)
+        with self.db.transaction() as session:
+            return tranches.describe(session, grants.reject(session, application_id, actor, role, command.reason))
+
+    @rpc
+    def return_application(self, application_id, data, actor, role):
+        command = parse(Decision, data)
+        with self.db.transaction() as session:
+            return tranches.describe(session, grants.return_for_revision(
+                session, application_id, actor, role, command.reason))
+
+    @rpc
+    def cancel_application(self, application_id, data, actor, role):
+        command = parse(Decision, data)
+        with self.db.transaction() as session:
+            return tranches.describe(session, grants.cancel(session, application_id, actor, role, command.reason))
+
+    @rpc
+    def record_follow_up(self, application_id, data, actor):
+        command = parse(FollowUp, data)
+        with self.db.transaction() as session:
+            tranches.record_follow_up(session, application_id, command, actor)
+            return tranches.describe(session, grants.load(session, application_id))
 
     @rpc
     def release_application(self, application_id, actor):
-        with self.db.session.begin():
-            grants.release(self.db.session, application_id, actor, self.db.emit)
-            return grants.describe(self.db.session, grants.load(self.db.session, application_id))
+        """Release the next tranche; a participant who no longer complies is paused (kept)
+        and the release refused."""
+        with self.db.transaction() as session:
+            outcome = tranches.release(session, application_id, actor, self.db.emit)
+            view = tranches.describe(session, grants.load(session, application_id))
+        if outcome.paused_reason:
+            raise NotEligible(f"paused, not paid: {outcome.paused_reason}")
+        return view
 
     @on_event("enrollment", "participant.enrolled")
     def on_participant_enrolled(self, body):
@@ -92,8 +135,12 @@ class LivelihoodsService:
 
     @on_event("ledger", "disbursement.completed")
     def on_disbursement_completed(self, body):
-        self.db.apply_once(body, "livelihoods.disbursement_completed", grants.settled)
+        self.db.apply_once(body, "livelihoods.disbursement_completed", tranches.settled)
 
     @on_event("ledger", "disbursement.failed")
     def on_disbursement_failed(self, body):
-        self.db.apply_once(body, "livelihoods.disbursement_failed", grants.failed)
+        self.db.apply_once(body, "livelihoods.disbursement_failed", tranches.failed)
+
+    @on_event("ledger", "funding.received")
+    def on_funding_received(self, body):
+        return self.db.apply_once(body, "livelihoods.funding_received", budget.funding_received)

@@ -13,7 +13,10 @@ PERSON = {"full_name": "Amina Hassan Warsame", "phone": "+252 61 555 0101", "nat
           "livelihood_interest": "tailoring", "clearance_reference": "NSC-2026-0412",
           "consent": {"given_on": "2026-09-01"}}
 PROGRAMME = {"code": "LG-2026", "name": "Livelihood start-up grants 2026", "donor": "MDTF",
-             "currency": "USD", "grant_amount": "500.00", "supervisor_threshold": "400.00",
+             "currency": "USD", "grant_amount": "500.00", "budget": "100000.00",
+             "tranches": [{"percent": 60}, {"percent": 40, "conditions": [{"type": "follow_up_confirmed"}]}],
+             "approval_tiers": [{"max_amount": "400.00", "approvers": ["officer"]},
+                                {"max_amount": None, "approvers": ["officer", "supervisor"]}],
              "conditions": [{"type": "completed_track", "track": "FINANCIAL_LITERACY"},
                             {"type": "completed_track", "track": "BUSINESS_DEVELOPMENT"},
                             {"type": "min_attendance", "percent": 80},
@@ -87,19 +90,34 @@ def test_enroll_train_grant_pay_and_mentor(suite, config):
     assert officer_a.post(f"/grants/{gid}/approve", expect=403)["error"] == "SEGREGATION_OF_DUTIES"
     assert officer_b.post(f"/grants/{gid}/release", expect=403)["error"] == "FORBIDDEN"
     assert finance.post(f"/grants/{gid}/release", expect=409)["error"] == "ILLEGAL_TRANSITION"
+    assert officer_b.post(f"/grants/{gid}/approve", expect=409)["error"] == "INSUFFICIENT_FUNDS"
+    funding = {"amount": "1000.00", "currency": "USD", "reference": "MDTF-2026-001", "received_on": "2026-11-02"}
+    eventually(lambda: finance.call("POST", "/programmes/LG-2026/funding", funding).status_code == 201)
+    eventually(lambda: finance.get("/programmes/LG-2026/budget")["available"] == "1000.00")
     assert officer_b.post(f"/grants/{gid}/approve", expect=200)["status"] == "APPROVED"
+    assert finance.get("/programmes/LG-2026/budget")["available"] == "650.00"
+
     assert finance.post(f"/grants/{gid}/release", expect=202)["status"] == "DISBURSING"
+    first = eventually(lambda: (g := finance.get(f"/grants/{gid}"))["disbursements"][0]["status"] == "PAID" and g)
+    assert (first["status"], first["disbursements"][0]["amount"]) == ("DISBURSING", "210.00")
+    refused = finance.post(f"/grants/{gid}/release", expect=409)
+    assert refused["message"] == "paused, not paid: tranche 2: no follow-up visit recorded"
+    officer_a.post(f"/grants/{gid}/follow-up", {"visited_on": "2026-11-20", "business_operating": True,
+                                               "note": "stall open, two customers seen"}, expect=201)
+    assert finance.post(f"/grants/{gid}/release", expect=202)["paused_reason"] is None
 
     paid = eventually(lambda: (g := finance.get(f"/grants/{gid}"))["status"] == "DISBURSED" and g)
-    [disbursement] = paid["disbursements"]
-    assert disbursement["status"] == "PAID" and disbursement["rail_reference"]
-    posted = finance.get(f"/ledger/disbursements/{disbursement['disbursement_id']}")
-    assert (posted["amount"], posted["participant_id"], posted["status"]) == ("350.00", pid, "PAID")
+    assert [(d["tranche"], d["amount"], d["status"]) for d in paid["disbursements"]] == [
+        (1, "210.00", "PAID"), (2, "140.00", "PAID")]
+    assert [h["action"] for h in paid["history"]] == [
+        "DRAFT", "SUBMIT", "APPROVE", "RELEASE", "PAUSE", "FOLLOW_UP", "RESUME", "RELEASE", "DISBURSED"]
+    posted = finance.get(f"/ledger/disbursements/{paid['disbursements'][1]['disbursement_id']}")
+    assert (posted["amount"], posted["participant_id"], posted["status"]) == ("140.00", pid, "PAID")
 
     ledger_dir = Path(config["LEDGER"]["directory"])
     report = verify(str(ledger_dir))
     assert report.ok, report
-    assert report.transactions == 2
+    assert report.transactions == 5  # funding, then payable + payment for each tranche
     text = "".join(p.read_text() for p in ledger_dir.rglob("*.beancount"))
     assert pid in text
     for secret in ("Amina", "Warsame", "555 0101", "SO-1987-554433", "1999-04-12"):

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from services.livelihoods import attendance, eligibility, grants, programmes, projections
+from services.livelihoods import attendance, eligibility, grants, programmes, projections, tranches
 from services.livelihoods.conditions import CohortAttendance, Facts, parse_conditions
 from services.livelihoods.models import AttendanceMark, ParticipantFacts
 from services.livelihoods.schemas import CreateApplication, CreateProgramme
@@ -14,7 +14,7 @@ from shared.contracts import (AttendanceRecorded, ConsentWithdrawn, CourseComple
                               DisbursementFailed, ParticipantEnrolled)
 from shared.errors import NotEligible, UnknownParticipant, ValidationFailed
 from shared.validation import parse
-from tests.livelihoods.conftest import PLAN
+from tests.livelihoods.conftest import PLAN, fund, programme_command
 
 PID, OTHER = "P-7K3M9Q", "P-0AB12C"
 FL = "FINANCIAL_LITERACY"
@@ -48,9 +48,8 @@ def enroll(session, participant_id=PID):
 
 
 def programme(session, conditions):
-    act(session, programmes.create, parse(CreateProgramme, {
-        "code": "LG-2026", "name": "Grants", "donor": "MDTF", "currency": "USD",
-        "grant_amount": "500.00", "conditions": conditions}), "admin", [].append)
+    act(session, programmes.create, parse(CreateProgramme, programme_command(conditions)), "admin", [].append)
+    fund(session)
 
 
 def attendance_outcome(session, **condition):
@@ -182,27 +181,27 @@ def test_release_is_refused_after_withdrawal_whatever_the_conditions(session, ap
     withdraw(session)
     emitted = []
     with pytest.raises(NotEligible, match=f"{PID} has withdrawn consent; no money is released for {approved}"):
-        act(session, grants.release, approved, "finance", emitted.append)
+        act(session, tranches.release, approved, "finance", emitted.append)
     assert emitted == []
     assert act(session, grants.load, approved).status == "APPROVED"
 
 
 def test_a_payment_already_in_flight_is_not_recalled(session, approved):
-    requested = act(session, grants.release, approved, "finance", [].append)
+    requested = act(session, tranches.release, approved, "finance", [].append).disbursement
     withdraw(session)
-    act(session, grants.settled, DisbursementCompleted(
+    act(session, tranches.settled, DisbursementCompleted(
         disbursement_id=requested.id, idempotency_key=requested.idempotency_key, rail_reference="SIM1",
         amount=Decimal("350.00"), currency="USD"))
     assert act(session, grants.load, approved).status == "DISBURSED"
 
 
 def test_a_payment_that_failed_after_withdrawal_is_not_reissued(session, approved):
-    requested = act(session, grants.release, approved, "finance", [].append)
+    requested = act(session, tranches.release, approved, "finance", [].append).disbursement
     withdraw(session)
-    act(session, grants.failed, DisbursementFailed(
+    act(session, tranches.failed, DisbursementFailed(
         disbursement_id=requested.id, idempotency_key=requested.idempotency_key, reason="wallet closed"))
     with pytest.raises(NotEligible, match="withdrawn consent"):
-        act(session, grants.release, approved, "finance", [].append)
+        act(session, tranches.release, approved, "finance", [].append)
 
 
 def test_submit_and_approve_refuse_when_the_programme_lists_consent(session):
@@ -214,7 +213,7 @@ def test_submit_and_approve_refuse_when_the_programme_lists_consent(session):
             "business_plan": PLAN}), "officer-a").id
     act(session, grants.submit, gid, "officer-a")
     withdraw(session)
-    with pytest.raises(NotEligible, match="no longer eligible: consent withdrawn"):
+    with pytest.raises(NotEligible, match="cannot approve: not eligible for LG-2026: consent withdrawn"):
         act(session, grants.approve, gid, "officer-b", "officer")
 
 
