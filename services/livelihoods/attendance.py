@@ -37,24 +37,26 @@ def recorded(session: Session, event: AttendanceRecorded) -> None:
         where=AttendanceMark.recorded_at <= insert.excluded.recorded_at))
 
 
-def by_cohort(session: Session, participant_id: str) -> list[CohortAttendance]:
-    """Each cohort the participant has marks in, in the order its first session came.
+def by_cohort(session: Session, participant_ids: list[str]) -> dict[str, list[CohortAttendance]]:
+    """For each participant, each cohort they have marks in, in the order its first
+    session came (one pair of queries for many participants).
 
     Held counts every session recorded for the cohort, so a session the participant is
     not listed in still counts as held.
     """
-    mine = session.execute(
-        select(AttendanceMark.cohort_id, func.min(AttendanceMark.track),
+    rows = session.execute(
+        select(AttendanceMark.participant_id, AttendanceMark.cohort_id, func.min(AttendanceMark.track),
                func.sum(case((AttendanceMark.present, 1), else_=0)))
-        .where(AttendanceMark.participant_id == participant_id)
-        .group_by(AttendanceMark.cohort_id)
-        .order_by(func.min(AttendanceMark.session_date), AttendanceMark.cohort_id)).all()
-    if not mine:
-        return []
+        .where(AttendanceMark.participant_id.in_(participant_ids))
+        .group_by(AttendanceMark.participant_id, AttendanceMark.cohort_id)
+        .order_by(AttendanceMark.participant_id, func.min(AttendanceMark.session_date),
+                  AttendanceMark.cohort_id)).all()
     held = dict(session.execute(
         select(AttendanceMark.cohort_id, func.count(distinct(AttendanceMark.session_date)))
-        .where(AttendanceMark.cohort_id.in_([cohort_id for cohort_id, _, _ in mine]))
-        .group_by(AttendanceMark.cohort_id)).all())
-    return [CohortAttendance(cohort_id=cohort_id, track=track, sessions_held=held[cohort_id],
-                             sessions_attended=int(attended))
-            for cohort_id, track, attended in mine]
+        .where(AttendanceMark.cohort_id.in_({row[1] for row in rows}))
+        .group_by(AttendanceMark.cohort_id)).all()) if rows else {}
+    found: dict[str, list[CohortAttendance]] = {pid: [] for pid in participant_ids}
+    for participant_id, cohort_id, track, attended in rows:
+        found[participant_id].append(CohortAttendance(cohort_id=cohort_id, track=track,
+                                                      sessions_held=held[cohort_id], sessions_attended=int(attended)))
+    return found

@@ -90,10 +90,10 @@ def test_counts_per_cohort_include_sessions_the_participant_is_not_listed_in(ses
     record(session, 10, present=[PID, OTHER])
     record(session, 11, present=[OTHER])
     record(session, 12, present=[PID], cohort="C-20", track="TVET:tailoring")
-    assert attendance.by_cohort(session, PID) == [
+    assert attendance.by_cohort(session, [PID])[PID] == [
         CohortAttendance("C-12", FL, sessions_held=2, sessions_attended=1),
         CohortAttendance("C-20", "TVET:tailoring", sessions_held=1, sessions_attended=1)]
-    assert attendance.by_cohort(session, "P-NOMARK") == []
+    assert attendance.by_cohort(session, ["P-NOMARK"]) == {"P-NOMARK": []}
 
 
 # --- eligibility measured from the marks ------------------------------------------------------

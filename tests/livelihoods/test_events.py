@@ -17,6 +17,7 @@ from shared.dead_letters import list_dead_letters, replay_dead_letters
 from shared.errors import NotEligible, UnknownParticipant
 from shared.events import new_envelope
 from shared.validation import parse
+from tests.livelihoods.conftest import fund, programme_command
 from tests.support import event_publisher, eventually
 
 PID, OTHER = "P-7K3M9Q", "P-0AB12C"
@@ -80,10 +81,10 @@ def withdrawn(participant_id=PID):
 def add_programme(engine, conditions):
     """Straight into the database: through the RPC its programme.created event would wait
     for a ledger that is not running here."""
-    with Session(engine) as session, session.begin():
-        programmes.create(session, parse(CreateProgramme, {
-            "code": "LG-2026", "name": "Grants", "donor": "MDTF", "currency": "USD",
-            "grant_amount": "500.00", "conditions": conditions}), "admin", [].append)
+    with Session(engine, expire_on_commit=False) as session:
+        with session.begin():
+            programmes.create(session, parse(CreateProgramme, programme_command(conditions)), "admin", [].append)
+        fund(session)
 
 
 def count(engine, statement):
