@@ -46,7 +46,10 @@ def cmd_serve(args, config):
     require_broker(config)
     migrate(config, [args.service])
     nameko = str(Path(sys.executable).with_name("nameko"))
-    os.execv(nameko, [nameko, "run", "--config", str(config_path()), f"services.{args.service}.service"])
+    # Name the class: nameko would take every class with entrypoints in the module
+    # (the gateway's route mixins too) for a service.
+    service_class = f"services.{args.service}.service:{args.service.capitalize()}Service"
+    os.execv(nameko, [nameko, "run", "--config", str(config_path()), service_class])
 
 
 def consuming(amqp_uri: str, service: str) -> bool:
@@ -156,10 +159,14 @@ def cmd_dlq(args, config):
 
 
 def cmd_bench(args, config):
+    from bench.eligibility import main as eligibility_bench
     from bench.enrollment_import import main as enrollment_bench
+    from bench.grant_approvals import main as approvals_bench
     from bench.ledger_posting import main as ledger_bench
 
     enrollment_bench(args.import_rows)
+    eligibility_bench(args.eligibility)
+    approvals_bench(args.approvals)
     ledger_bench(args.postings)
 
 
@@ -186,6 +193,8 @@ def parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="run the benchmarks and print figures")
     bench.add_argument("--postings", type=int, default=2000)
     bench.add_argument("--import-rows", type=int, default=50000)
+    bench.add_argument("--eligibility", type=int, default=50000)
+    bench.add_argument("--approvals", type=int, default=5000)
     bench.set_defaults(func=cmd_bench)
     return root
 
