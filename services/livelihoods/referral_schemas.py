@@ -1,0 +1,71 @@
+"""Commands for microfinance referrals: partners, referrals, and partners' status reports."""
+from datetime import date
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, field_validator
+
+from services.livelihoods.schemas import CODE, Command
+
+PARTICIPANT_ID = r"^P-[0-9A-Z]{6}$"
+REFERRAL_ID = r"^R-[0-9A-Z]{8}$"
+Label = Annotated[str, Field(min_length=1, max_length=120)]
+District = Annotated[str, Field(min_length=1, max_length=60)]
+
+
+class CreatePartner(Command):
+    code: str = Field(pattern=CODE)
+    name: str = Field(min_length=2, max_length=200)
+    products: list[Label] = Field(min_length=1, max_length=50)
+    districts: list[District] = Field(min_length=1, max_length=200)
+    eligibility_notes: str = Field(default="", max_length=4000)
+    api_url: str | None = Field(default=None, max_length=500)
+    api_token: str | None = Field(default=None, min_length=8, max_length=500)
+
+    @field_validator("products", "districts")
+    @classmethod
+    def each_once(cls, values):
+        if len(set(values)) != len(values):
+            raise ValueError("list each value once")
+        return values
+
+    @field_validator("api_url")
+    @classmethod
+    def http_url_without_credentials(cls, value):
+        if value is None:
+            return value
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an http(s) URL with a host")
+        if parts.username or parts.password:
+            raise ValueError("must not carry credentials; give them as api_token")
+        return value
+
+
+class DataSharingConsent(Command):
+    """The participant agreed to share the referral's data with this partner; who recorded
+    it is the officer making the referral."""
+    given_on: date
+
+    @field_validator("given_on")
+    @classmethod
+    def not_in_future(cls, value):
+        if value > date.today():
+            raise ValueError("consent cannot be given in the future")
+        return value
+
+
+class CreateReferral(Command):
+    participant_id: str = Field(pattern=PARTICIPANT_ID)
+    partner: str = Field(pattern=CODE)
+    product: Label
+    trade: str = Field(min_length=2, max_length=60, description="the participant's livelihood trade")
+    data_sharing_consent: DataSharingConsent
+
+
+class PartnerStatusUpdate(Command):
+    """What a partner posts to its webhook (signed with its secret: header
+    `X-DDRR-Signature: sha256=<hex HMAC-SHA256 of the raw body>`)."""
+    referral_id: str = Field(pattern=REFERRAL_ID)
+    status: Literal["ACKNOWLEDGED", "ACCOUNT_OPENED", "LOAN_APPROVED", "DECLINED"]
+    note: str | None = Field(default=None, max_length=2000)
