@@ -20,6 +20,12 @@ class Api:
     def as_user(self, token: str) -> "Api":
         return Api(self.base_url, token)
 
+    def new_user(self, username: str, role: str, district: str | None = None, **extra) -> "Api":
+        """As an admin: create an account and return a client signed in as it."""
+        created = self.post("/users", {"username": username, "role": role, "district": district, **extra},
+                            expect=201)
+        return self.as_user(created["token"])
+
     def call(self, method: str, path: str, json=None, expect: int | None = None):
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         response = requests.request(method, self.base_url + path, json=json, headers=headers, timeout=30)

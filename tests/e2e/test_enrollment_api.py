@@ -15,12 +15,8 @@ CSV = ("full_name,phone,national_id,date_of_birth,gender,district,languages,live
 def staff(suite):
     admin = suite
 
-    def user(name, role, district=None):
-        return admin.as_user(admin.post("/users", {"username": name, "role": role, "district": district},
-                                        expect=201)["token"])
-
-    return {"admin": admin, "kismayo": user("officer-k", "officer", "Kismayo"),
-            "baidoa": user("officer-b", "officer", "Baidoa"), "supervisor": user("super", "supervisor")}
+    return {"admin": admin, "kismayo": admin.new_user("officer-k", "officer", "Kismayo"),
+            "baidoa": admin.new_user("officer-b", "officer", "Baidoa"), "supervisor": admin.new_user("super", "supervisor")}
 
 
 def test_district_scope_and_roles(staff):

@@ -10,13 +10,9 @@ from tests.support import eventually
 def office(suite):
     admin = suite
 
-    def user(name, role, district=None):
-        return admin.as_user(admin.post("/users", {"username": name, "role": role, "district": district},
-                                        expect=201)["token"])
-
-    people = {"admin": admin, "maker": user("maker", "officer", "Kismayo"), "checker": user("checker", "officer"),
-              "boss": user("boss", "supervisor"), "finance": user("money", "finance"),
-              "baidoa": user("baidoa", "officer", "Baidoa")}
+    people = {"admin": admin, "maker": admin.new_user("maker", "officer", "Kismayo"), "checker": admin.new_user("checker", "officer"),
+              "boss": admin.new_user("boss", "supervisor"), "finance": admin.new_user("money", "finance"),
+              "baidoa": admin.new_user("baidoa", "officer", "Baidoa")}
     programme = {**PROGRAMME, "conditions": [{"type": "consent_active"}]}
     admin.post("/programmes", programme, expect=201)
     funding = {"amount": "1000.00", "currency": "USD", "reference": "MDTF-9", "received_on": "2026-11-02"}

@@ -29,12 +29,6 @@ PLAN = {"summary": "A tailoring stall in Kismayo market", "trade": "tailoring",
         "budget_lines": [{"item": "sewing machine", "amount": "300.00"}, {"item": "fabric", "amount": "50.00"}]}
 
 
-def new_user(admin, role, **extra):
-    name = f"{role}-{len(extra)}-{id(extra) % 100000}"
-    created = admin.post("/users", {"username": name, "role": role, **extra}, expect=201)
-    return admin.as_user(created["token"])
-
-
 def take_course(officer, admin, participant_id, code, track, present_sessions):
     admin.post("/courses", {"code": code, "track": track, "title": code}, expect=201)
     cohort = officer.post("/cohorts", {"course_code": code, "district": "Kismayo", "starts_on": "2026-09-07",
@@ -58,8 +52,8 @@ def failing(report):
 @pytest.mark.parametrize("base_config", ["sqlite", "postgres"], indirect=True)
 def test_enroll_train_grant_pay_and_mentor(suite, config):
     admin = suite
-    officer_a, officer_b = new_user(admin, "officer", district="Kismayo"), new_user(admin, "officer")
-    supervisor, finance = new_user(admin, "supervisor"), new_user(admin, "finance")
+    officer_a, officer_b = admin.new_user("officer-a", "officer", "Kismayo"), admin.new_user("officer-b", "officer")
+    supervisor, finance = admin.new_user("supervisor", "supervisor"), admin.new_user("finance", "finance")
     admin.post("/programmes", PROGRAMME, expect=201)
 
     participant = officer_a.post("/participants", PERSON, expect=201)
@@ -125,7 +119,7 @@ def test_enroll_train_grant_pay_and_mentor(suite, config):
 
     mentor = admin.post("/mentors", {"district": "Kismayo", "gender": "F", "languages": ["so"],
                                      "trade": "tailoring", "capacity": 2, "vetted": True}, expect=201)
-    mentor_user = new_user(admin, "mentor", mentor_id=mentor["mentor_id"])
+    mentor_user = admin.new_user("mentor", "mentor", mentor_id=mentor["mentor_id"])
     offer = officer_a.post("/mentorship/matches", {"participant_id": pid}, expect=201)
     assert offer["mentor_id"] == mentor["mentor_id"] and offer["status"] == "PROPOSED"
     [seen] = mentor_user.get("/mentorship/offers")

@@ -3,12 +3,10 @@ partner calls time out quickly (0.3 s, 3 retries, tiny backoff) for the service 
 from datetime import date
 
 import pytest
-from sqlalchemy.orm import Session
 
 from services.livelihoods import projections
 from shared.contracts import ParticipantEnrolled
-from shared.db import make_engine
-from shared.migrations import upgrade
+from tests.livelihoods.conftest import session  # noqa: F401  (the shared fixture)
 
 PID, OTHER = "P-7K3M9Q", "P-0AB12C"
 FAST = {"timeout_seconds": 0.3, "retries": 3, "backoff_factor": 0.01}
@@ -17,16 +15,6 @@ FAST = {"timeout_seconds": 0.3, "retries": 3, "backoff_factor": 0.01}
 @pytest.fixture
 def config(base_config, rabbit_config, web_config):
     return {**base_config, **rabbit_config, **web_config, "REFERRALS": dict(FAST)}
-
-
-@pytest.fixture
-def session(tmp_path):
-    url = f"sqlite:///{tmp_path}/livelihoods.db"
-    upgrade("livelihoods", url)
-    engine = make_engine(url)
-    with Session(engine, expire_on_commit=False) as session:
-        yield session
-    engine.dispose()
 
 
 def enrolled(session, participant_id=PID, district="Kismayo", gender="F", consent_active=True):

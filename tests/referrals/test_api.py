@@ -21,13 +21,9 @@ CONSENT = {"given_on": "2026-10-01"}
 def staff(suite):
     admin = suite
 
-    def user(name, role, district=None):
-        return admin.as_user(admin.post("/users", {"username": name, "role": role, "district": district},
-                                        expect=201)["token"])
-
-    return {"admin": admin, "kismayo": user("officer-k", "officer", "Kismayo"),
-            "baidoa": user("officer-b", "officer", "Baidoa"), "supervisor": user("super", "supervisor"),
-            "finance": user("money", "finance")}
+    return {"admin": admin, "kismayo": admin.new_user("officer-k", "officer", "Kismayo"),
+            "baidoa": admin.new_user("officer-b", "officer", "Baidoa"), "supervisor": admin.new_user("super", "supervisor"),
+            "finance": admin.new_user("money", "finance")}
 
 
 @pytest.fixture
