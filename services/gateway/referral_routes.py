@@ -2,7 +2,7 @@
 from services.gateway.accounts import in_district
 from services.gateway.http_errors import json_response
 from services.gateway.schemas import Empty
-from services.gateway.routes import PUBLIC, ROUTES, ApiEntrypoint, CsvUpload, Route, api, read_body
+from services.gateway.routes import PUBLIC, ROUTES, ApiEntrypoint, CsvUpload, Route, api, body, read_body
 from services.livelihoods import referral_schemas
 from shared.errors import Unauthenticated, ValidationFailed
 
@@ -11,17 +11,13 @@ WEBHOOK_MAX_BYTES = 65536  # a status report is a few hundred bytes; the body tr
 WEBHOOK_PATH = "/partners/<partner_code>/webhook"
 
 
-def _json(model) -> dict:
-    return model.model_dump(mode="json")
-
-
 class ReferralRoutes:
     """Mixed into the gateway service; uses its `livelihoods` RPC proxy."""
 
     @api("POST", "/partners", roles={"admin"}, body=referral_schemas.CreatePartner, status=201)
     def create_partner(self, user, data):
         """Register a bank or microfinance institution; its webhook secret is shown only here."""
-        return self.livelihoods.create_partner(_json(data), user.username)
+        return self.livelihoods.create_partner(body(data), user.username)
 
     @api("GET", "/partners", roles={"officer", "supervisor", "admin"})
     def list_partners(self, user):
@@ -38,7 +34,7 @@ class ReferralRoutes:
     def create_referral(self, user, data):
         """Refer a participant to a partner with their consent to share the referral's data."""
         in_district(user, self.livelihoods.referral_participant(data.participant_id)["district"])
-        return self.livelihoods.create_referral(_json(data), user.username)
+        return self.livelihoods.create_referral(body(data), user.username)
 
     @api("GET", "/referrals/<referral_id>", roles={"officer", "supervisor"})
     def get_referral(self, user, referral_id):
