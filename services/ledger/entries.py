@@ -5,6 +5,7 @@ transaction's own text (without the hash line). Editing any transaction, or remo
 one, breaks every hash after it, which `verify` reports.
 """
 import hashlib
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -71,3 +72,26 @@ def unseal(block: str) -> tuple[str, str | None]:
         else:
             kept.append(line)
     return "\n".join(kept), digest
+
+
+HEADER = re.compile(r'^(\d{4}-\d{2}-\d{2}) [*!] "((?:[^"\\]|\\.)*)"((?: \^[\w./-]+)*)$')
+META = re.compile(r'^  ([a-z][\w-]*): "((?:[^"\\]|\\.)*)"$')
+LEG = re.compile(r"^  ([A-Z][\w:-]*)  (-?\d+\.\d{2}) ([A-Z][A-Z0-9'._-]*)$")
+
+
+def parse(text: str) -> Transaction:
+    """Read back a transaction this module rendered (without its hash line)."""
+    head, *lines = text.rstrip("\n").split("\n")
+    match = HEADER.match(head)
+    if match is None:
+        raise ValueError(f"not a transaction header: {head!r}")
+    meta, legs = {}, []
+    for line in lines:
+        if found := META.match(line):
+            meta[found.group(1)] = found.group(2).replace('\\"', '"').replace("\\\\", "\\")
+        elif found := LEG.match(line):
+            legs.append(Leg(found.group(1), Decimal(found.group(2)), found.group(3)))
+        else:
+            raise ValueError(f"not a metadata or posting line: {line!r}")
+    return Transaction(date.fromisoformat(match.group(1)), match.group(2), tuple(legs), meta,
+                       tuple(link[1:] for link in match.group(3).split()))

@@ -16,7 +16,7 @@ from services.ledger.entries import GENESIS, Leg, Transaction
 from services.ledger.models import ChainHead, FundingPosting, KnownProgramme, OpenAccount, Posting
 from services.ledger.rail import SimulatedRail
 from services.ledger.schemas import RecordFunding
-from shared.contracts import DisbursementRequested
+from shared.contracts import DisbursementCompleted, DisbursementFailed, DisbursementRequested
 from shared.errors import IdempotencyConflict, UnknownProgramme, ValidationFailed
 
 
@@ -38,6 +38,26 @@ def ensure_open(session: Session, book: Book, account: str) -> None:
         session.flush()
 
 
+def _meta(command: DisbursementRequested) -> dict:
+    return {"idempotency-key": command.idempotency_key, "disbursement-id": command.disbursement_id,
+            "participant": command.participant_id, "programme": command.programme}
+
+
+def _links(command: DisbursementRequested) -> tuple[str, ...]:
+    return f"disb-{command.disbursement_id}", f"{command.kind.lower()}-{command.reference}"
+
+
+def result_event(posting: Posting):
+    """What the ledger answers livelihoods about a disbursement."""
+    if posting.status == "PAID":
+        return DisbursementCompleted(disbursement_id=posting.disbursement_id,
+                                     idempotency_key=posting.idempotency_key,
+                                     rail_reference=posting.rail_reference,
+                                     amount=posting.amount, currency=posting.currency)
+    return DisbursementFailed(disbursement_id=posting.disbursement_id,
+                              idempotency_key=posting.idempotency_key, reason=posting.failure_reason)
+
+
 class Ledger:
     """One writer's view: the book, the rail and the chain head in the index."""
 
@@ -53,6 +73,11 @@ class Ledger:
             self.session.add(head)
         return head
 
+    def catch_up(self, head_hash: str, appended: int) -> None:
+        """Record in the index transactions found in the files (start-up recovery)."""
+        head = self._head()
+        head.head_hash, head.transactions = head_hash, head.transactions + appended
+
     def append(self, txn: Transaction) -> None:
         for leg in txn.legs:
             ensure_open(self.session, self.book, leg.account)
@@ -61,39 +86,44 @@ class Ledger:
         head.transactions += 1
 
     def post_disbursement(self, command: DisbursementRequested, today: date | None = None) -> Outcome:
-        digest = request_hash(command)
         existing = self.session.get(Posting, command.idempotency_key, with_for_update=True)
         if existing is not None:
-            if existing.request_hash != digest:
+            if existing.request_hash != request_hash(command):
                 raise IdempotencyConflict(
                     f"idempotency key {command.idempotency_key} was used for a different request")
             return Outcome(existing, replayed=True)
         day = today or datetime.now(timezone.utc).date()
-        payable, expense = accounts.PAYABLE[command.kind], accounts.expense(command.kind, command.programme)
-        meta = {"idempotency-key": command.idempotency_key, "disbursement-id": command.disbursement_id,
-                "participant": command.participant_id, "programme": command.programme}
-        links = (f"disb-{command.disbursement_id}", f"{command.kind.lower()}-{command.reference}")
-        amount, currency = command.amount, command.currency
         self.append(Transaction(day, f"{command.kind.title()} payable", (
-            Leg(expense, amount, currency), Leg(payable, -amount, currency)),
-            {**meta, "entry": "payable"}, links))
-        result = self.rail.pay(command.idempotency_key, command.participant_id, amount, currency)
-        if result.confirmed:
-            self.append(Transaction(day, f"{command.kind.title()} paid by {self.rail.name}", (
-                Leg(payable, amount, currency), Leg(accounts.rail_float(self.rail.name), -amount, currency)),
-                {**meta, "entry": "payment", "rail-reference": result.reference}, links))
-        else:
-            self.append(Transaction(day, f"{command.kind.title()} payment failed: reversal", (
-                Leg(payable, amount, currency), Leg(expense, -amount, currency)),
-                {**meta, "entry": "reversal", "reason": result.reason}, links))
+            Leg(accounts.expense(command.kind, command.programme), command.amount, command.currency),
+            Leg(accounts.PAYABLE[command.kind], -command.amount, command.currency)),
+            {**_meta(command), "entry": "payable"}, _links(command)))
+        return Outcome(self.settle(command, day), replayed=False)
+
+    def settle(self, command: DisbursementRequested, day: date, answer: Transaction | None = None) -> Posting:
+        """After the payable: the rail's answer, as a payment or a reversal, and the index
+        row. With `answer` (found in the files by recovery) the rail is not asked again."""
+        payable, expense = accounts.PAYABLE[command.kind], accounts.expense(command.kind, command.programme)
+        amount, currency = command.amount, command.currency
+        if answer is None:
+            result = self.rail.pay(command.idempotency_key, command.participant_id, amount, currency)
+            if result.confirmed:
+                answer = Transaction(day, f"{command.kind.title()} paid by {self.rail.name}", (
+                    Leg(payable, amount, currency), Leg(accounts.rail_float(self.rail.name), -amount, currency)),
+                    {**_meta(command), "entry": "payment", "rail-reference": result.reference}, _links(command))
+            else:
+                answer = Transaction(day, f"{command.kind.title()} payment failed: reversal", (
+                    Leg(payable, amount, currency), Leg(expense, -amount, currency)),
+                    {**_meta(command), "entry": "reversal", "reason": result.reason}, _links(command))
+            self.append(answer)
+        paid = answer.meta["entry"] == "payment"
         posting = Posting(
-            idempotency_key=command.idempotency_key, request_hash=digest,
+            idempotency_key=command.idempotency_key, request_hash=request_hash(command),
             disbursement_id=command.disbursement_id, participant_id=command.participant_id,
-            programme=command.programme, amount=amount, currency=currency,
-            status="PAID" if result.confirmed else "FAILED", rail_reference=result.reference,
-            failure_reason=result.reason, posted_at=datetime.now(timezone.utc))
+            programme=command.programme, amount=amount, currency=currency, status="PAID" if paid else "FAILED",
+            rail_reference=answer.meta.get("rail-reference"), failure_reason=answer.meta.get("reason"),
+            posted_at=datetime.now(timezone.utc))
         self.session.add(posting)
-        return Outcome(posting, replayed=False)
+        return posting
 
     def post_funding(self, command: RecordFunding, today: date | None = None) -> tuple[FundingPosting, bool]:
         """Donor money into the programme's donor bank account; idempotent by the bank

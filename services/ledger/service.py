@@ -3,24 +3,32 @@
 Disbursement commands arrive on a queue with a single active consumer, and postings
 are serialised by one lock in the process, so the files have one total order.
 """
+import logging
 from datetime import date
 
 from eventlet.semaphore import Semaphore
 from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from services.ledger import accounts
 from services.ledger.book import Book
 from services.ledger.models import Base, KnownProgramme, Posting
-from services.ledger.posting import Ledger, ensure_open
+from services.ledger.posting import Ledger, ensure_open, result_event
 from services.ledger.rail import SimulatedRail
+from services.ledger.recovery import recover
 from services.ledger.schemas import RecordFunding
-from shared.contracts import DisbursementCompleted, DisbursementFailed, FundingReceived
+from shared.config import database_url
+from shared.contracts import FundingReceived
+from shared.db import make_engine
 from shared.errors import NotFound
 from shared.handlers import on_event
+from shared.outbox import write_events
 from shared.store import Store
 from shared.validation import parse
+
+log = logging.getLogger(__name__)
 
 
 class BookKeeper(DependencyProvider):
@@ -32,19 +40,23 @@ class BookKeeper(DependencyProvider):
         self.book.ensure_created()
         self.rail = SimulatedRail(settings["rail"]["name"], settings["rail"].get("decline_participants"))
         self.lock = Semaphore()
+        self._recover()
+
+    def _recover(self):
+        """Before any posting: make the files whole and the index match them."""
+        engine = make_engine(database_url(self.container.config, "ledger"))
+        outbox = Base.metadata.tables["outbox"]
+        try:
+            with Session(engine) as session, session.begin():
+                done = recover(session, Ledger(session, self.book, self.rail),
+                               lambda *events: write_events(session.connection(), outbox, "ledger", events))
+        finally:
+            engine.dispose()
+        for line in done:
+            log.warning("ledger recovery: %s", line)
 
     def get_dependency(self, worker_ctx):
         return self
-
-
-def result_event(posting: Posting):
-    if posting.status == "PAID":
-        return DisbursementCompleted(disbursement_id=posting.disbursement_id,
-                                     idempotency_key=posting.idempotency_key,
-                                     rail_reference=posting.rail_reference,
-                                     amount=posting.amount, currency=posting.currency)
-    return DisbursementFailed(disbursement_id=posting.disbursement_id,
-                              idempotency_key=posting.idempotency_key, reason=posting.failure_reason)
 
 
 class LedgerService:

@@ -1,0 +1,178 @@
+"""Start-up recovery of the single writer: the files are the record, the index follows.
+
+A crash can leave two things behind. A **torn tail** (the process died inside an append)
+is cut back to the last whole, correctly chained transaction. **Transactions the index
+never recorded** (the process died after the fsync, before the index committed) are
+indexed and announced again; a payable whose rail answer never reached the files is
+completed by asking the rail again with the same idempotency key, which a rail pays at
+most once per key. Anything else that breaks the chain is tampering: the writer refuses
+to start and `ddrr ledger verify` names the entry.
+"""
+import os
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from services.ledger import accounts
+from services.ledger.book import ACCOUNTS, MAIN
+from services.ledger.entries import GENESIS, Transaction, parse, seal, unseal
+from services.ledger.models import ChainHead, FundingPosting, KnownProgramme, OpenAccount, Posting
+from services.ledger.posting import Ledger, request_hash, result_event
+from services.ledger.schemas import RecordFunding
+from services.ledger.verify import INCLUDE, TXN_START
+from shared.contracts import DisbursementRequested, FundingReceived
+
+OPEN = re.compile(r"^\d{4}-\d{2}-\d{2} open (\S+)")
+
+
+class LedgerTampered(RuntimeError):
+    pass
+
+
+@dataclass
+class Block:
+    path: Path
+    start: int  # byte offset where the transaction's separating newline begins
+    end: int
+    text: str
+    digest: str | None
+
+
+def period_files(directory: Path) -> list[Path]:
+    return [directory / m.group(1) for line in (directory / MAIN).read_text(encoding="utf-8").splitlines()
+            if (m := INCLUDE.match(line)) and not m.group(1).endswith(ACCOUNTS)]
+
+
+def blocks(path: Path) -> list[Block]:
+    """The transactions of a period file with their byte offsets."""
+    data = path.read_bytes()
+    found, offset, current, start = [], 0, [], 0
+    for raw in data.splitlines(keepends=True):
+        line = raw.decode("utf-8", errors="replace").rstrip("\n")
+        if TXN_START.match(line):
+            current, start = [line], max(0, offset - 1)
+        elif current and line.startswith("  "):
+            current.append(line)
+        elif current:
+            found.append(_block(path, start, offset, current))
+            current = []
+        offset += len(raw)
+    if current:
+        found.append(_block(path, start, offset, current))
+    return found
+
+
+def _block(path: Path, start: int, end: int, lines: list[str]) -> Block:
+    text, digest = unseal("\n".join(lines))
+    return Block(path, start, end, text, digest)
+
+
+def repair_torn_tail(directory: Path) -> bool:
+    """Cut a half-written last transaction (or trailing garbage) off the last period file."""
+    files = period_files(directory)
+    if not files:
+        return False
+    last = files[-1]
+    previous = GENESIS
+    for path in files[:-1]:
+        for block in blocks(path):
+            previous = block.digest
+    valid_end = None
+    tail = blocks(last)
+    for number, block in enumerate(tail):
+        if block.digest != seal(previous, block.text):
+            if number != len(tail) - 1:
+                raise LedgerTampered(f"{last.name}: the hash chain breaks before the last transaction")
+            break
+        previous, valid_end = block.digest, block.end
+    size = last.stat().st_size
+    keep = valid_end if valid_end is not None else _header_end(last)
+    if keep >= size or not last.read_bytes()[keep:].strip():
+        return False
+    with open(last, "r+b") as handle:
+        handle.truncate(keep)
+        handle.flush()
+        os.fsync(handle.fileno())
+    return True
+
+
+def _header_end(path: Path) -> int:
+    """Where the period file's own comment line ends (no transaction survived)."""
+    return len(path.read_bytes().split(b"\n", 1)[0]) + 1
+
+
+def unindexed(directory: Path, head: str) -> list[Transaction]:
+    """The transactions after the one the index last recorded."""
+    chain = [block for path in period_files(directory) for block in blocks(path)]
+    digests = [GENESIS] + [block.digest for block in chain]
+    if head not in digests:
+        raise LedgerTampered("the index's last transaction is not in the files (entries removed?)")
+    return [parse(block.text) for block in chain[digests.index(head):]]
+
+
+def _command(payable: Transaction) -> DisbursementRequested:
+    kind = next(k for k, account in accounts.PAYABLE.items() if any(leg.account == account for leg in payable.legs))
+    amount = next(leg for leg in payable.legs if leg.amount > 0)
+    reference = next(link for link in payable.links if link.startswith(f"{kind.lower()}-"))[len(kind) + 1:]
+    return DisbursementRequested(
+        disbursement_id=payable.meta["disbursement-id"], idempotency_key=payable.meta["idempotency-key"],
+        participant_id=payable.meta["participant"], programme=payable.meta["programme"], kind=kind,
+        amount=amount.amount, currency=amount.currency, reference=reference)
+
+
+def recover(session: Session, ledger: Ledger, emit) -> list[str]:
+    """Bring the index up to the files; returns what was recovered (for the log)."""
+    directory = ledger.book.directory
+    repaired = ["torn tail cut"] if repair_torn_tail(directory) else []
+    for line in (directory / ACCOUNTS).read_text(encoding="utf-8").splitlines():
+        if (m := OPEN.match(line)) and session.get(OpenAccount, m.group(1)) is None:
+            session.add(OpenAccount(account=m.group(1)))
+    head = session.get(ChainHead, 1)
+    pending = unindexed(directory, head.head_hash if head else GENESIS)
+    if not pending:
+        return repaired
+    ledger.catch_up(seal_of_last(directory), len(pending))
+    by_key: dict[str, list[Transaction]] = {}
+    for txn in pending:
+        if txn.meta.get("entry") == "funding":
+            _recover_funding(session, txn, emit)
+        else:
+            by_key.setdefault(txn.meta["idempotency-key"], []).append(txn)
+    for key, txns in by_key.items():
+        entries = {t.meta["entry"]: t for t in txns}
+        command = _command(entries["payable"])
+        if session.get(Posting, key) is None:
+            answer = entries.get("payment") or entries.get("reversal")
+            emit(result_event(ledger.settle(command, entries["payable"].day, answer)))
+        repaired.append(f"indexed disbursement {command.disbursement_id}")
+    return repaired
+
+
+def seal_of_last(directory: Path) -> str:
+    last = GENESIS
+    for path in period_files(directory):
+        for block in blocks(path):
+            last = block.digest
+    return last
+
+
+def _recover_funding(session: Session, txn: Transaction, emit) -> None:
+    reference = txn.meta["funding-reference"]
+    if session.get(FundingPosting, reference) is not None:
+        return
+    programme = session.get(KnownProgramme, txn.meta["programme"])
+    bank = next(leg for leg in txn.legs if leg.amount > 0)
+    command = RecordFunding(programme=programme.code, amount=bank.amount, currency=bank.currency,
+                            reference=reference, received_on=txn.day)
+    session.add(FundingPosting(reference=reference, request_hash=request_hash(command), programme=programme.code,
+                               amount=bank.amount, currency=bank.currency, received_on=txn.day,
+                               posted_at=_now()))
+    emit(FundingReceived(programme=programme.code, donor=programme.donor, amount=bank.amount,
+                         currency=bank.currency, reference=reference, received_on=txn.day))
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
