@@ -117,6 +117,8 @@ def api(method: str, path: str, roles=PUBLIC, body: type | None = None,
             if query is not None:
                 arguments.append(parse(query, request.args.to_dict()))
             result = function(self, *arguments, **params)
+            if isinstance(result, Response):
+                return result
             if isinstance(result, Reply):
                 return json_response(result.payload, result.status)
             return json_response(result, status)

@@ -1,4 +1,6 @@
 """Bodies that exist only at the HTTP edge (the services take these as plain arguments)."""
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -10,3 +12,8 @@ class ProposeMatch(BaseModel):
 class Empty(BaseModel):
     """Actions that take no input still require a JSON object (`{}`), never form data."""
     model_config = ConfigDict(extra="forbid")
+
+
+class TrialBalanceQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    format: Literal["json", "csv"] = "json"

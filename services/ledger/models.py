@@ -64,4 +64,13 @@ class FundingPosting(Base):
     posted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class AccountBalance(Base):
+    """Running balance per account and currency, kept with every append, so reports never
+    reload the files."""
+    __tablename__ = "account_balances"
+    account: Mapped[str] = mapped_column(String(200), primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    balance: Mapped[Decimal] = mapped_column(Numeric(18, 2))
+
+
 add_messaging_tables(Base.metadata)

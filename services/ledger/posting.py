@@ -7,13 +7,14 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
+from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
 from services.ledger import accounts
 from services.ledger.book import Book
 from services.ledger.entries import GENESIS, Leg, Transaction
-from services.ledger.models import ChainHead, FundingPosting, KnownProgramme, OpenAccount, Posting
+from services.ledger.models import AccountBalance, ChainHead, FundingPosting, KnownProgramme, OpenAccount, Posting
 from services.ledger.rail import SimulatedRail
 from services.ledger.schemas import RecordFunding
 from shared.contracts import DisbursementCompleted, DisbursementFailed, DisbursementRequested
@@ -73,10 +74,12 @@ class Ledger:
             self.session.add(head)
         return head
 
-    def catch_up(self, head_hash: str, appended: int) -> None:
+    def catch_up(self, head_hash: str, found: list[Transaction]) -> None:
         """Record in the index transactions found in the files (start-up recovery)."""
         head = self._head()
-        head.head_hash, head.transactions = head_hash, head.transactions + appended
+        head.head_hash, head.transactions = head_hash, head.transactions + len(found)
+        for txn in found:
+            self._add_to_balances(txn)
 
     def append(self, txn: Transaction) -> None:
         for leg in txn.legs:
@@ -84,6 +87,15 @@ class Ledger:
         head = self._head()
         head.head_hash = self.book.append(txn, head.head_hash)
         head.transactions += 1
+        self._add_to_balances(txn)
+
+    def _add_to_balances(self, txn: Transaction) -> None:
+        for leg in txn.legs:
+            row = self.session.get(AccountBalance, (leg.account, leg.currency), with_for_update=True)
+            if row is None:
+                row = AccountBalance(account=leg.account, currency=leg.currency, balance=Decimal(0))
+                self.session.add(row)
+            row.balance += leg.amount
 
     def post_disbursement(self, command: DisbursementRequested, today: date | None = None) -> Outcome:
         existing = self.session.get(Posting, command.idempotency_key, with_for_update=True)

@@ -134,7 +134,7 @@ def recover(session: Session, ledger: Ledger, emit) -> list[str]:
     pending = unindexed(directory, head.head_hash if head else GENESIS)
     if not pending:
         return repaired
-    ledger.catch_up(seal_of_last(directory), len(pending))
+    ledger.catch_up(seal_of_last(directory), pending)
     by_key: dict[str, list[Transaction]] = {}
     for txn in pending:
         if txn.meta.get("entry") == "funding":

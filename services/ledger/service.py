@@ -12,7 +12,7 @@ from nameko.rpc import rpc
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.ledger import accounts
+from services.ledger import accounts, reports
 from services.ledger.book import Book
 from services.ledger.models import Base, KnownProgramme, Posting
 from services.ledger.posting import Ledger, ensure_open, result_event
@@ -97,6 +97,12 @@ class LedgerService:
             return {"reference": posting.reference, "programme": posting.programme, "amount": str(posting.amount),
                     "currency": posting.currency, "received_on": posting.received_on.isoformat(),
                     "donor": programme.donor}
+
+    @rpc
+    def trial_balance(self, as_csv=False):
+        with self.db.session.begin():
+            report = reports.trial_balance(self.db.session)
+        return reports.as_csv(report) if as_csv else report
 
     @rpc
     def disbursement(self, disbursement_id):

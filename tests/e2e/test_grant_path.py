@@ -108,6 +108,14 @@ def test_enroll_train_grant_pay_and_mentor(suite, config):
     posted = finance.get(f"/ledger/disbursements/{paid['disbursements'][1]['disbursement_id']}")
     assert (posted["amount"], posted["participant_id"], posted["status"]) == ("140.00", pid, "PAID")
 
+    balances = {(r["account"], r["currency"]): r["balance"] for r in finance.get("/ledger/trial-balance")["accounts"]}
+    assert balances[("Assets:MobileMoney:SimMobile:Float", "USD")] == "-350.00"
+    assert balances[("Assets:Bank:MDTF", "USD")] == "1000.00"
+    assert balances[("Liabilities:Payable:Grants", "USD")] == "0.00"
+    csv_text = finance.call("GET", "/ledger/trial-balance?format=csv", expect=200)
+    assert csv_text.headers["Content-Type"].startswith("text/csv") and "Expenses:Livelihoods:Grants:LG-2026" in csv_text.text
+    assert officer_a.call("GET", "/ledger/trial-balance", expect=403).json()["error"] == "FORBIDDEN"
+
     ledger_dir = Path(config["LEDGER"]["directory"])
     report = verify(str(ledger_dir))
     assert report.ok, report

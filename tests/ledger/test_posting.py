@@ -97,3 +97,25 @@ def test_an_edited_amount_is_found_by_verify(ledger_env):
     report = verify(str(ledger_env[1].directory))
     assert report.beancount_errors == []  # still balances: only the chain notices
     assert report.chain_errors and "2026-11.beancount" in report.chain_errors[0]
+
+
+def test_the_trial_balance_from_the_index_matches_beancount(ledger_env):
+    from beancount import loader
+
+    from services.ledger.reports import as_csv, trial_balance
+
+    post(ledger_env, command())
+    post(ledger_env, command(disbursement_id="D-AAAA0002", idempotency_key="k2", participant_id="P-DECL00"))
+    post(ledger_env, command(disbursement_id="D-AAAA0003", idempotency_key="k3", amount=Decimal("12.34")))
+    with Session(ledger_env[0]) as session:
+        report = trial_balance(session)
+    assert report["totals"] == {"USD": "0.00"}
+    entries, errors, _ = loader.load_file(str(ledger_env[1].directory / "main.beancount"))
+    assert errors == []
+    expected: dict[str, Decimal] = {}
+    for entry in entries:
+        for posting in getattr(entry, "postings", []):
+            expected[posting.account] = expected.get(posting.account, Decimal(0)) + posting.units.number
+    assert {row["account"]: Decimal(row["balance"]) for row in report["accounts"]} == expected
+    assert expected["Assets:MobileMoney:SimMobile:Float"] == Decimal("-462.34")
+    assert as_csv(report).splitlines()[0] == "account,currency,balance"
