@@ -135,15 +135,42 @@ def cmd_create_admin(args, config):
     print(token)
 
 
-def cmd_ledger_verify(args, config):
+def cmd_ledger(args, config):
+    if args.action == "verify":
+        ledger_verify(config)
+    else:
+        trial_balance(config, args.csv)
+
+
+def trial_balance(config, as_csv: bool) -> None:
+    """From the ledger's index, as the gateway answers it."""
+    from sqlalchemy.orm import Session
+
+    from services.ledger.reports import as_csv as to_csv, trial_balance as report_of
+    from shared.db import make_engine
+
+    engine = make_engine(config["DATABASES"]["ledger"])
+    with Session(engine) as session:
+        report = report_of(session)
+    engine.dispose()
+    if as_csv:
+        print(to_csv(report), end="")
+        return
+    for row in report["accounts"]:
+        print(f"{row['account']:<50} {row['balance']:>16} {row['currency']}")
+    for currency, total in report["totals"].items():
+        print(f"{'total':<50} {total:>16} {currency}")
+
+
+def ledger_verify(config) -> None:
     from services.ledger.verify import verify
 
     report = verify(config["LEDGER"]["directory"])
-    for line in report.beancount_errors + report.chain_errors:
+    for line in report.beancount_errors + report.chain_errors + report.key_errors:
         print(line)
     print(f"{report.transactions} transactions; "
           f"{'OK' if report.ok else 'FAILED'} (Beancount errors: {len(report.beancount_errors)}, "
-          f"chain errors: {len(report.chain_errors)})")
+          f"chain errors: {len(report.chain_errors)}, repeated keys: {len(report.key_errors)})")
     sys.exit(0 if report.ok else 1)
 
 
@@ -184,9 +211,10 @@ def parser() -> argparse.ArgumentParser:
     admin = sub.add_parser("create-admin", help="create an admin account and print its token")
     admin.add_argument("username")
     admin.set_defaults(func=cmd_create_admin)
-    ledger = sub.add_parser("ledger", help="ledger operations")
-    ledger.add_argument("action", choices=["verify"])
-    ledger.set_defaults(func=cmd_ledger_verify)
+    ledger = sub.add_parser("ledger", help="verify the ledger, or print its trial balance")
+    ledger.add_argument("action", choices=["verify", "trial-balance"])
+    ledger.add_argument("--csv", action="store_true", help="trial balance as CSV")
+    ledger.set_defaults(func=cmd_ledger)
     dlq = sub.add_parser("dlq", help="inspect or replay dead-lettered events")
     dlq.add_argument("action", choices=["list", "replay"])
     dlq.set_defaults(func=cmd_dlq)

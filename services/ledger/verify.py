@@ -17,10 +17,11 @@ class Report:
     transactions: int = 0
     beancount_errors: list[str] = field(default_factory=list)
     chain_errors: list[str] = field(default_factory=list)
+    key_errors: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not self.beancount_errors and not self.chain_errors
+        return not self.beancount_errors and not self.chain_errors and not self.key_errors
 
 
 def _blocks(path: Path):
@@ -40,8 +41,24 @@ def _blocks(path: Path):
         yield start, "\n".join(current)
 
 
+KEYED = re.compile(r'^  (idempotency-key|funding-reference|entry): "([^"]*)"$', re.MULTILINE)
+
+
+def check_keys(text: str, where: str, seen: dict, report: Report) -> None:
+    """An idempotency key appears once per kind of entry (one payable, one answer);
+    a funding reference once."""
+    found = dict(KEYED.findall(text))
+    key = found.get("idempotency-key") or found.get("funding-reference")
+    if key is None:
+        return
+    kind = "answer" if found.get("entry") in ("payment", "reversal") else found.get("entry", "")
+    if (key, kind) in seen:
+        report.key_errors.append(f"{where}: {key} ({kind}) already at {seen[(key, kind)]}")
+    seen.setdefault((key, kind), where)
+
+
 def check_chain(directory: Path, report: Report) -> str:
-    previous = GENESIS
+    previous, seen = GENESIS, {}
     for line in (directory / MAIN).read_text(encoding="utf-8").splitlines():
         match = INCLUDE.match(line)
         if not match or match.group(1).endswith("accounts.beancount"):
@@ -53,6 +70,7 @@ def check_chain(directory: Path, report: Report) -> str:
             if digest != seal(previous, text):
                 report.chain_errors.append(f"{path.name}:{number}: hash chain broken (edited, removed or reordered)")
                 return previous
+            check_keys(text, f"{path.name}:{number}", seen, report)
             previous = digest
     return previous
 

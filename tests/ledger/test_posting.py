@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from services.ledger.book import Book
+from services.ledger.entries import Leg, Transaction
 from services.ledger.models import Posting
 from services.ledger.posting import Ledger
 from services.ledger.rail import SimulatedRail
@@ -119,3 +120,20 @@ def test_the_trial_balance_from_the_index_matches_beancount(ledger_env):
     assert {row["account"]: Decimal(row["balance"]) for row in report["accounts"]} == expected
     assert expected["Assets:MobileMoney:SimMobile:Float"] == Decimal("-462.34")
     assert as_csv(report).splitlines()[0] == "account,currency,balance"
+
+
+def test_verify_finds_a_key_posted_twice(ledger_env):
+    """A second payable for the same key, sealed into the chain as if the index had been bypassed."""
+    from services.ledger.models import ChainHead
+
+    post(ledger_env, command())
+    engine, book, rail = ledger_env
+    with Session(engine) as session, session.begin():
+        Ledger(session, book, rail).append(Transaction(DAY, "Grant payable", (
+            Leg("Expenses:Livelihoods:Grants:LG-2026", Decimal("450.00"), "USD"),
+            Leg("Liabilities:Payable:Grants", Decimal("-450.00"), "USD")),
+            {"idempotency-key": "grant:G-1:t1:a1", "entry": "payable"}))
+        head = session.get(ChainHead, 1).head_hash
+    report = verify(str(book.directory), expected_head=head)
+    assert report.chain_errors == [] and len(report.key_errors) == 1
+    assert "grant:G-1:t1:a1 (payable) already at 2026-11.beancount" in report.key_errors[0]

@@ -1,0 +1,48 @@
+"""The operator's ledger commands: `ddrr ledger verify` and `ddrr ledger trial-balance`."""
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy.orm import Session
+
+from services.cli import main
+from services.ledger.book import Book
+from services.ledger.posting import Ledger
+from services.ledger.rail import SimulatedRail
+from shared.config import load
+from shared.db import make_engine
+from tests.ledger.test_posting import command
+
+
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("DDRR_DATA_DIR", str(tmp_path))
+    main(["migrate", "--service", "ledger"])
+    config = load()
+    engine = make_engine(config["DATABASES"]["ledger"])
+    book = Book(config["LEDGER"]["directory"], "Test", date(2026, 1, 1))
+    book.ensure_created()
+    with Session(engine) as session, session.begin():
+        Ledger(session, book, SimulatedRail("SimMobile")).post_disbursement(command(), today=date(2026, 11, 23))
+    engine.dispose()
+    return tmp_path
+
+
+def test_trial_balance_and_verify(data_dir, capsys):
+    main(["ledger", "trial-balance", "--csv"])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "account,currency,balance"
+    assert "Assets:MobileMoney:SimMobile:Float,USD,-450.00" in lines
+    with pytest.raises(SystemExit) as verdict:
+        main(["ledger", "verify"])
+    assert verdict.value.code == 0
+    assert "2 transactions; OK" in capsys.readouterr().out
+
+
+def test_verify_fails_on_an_edited_file(data_dir, capsys):
+    path = data_dir / "ledger" / "2026" / "2026-11.beancount"
+    path.write_text(path.read_text().replace(Decimal("450.00").to_eng_string(), "45.00", 1))
+    with pytest.raises(SystemExit) as verdict:
+        main(["ledger", "verify"])
+    assert verdict.value.code == 1
+    assert "FAILED" in capsys.readouterr().out
