@@ -190,11 +190,13 @@ def cmd_bench(args, config):
     from bench.enrollment_import import main as enrollment_bench
     from bench.grant_approvals import main as approvals_bench
     from bench.ledger_posting import main as ledger_bench
+    from bench.reconciliation import bench as reconciliation_bench
 
     enrollment_bench(args.import_rows)
     eligibility_bench(args.eligibility)
     approvals_bench(args.approvals)
     ledger_bench(args.postings)
+    reconciliation_bench(args.statement_lines)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -223,6 +225,7 @@ def parser() -> argparse.ArgumentParser:
     bench.add_argument("--import-rows", type=int, default=50000)
     bench.add_argument("--eligibility", type=int, default=50000)
     bench.add_argument("--approvals", type=int, default=5000)
+    bench.add_argument("--statement-lines", type=int, default=100000)
     bench.set_defaults(func=cmd_bench)
     return root
 

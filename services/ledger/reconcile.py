@@ -1,0 +1,163 @@
+"""Reconciliation of the rail's statement against the payments the ledger made
+(DESIGN.md §3 "Reconciliation"). A pure function: no database, no files, no clock.
+
+`reconcile(lines, expected)` gives every statement line exactly one outcome and reports every
+expected payment the statement does not show:
+
+* **Matching key**: a statement line's `Other Party Reference` equals the payment's
+  `rail_reference` (what the rail answered and the ledger stored as `rail-reference`). The
+  `Receipt No.` is the statement's own id for the line; it is carried in the result for
+  finance but never used to match, because a rail puts its own receipt number on the payment
+  *and* on the charge for it, and a reversal gets a receipt of its own.
+* Then the amount: the withdrawn amount must equal the expected amount (and, when
+  `currency` is given, that currency must be the payment's).
+
+Outcomes, decided in file order, one dict lookup per line (O(n)):
+
+* `REVERSAL` — the line's status is `Reversed` or its Details say reversal/reversed. It
+  consumes nothing; `disbursement_id` names the payment it reverses when its reference is
+  known. Money came back: finance resolves it (the disbursement was not really paid).
+* `FEE` — a withdrawal whose Details mention a fee or charge. Not an exception: the importer
+  turns it into an `Expenses:Fees:MobileMoney` posting.
+* `DUPLICATE` — a withdrawal whose reference an earlier withdrawal on this statement already
+  carried (the earlier one keeps its outcome; `duplicate_of` is its receipt).
+* `MATCHED` / `AMOUNT_MISMATCH` — a withdrawal whose reference is an expected payment's, with
+  the same / another amount. Either way the expected payment is accounted for.
+* `UNMATCHED_STATEMENT_LINE` — everything else: a withdrawal with an unknown or empty
+  reference, or money paid in that is not a reversal (a top-up the ledger has not recorded).
+* `MISSING_FROM_STATEMENT` — each expected payment no line accounted for, in input order.
+
+Re-running on the same input gives the same result (the inputs are not modified).
+"""
+import enum
+from collections import Counter
+from dataclasses import dataclass
+from decimal import Decimal
+
+from services.ledger.statement_importer import StatementLine
+from shared.errors import ValidationFailed
+
+
+class Outcome(enum.StrEnum):
+    MATCHED = "MATCHED"
+    FEE = "FEE"
+    UNMATCHED_STATEMENT_LINE = "UNMATCHED_STATEMENT_LINE"
+    AMOUNT_MISMATCH = "AMOUNT_MISMATCH"
+    DUPLICATE = "DUPLICATE"
+    REVERSAL = "REVERSAL"
+    MISSING_FROM_STATEMENT = "MISSING_FROM_STATEMENT"
+
+
+EXCEPTIONS = frozenset(Outcome) - {Outcome.MATCHED, Outcome.FEE}
+
+
+@dataclass(frozen=True)
+class ExpectedPayment:
+    disbursement_id: str
+    rail_reference: str
+    amount: Decimal
+    currency: str
+
+
+@dataclass(frozen=True)
+class LineResult:
+    outcome: Outcome
+    line: StatementLine
+    disbursement_id: str | None = None     # the payment matched, mismatched or reversed
+    expected_amount: Decimal | None = None  # with AMOUNT_MISMATCH
+    duplicate_of: str | None = None         # with DUPLICATE: the receipt of the first line
+
+    @property
+    def amount(self) -> Decimal:
+        return self.line.withdrawn or self.line.paid_in
+
+
+@dataclass(frozen=True)
+class Result:
+    lines: tuple[LineResult, ...]           # one per statement line, in statement order
+    missing: tuple[ExpectedPayment, ...]    # MISSING_FROM_STATEMENT, in expected order
+
+    def counts(self) -> dict[str, int]:
+        """How many of each outcome, every outcome present (zero when none)."""
+        tally = Counter(result.outcome for result in self.lines)
+        tally[Outcome.MISSING_FROM_STATEMENT] += len(self.missing)
+        return {str(outcome): tally.get(outcome, 0) for outcome in Outcome}
+
+    @property
+    def matched(self) -> list[LineResult]:
+        return [result for result in self.lines if result.outcome is Outcome.MATCHED]
+
+    @property
+    def fees(self) -> list[StatementLine]:
+        return [result.line for result in self.lines if result.outcome is Outcome.FEE]
+
+    @property
+    def exceptions(self) -> list[LineResult]:
+        """Statement lines finance has to resolve (MISSING_FROM_STATEMENT is in `missing`)."""
+        return [result for result in self.lines if result.outcome in EXCEPTIONS]
+
+    @property
+    def clean(self) -> bool:
+        """Nothing to resolve: every line matched or a fee, nothing missing."""
+        return not self.missing and not self.exceptions
+
+
+def reconcile(lines: list[StatementLine], expected: list[ExpectedPayment], currency: str | None = None) -> Result:
+    by_reference: dict[str, ExpectedPayment] = {}
+    for payment in expected:
+        if not payment.rail_reference:
+            raise ValidationFailed(f"expected payment {payment.disbursement_id} has no rail reference")
+        if payment.rail_reference in by_reference:
+            raise ValidationFailed(f"rail reference {payment.rail_reference} is expected twice "
+                                   f"({by_reference[payment.rail_reference].disbursement_id} and "
+                                   f"{payment.disbursement_id})")
+        by_reference[payment.rail_reference] = payment
+    first_withdrawal: dict[str, str] = {}  # reference -> receipt of the first withdrawal carrying it
+    accounted: set[str] = set()            # references of expected payments a line accounted for
+    results = []
+    for line in lines:
+        reference = line.reference
+        known = by_reference.get(reference) if reference else None
+        if line.is_reversal:
+            results.append(LineResult(Outcome.REVERSAL, line, known.disbursement_id if known else None))
+        elif line.is_fee:
+            results.append(LineResult(Outcome.FEE, line))
+        elif line.withdrawn <= 0 or not reference:
+            results.append(LineResult(Outcome.UNMATCHED_STATEMENT_LINE, line))
+        elif reference in first_withdrawal:
+            results.append(LineResult(Outcome.DUPLICATE, line, known.disbursement_id if known else None,
+                                      duplicate_of=first_withdrawal[reference]))
+        else:
+            first_withdrawal[reference] = line.receipt
+            if known is None:
+                results.append(LineResult(Outcome.UNMATCHED_STATEMENT_LINE, line))
+                continue
+            accounted.add(reference)
+            if line.withdrawn == known.amount and (currency is None or currency == known.currency):
+                results.append(LineResult(Outcome.MATCHED, line, known.disbursement_id))
+            else:
+                results.append(LineResult(Outcome.AMOUNT_MISMATCH, line, known.disbursement_id,
+                                          expected_amount=known.amount))
+    missing = tuple(payment for payment in expected if payment.rail_reference not in accounted)
+    return Result(tuple(results), missing)
+
+
+def expected_from_postings(postings) -> list[ExpectedPayment]:
+    """Expected payments from the index's `postings` rows (models.Posting): the PAID ones."""
+    return [ExpectedPayment(p.disbursement_id, p.rail_reference, Decimal(p.amount), p.currency)
+            for p in postings if p.status == "PAID"]
+
+
+def expected_from_entries(entries, float_account: str) -> list[ExpectedPayment]:
+    """Expected payments from loaded Beancount entries: the `entry: "payment"` transactions,
+    for the amount they took out of `float_account`."""
+    expected = []
+    for entry in entries:
+        meta = getattr(entry, "meta", None) or {}
+        if meta.get("entry") != "payment" or "rail-reference" not in meta:
+            continue
+        for posting in entry.postings:
+            if posting.account == float_account:
+                expected.append(ExpectedPayment(meta["disbursement-id"], meta["rail-reference"],
+                                                -posting.units.number, posting.units.currency))
+    return expected
