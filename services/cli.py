@@ -138,28 +138,38 @@ def cmd_create_admin(args, config):
 def cmd_ledger(args, config):
     if args.action == "verify":
         ledger_verify(config)
-    else:
-        trial_balance(config, args.csv)
-
-
-def trial_balance(config, as_csv: bool) -> None:
-    """From the ledger's index, as the gateway answers it."""
+        return
     from sqlalchemy.orm import Session
 
-    from services.ledger.reports import as_csv as to_csv, trial_balance as report_of
+    from services.ledger import reports
     from shared.db import make_engine
 
     engine = make_engine(config["DATABASES"]["ledger"])
     with Session(engine) as session:
-        report = report_of(session)
+        if args.action == "trial-balance":
+            report = reports.trial_balance(session)
+            rows = report["accounts"] + [{"account": "total", "currency": currency, "balance": total}
+                                         for currency, total in report["totals"].items()]
+        else:
+            rows = reports.totals(session, args.by)["rows"]
     engine.dispose()
+    print_rows(rows, args.csv)
+
+
+def print_rows(rows: list[dict], as_csv: bool) -> None:
+    """A report from the ledger's index, as the gateway answers it: CSV, or aligned columns."""
+    from services.ledger.reports import as_csv as to_csv
+
     if as_csv:
-        print(to_csv(report), end="")
+        print(to_csv(rows), end="")
         return
-    for row in report["accounts"]:
-        print(f"{row['account']:<50} {row['balance']:>16} {row['currency']}")
-    for currency, total in report["totals"].items():
-        print(f"{'total':<50} {total:>16} {currency}")
+    if not rows:
+        print("(nothing recorded yet)")
+        return
+    widths = {key: max(len(key), *(len(str(row[key])) for row in rows)) for key in rows[0]}
+    print("  ".join(key.ljust(width) for key, width in widths.items()))
+    for row in rows:
+        print("  ".join(str(row[key]).ljust(width) for key, width in widths.items()))
 
 
 def ledger_verify(config) -> None:
@@ -213,9 +223,11 @@ def parser() -> argparse.ArgumentParser:
     admin = sub.add_parser("create-admin", help="create an admin account and print its token")
     admin.add_argument("username")
     admin.set_defaults(func=cmd_create_admin)
-    ledger = sub.add_parser("ledger", help="verify the ledger, or print its trial balance")
-    ledger.add_argument("action", choices=["verify", "trial-balance"])
-    ledger.add_argument("--csv", action="store_true", help="trial balance as CSV")
+    ledger = sub.add_parser("ledger", help="verify the ledger, or print its trial balance or totals")
+    ledger.add_argument("action", choices=["verify", "trial-balance", "totals"])
+    ledger.add_argument("--by", choices=["donor", "programme", "cycle", "month"], default="month",
+                        help="how totals are grouped")
+    ledger.add_argument("--csv", action="store_true", help="the report as CSV")
     ledger.set_defaults(func=cmd_ledger)
     dlq = sub.add_parser("dlq", help="inspect or replay dead-lettered events")
     dlq.add_argument("action", choices=["list", "replay"])

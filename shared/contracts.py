@@ -70,6 +70,7 @@ class DisbursementRequested(Payload):
     amount: Decimal = Field(gt=0, decimal_places=2)
     currency: str = Field(pattern=r"^[A-Z]{3}$")
     reference: str
+    cycle: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")  # the payment cycle, if any
 
 
 @contract("disbursement.completed")

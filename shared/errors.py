@@ -87,3 +87,13 @@ class InsufficientFunds(Conflict):
 @_register
 class ConcurrentUpdate(Conflict):
     code = "CONCURRENT_UPDATE"
+
+
+@_register
+class OpenExceptions(Conflict):
+    code = "OPEN_EXCEPTIONS"
+
+
+@_register
+class BalanceMismatch(Conflict):
+    code = "BALANCE_MISMATCH"

@@ -3,7 +3,7 @@ import re
 
 from services.gateway.routes import CsvUpload, Route
 
-PATH_PARAM = re.compile(r"<(?:\w+:)?(\w+)>")
+PATH_PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
 ERROR = {"type": "object", "required": ["error", "message"],
          "properties": {"error": {"type": "string"}, "message": {"type": "string"}}}
 ERROR_STATUSES = {"400": "invalid input", "401": "not signed in", "403": "role not allowed",
@@ -16,8 +16,9 @@ def _operation(route: Route, schemas: dict) -> dict:
         "summary": route.summary.splitlines()[0] if route.summary else route.path,
         "x-roles": sorted(route.roles),
         "security": [{"bearer": []}] if route.roles else [],
-        "parameters": [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-                       for name in PATH_PARAM.findall(route.path)],
+        "parameters": [{"name": name, "in": "path", "required": True,
+                        "schema": {"type": "integer" if converter == "int" else "string"}}
+                       for converter, name in PATH_PARAM.findall(route.path)],
         "responses": {str(route.status): {"description": "success",
                                           "content": {"application/json": {"schema": {}}}},
                       **{status: {"description": text, **error} for status, text in ERROR_STATUSES.items()}},
@@ -40,7 +41,7 @@ def document(routes: list[Route], version: str) -> dict:
     schemas = {"Error": ERROR}
     paths: dict = {}
     for route in routes:
-        path = PATH_PARAM.sub(r"{\1}", route.path)
+        path = PATH_PARAM.sub(r"{\2}", route.path)
         paths.setdefault(path, {})[route.method.lower()] = _operation(route, schemas)
     return {
         "openapi": "3.1.0",

@@ -5,7 +5,6 @@ from importlib.metadata import version
 
 from nameko.dependency_providers import Config
 from nameko.rpc import RpcProxy
-from werkzeug.wrappers import Response
 
 from services.enrollment import schemas as enrollment_schemas
 from services.gateway import accounts
@@ -13,18 +12,17 @@ from services.gateway.models import Base
 from services.gateway.openapi import document
 from services.gateway.accounts import in_district
 from services.gateway.grant_routes import GrantRoutes
+from services.gateway.ledger_routes import LedgerRoutes
 from services.gateway.referral_routes import ReferralRoutes
 from services.gateway.routes import ROUTES, CsvUpload, Reply, api, body
-from services.gateway.schemas import Empty, ProposeMatch, TrialBalanceQuery
+from services.gateway.schemas import Empty, ProposeMatch
 from services.mentorship import schemas as mentorship_schemas
 from shared.store import Store
 
 STAFF = {"officer", "supervisor", "finance", "admin"}
 
 
-
-
-class GatewayService(GrantRoutes, ReferralRoutes):
+class GatewayService(GrantRoutes, LedgerRoutes, ReferralRoutes):
     name = "gateway"
     config = Config()
     db = Store(Base.metadata)
@@ -161,19 +159,6 @@ class GatewayService(GrantRoutes, ReferralRoutes):
     def record_completion(self, user, data, cohort_id):
         """Record a participant's result in a cohort."""
         return self.enrollment.record_completion(cohort_id, body(data))
-
-    @api("GET", "/ledger/trial-balance", roles={"finance"}, query=TrialBalanceQuery)
-    def trial_balance(self, user, query):
-        """Every account's balance from the ledger's index, as JSON or CSV."""
-        if query.format == "csv":
-            return Response(self.ledger.trial_balance(True), mimetype="text/csv",
-                            headers={"Content-Disposition": "attachment; filename=trial-balance.csv"})
-        return self.ledger.trial_balance()
-
-    @api("GET", "/ledger/disbursements/<disbursement_id>", roles={"finance"})
-    def ledger_disbursement(self, user, disbursement_id):
-        """What the ledger recorded for a disbursement."""
-        return self.ledger.disbursement(disbursement_id)
 
     @api("POST", "/mentors", roles={"officer", "admin"}, body=mentorship_schemas.RegisterMentor, status=201)
     def register_mentor(self, user, data):

@@ -3,7 +3,7 @@ idempotency and chain questions without reloading the files."""
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, DateTime, Integer, Numeric, String, Text
+from sqlalchemy import Date, DateTime, ForeignKey, Integer, Numeric, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.messaging_tables import add_messaging_tables
@@ -23,7 +23,9 @@ class Posting(Base):
     programme: Mapped[str] = mapped_column(String(32), index=True)
     amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
     currency: Mapped[str] = mapped_column(String(3))
-    status: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(8))  # PAID, FAILED, or REVERSED by a correction
+    cycle: Mapped[str | None] = mapped_column(String(32), index=True)
+    day: Mapped[date | None] = mapped_column(Date, index=True)  # the ledger date of the rail's answer
     rail_reference: Mapped[str | None] = mapped_column(String(60))
     failure_reason: Mapped[str | None] = mapped_column(Text)
     posted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -40,8 +42,6 @@ class ChainHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     head_hash: Mapped[str] = mapped_column(String(64))
     transactions: Mapped[int] = mapped_column(Integer)
-
-
 
 
 class KnownProgramme(Base):
@@ -62,6 +62,7 @@ class FundingPosting(Base):
     currency: Mapped[str] = mapped_column(String(3))
     received_on: Mapped[date] = mapped_column(Date)
     posted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reversed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class AccountBalance(Base):
@@ -71,6 +72,65 @@ class AccountBalance(Base):
     account: Mapped[str] = mapped_column(String(200), primary_key=True)
     currency: Mapped[str] = mapped_column(String(3), primary_key=True)
     balance: Mapped[Decimal] = mapped_column(Numeric(18, 2))
+
+
+class Statement(Base):
+    """One imported rail statement: what it says (closing balance, period) and where its
+    reconciliation stands. The file's SHA-256 makes a re-import a no-op."""
+    __tablename__ = "statements"
+    id: Mapped[str] = mapped_column(String(12), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    account: Mapped[str] = mapped_column(String(200))
+    currency: Mapped[str] = mapped_column(String(3))
+    first_day: Mapped[date] = mapped_column(Date)
+    last_day: Mapped[date] = mapped_column(Date)
+    closing_balance: Mapped[Decimal] = mapped_column(Numeric(18, 2))
+    status: Mapped[str] = mapped_column(String(12))
+    imported_by: Mapped[str] = mapped_column(String(80))
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    signed_off_by: Mapped[str | None] = mapped_column(String(80))
+    signed_off_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class StatementItem(Base):
+    """A statement line with its outcome, or an expected payment the statement does not
+    show (no receipt). A payment and the charge for it share one receipt number. Exceptions stay open until finance resolves them with a reason."""
+    __tablename__ = "statement_items"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    statement_id: Mapped[str] = mapped_column(ForeignKey("statements.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    receipt: Mapped[str | None] = mapped_column(String(60), index=True)
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    details: Mapped[str] = mapped_column(Text)
+    reference: Mapped[str] = mapped_column(String(60), index=True)
+    paid_in: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    withdrawn: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    outcome: Mapped[str] = mapped_column(String(30))
+    disbursement_id: Mapped[str | None] = mapped_column(String(12), index=True)
+    expected_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    duplicate_of: Mapped[str | None] = mapped_column(String(60))
+    resolution: Mapped[str | None] = mapped_column(String(20))
+    resolution_account: Mapped[str | None] = mapped_column(String(200))
+    resolution_reason: Mapped[str | None] = mapped_column(Text)
+    resolved_by: Mapped[str | None] = mapped_column(String(80))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class EntryKey(Base):
+    """The `key:` of every fee, adjustment and correction appended, so retrying an import or
+    a resolution that a crash interrupted never appends the same entry twice; recovery
+    records the keys of entries that reached the files but not the index."""
+    __tablename__ = "entry_keys"
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+
+
+class Correction(Base):
+    """A reversing entry and the transaction it reverses (each reversed at most once)."""
+    __tablename__ = "corrections"
+    reversed_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    reason: Mapped[str] = mapped_column(Text)
+    corrected_by: Mapped[str] = mapped_column(String(80))
+    corrected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 add_messaging_tables(Base.metadata)

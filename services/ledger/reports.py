@@ -1,27 +1,103 @@
 """Reports finance reads, answered from the index (never by reloading the files)."""
 import csv
 import io
+from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import String, cast, func, literal_column, select
 from sqlalchemy.orm import Session
 
-from services.ledger.models import AccountBalance
+from services.ledger.models import AccountBalance, FundingPosting, KnownProgramme, Posting
+from shared.errors import UnknownProgramme, ValidationFailed
+
+GROUPINGS = ("donor", "programme", "cycle", "month")
+MONEY_COLUMNS = ("funded", "paid", "failed", "reversed")
+CENT = Decimal("0.01")
+UNASSIGNED = "(none)"
 
 
 def trial_balance(session: Session) -> dict:
     """Every account's balance; each currency's balances add up to zero."""
     rows = session.scalars(select(AccountBalance).order_by(AccountBalance.currency, AccountBalance.account)).all()
-    totals: dict[str, object] = {}
+    totals: dict[str, Decimal] = {}
     for row in rows:
-        totals[row.currency] = totals.get(row.currency, 0) + row.balance
-    return {"accounts": [{"account": r.account, "currency": r.currency, "balance": str(r.balance)} for r in rows],
-            "totals": {currency: str(total) for currency, total in totals.items()}}
+        totals[row.currency] = totals.get(row.currency, Decimal(0)) + row.balance
+    return {"accounts": [{"account": r.account, "currency": r.currency, "balance": money(r.balance)} for r in rows],
+            "totals": {currency: money(total) for currency, total in totals.items()}}
 
 
-def as_csv(report: dict) -> str:
+def money(value) -> str:
+    return str(Decimal(value).quantize(CENT))
+
+
+def _month(column):
+    """'YYYY-MM' of a date, the same on SQLite and PostgreSQL. The positions are inlined, not
+    bound, so PostgreSQL sees the same expression in SELECT and GROUP BY."""
+    return func.substr(cast(column, String), literal_column("1"), literal_column("7"))
+
+
+def _payment_key(by: str):
+    return {"donor": KnownProgramme.donor, "programme": Posting.programme,
+            "cycle": Posting.cycle, "month": _month(Posting.day)}[by]
+
+
+def _funding_key(by: str):
+    return {"donor": KnownProgramme.donor, "programme": FundingPosting.programme,
+            "month": _month(FundingPosting.received_on)}.get(by)
+
+
+def totals(session: Session, by: str) -> dict:
+    """Money in and out grouped by donor, programme, payment cycle or month: funding received
+    (not reversed), and disbursements paid, failed, and paid then reversed by a correction.
+    Funding has no payment cycle, so `cycle` reports payments only."""
+    if by not in GROUPINGS:
+        raise ValidationFailed(f"totals are by {', '.join(GROUPINGS)}, not {by!r}")
+    rows: dict[tuple[str, str], dict] = {}
+
+    def row(key, currency):
+        return rows.setdefault((key, currency), {by: key, "currency": currency,
+                                                 **{c: Decimal(0) for c in MONEY_COLUMNS}, "payments": 0})
+
+    key = _payment_key(by)
+    payments = (select(key, Posting.currency, Posting.status, func.sum(Posting.amount), func.count())
+                .join(KnownProgramme, KnownProgramme.code == Posting.programme, isouter=True)
+                .group_by(key, Posting.currency, Posting.status))
+    for group, currency, status, amount, count in session.execute(payments):
+        target = row(group or UNASSIGNED, currency)
+        target[status.lower()] += amount
+        if status == "PAID":
+            target["payments"] += count
+    if (key := _funding_key(by)) is not None:
+        funding = (select(key, FundingPosting.currency, func.sum(FundingPosting.amount))
+                   .join(KnownProgramme, KnownProgramme.code == FundingPosting.programme)
+                   .where(FundingPosting.reversed_at.is_(None)).group_by(key, FundingPosting.currency))
+        for group, currency, amount in session.execute(funding):
+            row(group, currency)["funded"] += amount
+    ordered = [rows[k] for k in sorted(rows)]
+    return {"by": by, "rows": [{k: money(v) if isinstance(v, Decimal) else v for k, v in r.items()}
+                               for r in ordered]}
+
+
+def programme_balance(session: Session, code: str) -> dict:
+    """Funded, committed (paid then reversed: owed again), paid and available, in milliseconds
+    from two grouped queries. Approval commitments are livelihoods' budget, not the ledger's."""
+    programme = session.get(KnownProgramme, code)
+    if programme is None:
+        raise UnknownProgramme(f"the ledger has no programme {code}")
+    funded = Decimal(session.scalar(select(func.coalesce(func.sum(FundingPosting.amount), 0)).where(
+        FundingPosting.programme == code, FundingPosting.reversed_at.is_(None))))
+    by_status = dict(session.execute(select(Posting.status, func.sum(Posting.amount)).where(
+        Posting.programme == code).group_by(Posting.status)).all())
+    paid, committed = by_status.get("PAID", Decimal(0)), by_status.get("REVERSED", Decimal(0))
+    return {"programme": code, "donor": programme.donor, "currency": programme.currency,
+            "funded": money(funded), "committed": money(committed), "paid": money(paid),
+            "available": money(funded - paid - committed)}
+
+
+def as_csv(rows: list[dict]) -> str:
+    """Any report's rows as CSV, columns in the rows' order."""
     out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["account", "currency", "balance"])
-    for row in report["accounts"]:
-        writer.writerow([row["account"], row["currency"], row["balance"]])
+    if rows:
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
     return out.getvalue()

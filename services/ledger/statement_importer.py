@@ -63,7 +63,7 @@ from beangulp import extract as beangulp_extract
 from services.ledger import accounts
 from shared.errors import ValidationFailed
 
-FEE_ACCOUNT = "Expenses:Fees:MobileMoney"
+FEE_ACCOUNT = accounts.FEES
 ACCOUNT_LINE = re.compile(r"^Account:\s*(\S+)\s*$")
 COLUMNS = ("Receipt No.", "Completion Time", "Details", "Transaction Status", "Paid In", "Withdrawn",
            "Balance", "Other Party Reference")
@@ -207,6 +207,11 @@ def read_statement(path_or_text, account: str | None = None) -> list[StatementLi
     return lines
 
 
+def fee_narration(line: StatementLine) -> str:
+    """Never the statement's Details: a rail writes the payee's name and phone there."""
+    return f"Mobile money fee, receipt {line.receipt}"
+
+
 def fee_transaction(line: StatementLine, account: str, currency: str, filename: str = "<statement>",
                     fee_account: str = FEE_ACCOUNT) -> data.Transaction:
     """The Beancount transaction for one fee line: the float pays the fee."""
@@ -216,7 +221,7 @@ def fee_transaction(line: StatementLine, account: str, currency: str, filename: 
     if line.reference:
         meta["rail-reference"] = line.reference
     return data.Transaction(
-        meta, line.completed_at.date(), "*", None, f"Mobile money fee: {line.details}", data.EMPTY_SET,
+        meta, line.completed_at.date(), "*", None, fee_narration(line), data.EMPTY_SET,
         frozenset({f"fee-{re.sub(r'[^A-Za-z0-9_./-]', '-', line.receipt)}"}),
         [data.Posting(fee_account, Amount(line.withdrawn, currency), None, None, None, None),
          data.Posting(account, Amount(-line.withdrawn, currency), None, None, None, None)])

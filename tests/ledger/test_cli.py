@@ -46,3 +46,13 @@ def test_verify_fails_on_an_edited_file(data_dir, capsys):
         main(["ledger", "verify"])
     assert verdict.value.code == 1
     assert "FAILED" in capsys.readouterr().out
+
+
+def test_totals_by_programme_and_month(data_dir, capsys):
+    main(["ledger", "totals", "--by", "programme", "--csv"])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == ["programme,currency,funded,paid,failed,reversed,payments", "LG-2026,USD,0.00,450.00,0.00,0.00,1"]
+    main(["ledger", "totals", "--by", "month"])
+    header, row = capsys.readouterr().out.splitlines()
+    assert header.split() == ["month", "currency", "funded", "paid", "failed", "reversed", "payments"]
+    assert row.split() == ["2026-11", "USD", "0.00", "450.00", "0.00", "0.00", "1"]

@@ -1,0 +1,79 @@
+"""Corrections: a reversing entry linked to the transaction it reverses. Nothing in the
+files is ever edited or removed; the reason stays in the index (it is free text and could
+name someone), the ledger carries the link."""
+import re
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.ledger.entries import Leg, Transaction, parse, unseal
+from services.ledger.entry_keys import append_once
+from services.ledger.models import Correction, FundingPosting, Posting
+from services.ledger.posting import Ledger
+from services.ledger.recovery import period_files
+from shared.errors import Conflict, NotFound, ValidationFailed
+
+HASH = re.compile(r"^[0-9a-f]{64}$")
+CARRIED_META = ("disbursement-id", "participant", "programme")
+
+
+def find(directory: Path, needle: str) -> list[tuple[str, Transaction]]:
+    """Transactions whose text contains `needle`, as (hash, transaction), in file order:
+    a text search per file, then the blank-line separated block around each hit."""
+    found = []
+    for path in period_files(directory):
+        text = path.read_text(encoding="utf-8")
+        position = text.find(needle)
+        while position != -1:
+            start = text.rfind("\n\n", 0, position) + 2
+            end = text.find("\n\n", position)
+            end = len(text) if end == -1 else end
+            body, digest = unseal(text[start:end])
+            found.append((digest, parse(body)))
+            position = text.find(needle, end)
+    return found
+
+
+def payment_hash(directory: Path, disbursement_id: str) -> str:
+    """The hash of the transaction that paid a disbursement."""
+    for digest, txn in find(directory, f'disbursement-id: "{disbursement_id}"'):
+        if txn.meta.get("entry") == "payment":
+            return digest
+    raise NotFound(f"the ledger has no payment for disbursement {disbursement_id}")
+
+
+def reverse(session: Session, ledger: Ledger, txn_hash: str, reason: str, user: str, day: date) -> dict:
+    """Append the reversing entry of one transaction and record why. A transaction is
+    reversed at most once, and a correction is not itself reversed (post a new entry)."""
+    if not HASH.match(txn_hash):
+        raise ValidationFailed("hash must be the 64 hexadecimal characters of a transaction's hash: metadata")
+    if session.get(Correction, txn_hash) is not None:
+        raise Conflict(f"transaction {txn_hash[:12]}… has already been reversed")
+    hits = [txn for digest, txn in find(ledger.book.directory, f'hash: "{txn_hash}"') if digest == txn_hash]
+    if not hits:
+        raise NotFound(f"the ledger has no transaction with hash {txn_hash}")
+    original = hits[0]
+    if original.meta.get("entry") == "correction":
+        raise Conflict("a correction is not reversed; post a new correcting entry instead")
+    meta = {"entry": "correction", "reverses": txn_hash,
+            **{key: original.meta[key] for key in CARRIED_META if key in original.meta}}
+    append_once(session, ledger, f"correction:{txn_hash}", Transaction(day, f"Reversal of: {original.narration}",
+                              tuple(Leg(leg.account, -leg.amount, leg.currency) for leg in original.legs),
+                              meta, (*original.links, f"reverses-{txn_hash[:16]}")))
+    now = datetime.now(timezone.utc)
+    session.add(Correction(reversed_hash=txn_hash, reason=reason, corrected_by=user, corrected_at=now))
+    _follow_in_index(session, original, now)
+    return {"reversed": txn_hash, "entry": original.meta.get("entry"), "narration": original.narration,
+            "day": day.isoformat(), "reason": reason, "corrected_by": user}
+
+
+def _follow_in_index(session: Session, original: Transaction, now: datetime) -> None:
+    """Payments and funding have index rows that reports read: mark them reversed."""
+    if original.meta.get("entry") == "payment":
+        posting = session.scalar(select(Posting).where(
+            Posting.idempotency_key == original.meta["idempotency-key"]))
+        posting.status = "REVERSED"
+    elif original.meta.get("entry") == "funding":
+        session.get(FundingPosting, original.meta["funding-reference"]).reversed_at = now

@@ -1,0 +1,236 @@
+"""Reconciliation as finance works it: import a statement, resolve each exception with a
+reason, sign the period off (DESIGN.md §3 "Reconciliation").
+
+* **Import** reads the statement (refusing one for another account), matches it against the
+  payments not yet accounted for by an earlier statement, keeps every line with its outcome,
+  and posts each fee line from the float to the fee account. The same file again changes
+  nothing; a statement repeating receipts of another one is refused.
+* **Resolve** an exception, with a reason, in one of three ways:
+  `ACCEPT` (explained, no entry), `ADJUST` (an entry between the float and an open account
+  finance names, for the difference between statement and ledger) or `REVERSE_PAYMENT`
+  (a reversal or a payment missing from the statement: the payment's reversing entry, so
+  the participant is owed again).
+* **Sign-off** refuses while an exception is open, and while the ledger's float at the end
+  of the statement differs from the statement's closing balance; then it appends a
+  Beancount `balance` assertion for the day after, which Beancount checks from then on.
+"""
+import hashlib
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from services.ledger import accounts, corrections
+from services.ledger.balance_as_of import balance_before
+from services.ledger.entries import Leg, Transaction
+from services.ledger.entry_keys import append_once
+from services.ledger.models import OpenAccount, Posting, Statement, StatementItem
+from services.ledger.posting import Ledger
+from services.ledger.reconcile import EXCEPTIONS, LineResult, Outcome, expected_from_postings, reconcile
+from services.ledger.statement_importer import fee_narration, read_statement
+from shared.errors import BalanceMismatch, Conflict, NotFound, OpenExceptions, ValidationFailed
+from shared.ids import unused_id
+
+ACCOUNTED = (Outcome.MATCHED, Outcome.AMOUNT_MISMATCH)
+CHUNK = 500
+
+
+@dataclass(frozen=True)
+class Resolution:
+    action: str            # ACCEPT, ADJUST or REVERSE_PAYMENT
+    reason: str
+    account: str | None = None
+
+
+def float_difference(item: StatementItem) -> Decimal:
+    """What the statement moved on the float minus what the ledger moved, for this item."""
+    if item.outcome == Outcome.MISSING_FROM_STATEMENT:
+        return item.expected_amount
+    if item.outcome == Outcome.AMOUNT_MISMATCH:
+        return item.expected_amount - item.withdrawn
+    return item.paid_in - item.withdrawn
+
+
+class Reconciliation:
+    def __init__(self, session: Session, ledger: Ledger, rail: str, currency: str):
+        self.session = session
+        self.ledger = ledger
+        self.account = accounts.rail_float(rail)
+        self.currency = currency
+
+    def import_statement(self, text: str, user: str) -> tuple[Statement, bool]:
+        """The statement and whether it is new (False: this very file was imported before)."""
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        known = self.session.scalar(select(Statement).where(Statement.sha256 == digest))
+        if known is not None:
+            return known, False
+        lines = read_statement(text, account=self.account)
+        if not lines:
+            raise ValidationFailed("the statement has no lines")
+        self._refuse_known_receipts(sorted({line.receipt for line in lines}))
+        last_day = max(line.completed_at for line in lines).date()
+        result = reconcile(lines, self._expected(last_day), self.currency)
+        closing = max(lines, key=lambda line: (line.completed_at, line.line)).balance
+        statement = Statement(
+            id=unused_id(self.session, Statement, "S-"), sha256=digest, account=self.account,
+            currency=self.currency, first_day=min(line.completed_at for line in lines).date(), last_day=last_day,
+            closing_balance=closing, status="OPEN", imported_by=user, imported_at=datetime.now(timezone.utc))
+        self.session.add(statement)
+        self.session.flush()
+        rows = [_line_row(statement.id, position, result) for position, result in enumerate(result.lines)]
+        rows += [dict(statement_id=statement.id, position=len(rows) + n, receipt=None, completed_at=None,
+                      details="Paid by the ledger, not on the statement", reference=payment.rail_reference,
+                      paid_in=Decimal(0), withdrawn=Decimal(0), outcome=Outcome.MISSING_FROM_STATEMENT.value,
+                      disbursement_id=payment.disbursement_id, expected_amount=payment.amount)
+                 for n, payment in enumerate(result.missing)]
+        for start in range(0, len(rows), CHUNK):
+            self.session.execute(insert(StatementItem), rows[start:start + CHUNK])
+        for position, outcome in enumerate(result.lines):
+            if outcome.outcome is Outcome.FEE:
+                self._post_fee(statement, position, outcome.line)
+        return statement, True
+
+    def _refuse_known_receipts(self, receipts: list[str]) -> None:
+        for start in range(0, len(receipts), CHUNK):
+            clash = self.session.execute(select(StatementItem.receipt, StatementItem.statement_id).where(
+                StatementItem.receipt.in_(receipts[start:start + CHUNK])).limit(1)).first()
+            if clash is not None:
+                raise Conflict(f"receipt {clash.receipt} was already imported with statement {clash.statement_id}; "
+                               "a statement must not repeat another one's lines")
+
+    def _expected(self, last_day: date):
+        """Payments made up to the statement's last day that no earlier statement showed."""
+        shown = select(StatementItem.disbursement_id).where(
+            StatementItem.outcome.in_([outcome.value for outcome in ACCOUNTED]),
+            StatementItem.disbursement_id.is_not(None))
+        paid = self.session.scalars(select(Posting).where(
+            Posting.status == "PAID", Posting.currency == self.currency, Posting.rail_reference.is_not(None),
+            Posting.day <= last_day, Posting.disbursement_id.not_in(shown)).order_by(Posting.posted_at)).all()
+        return expected_from_postings(paid)
+
+    def _post_fee(self, statement: Statement, position: int, line) -> None:
+        meta = {"entry": "fee", "rail-receipt": line.receipt, "statement": statement.id}
+        if line.reference:
+            meta["rail-reference"] = line.reference
+        fee = Transaction(line.completed_at.date(), fee_narration(line), (
+            Leg(accounts.FEES, line.withdrawn, self.currency), Leg(self.account, -line.withdrawn, self.currency)),
+            meta, (f"recon-{statement.id}",))
+        append_once(self.session, self.ledger, f"fee:{statement.sha256[:20]}:{position}", fee)
+
+    def _open_statement(self, statement_id: str) -> Statement:
+        statement = self.session.get(Statement, statement_id, with_for_update=True)
+        if statement is None:
+            raise NotFound(f"no statement {statement_id}")
+        if statement.status != "OPEN":
+            raise Conflict(f"statement {statement_id} is signed off; nothing in it changes")
+        return statement
+
+    def resolve(self, statement_id: str, item_id: int, resolution: Resolution, user: str) -> StatementItem:
+        statement = self._open_statement(statement_id)
+        item = self.session.get(StatementItem, item_id, with_for_update=True)
+        if item is None or item.statement_id != statement_id:
+            raise NotFound(f"statement {statement_id} has no item {item_id}")
+        if item.outcome not in EXCEPTIONS:
+            raise Conflict(f"item {item_id} is {item.outcome}: there is nothing to resolve")
+        if item.resolution is not None:
+            raise Conflict(f"item {item_id} was already resolved ({item.resolution}) by {item.resolved_by}")
+        day = item.completed_at.date() if item.completed_at else statement.last_day
+        if resolution.action == "ADJUST":
+            self._adjust(statement, item, resolution.account, day)
+        elif resolution.action == "REVERSE_PAYMENT":
+            self._reverse_payment(item, resolution.reason, user, day)
+        item.resolution, item.resolution_account = resolution.action, resolution.account
+        item.resolution_reason, item.resolved_by = resolution.reason, user
+        item.resolved_at = datetime.now(timezone.utc)
+        return item
+
+    def _adjust(self, statement: Statement, item: StatementItem, account: str | None, day: date) -> None:
+        if not account:
+            raise ValidationFailed("ADJUST needs the account that takes the difference")
+        if account == self.account:
+            raise ValidationFailed("the difference cannot go to the float itself")
+        if self.session.get(OpenAccount, account) is None:
+            raise ValidationFailed(f"unknown account {account}: it is not open in the ledger")
+        difference = float_difference(item)
+        if difference == 0:
+            raise ValidationFailed(f"item {item.id} makes no difference on the float; ACCEPT it instead")
+        meta = {"entry": "adjustment", "statement": statement.id, "outcome": item.outcome}
+        if item.receipt:
+            meta["rail-receipt"] = item.receipt
+        if item.disbursement_id:
+            meta["disbursement-id"] = item.disbursement_id
+        adjustment = Transaction(day, f"Reconciliation adjustment: {item.outcome.lower().replace('_', ' ')}", (
+            Leg(self.account, difference, self.currency), Leg(account, -difference, self.currency)),
+            meta, (f"recon-{statement.id}",))
+        append_once(self.session, self.ledger, f"adjustment:{statement.sha256[:20]}:{item.position}", adjustment)
+
+    def _reverse_payment(self, item: StatementItem, reason: str, user: str, day: date) -> None:
+        if item.outcome not in (Outcome.REVERSAL, Outcome.MISSING_FROM_STATEMENT) or not item.disbursement_id:
+            raise ValidationFailed("REVERSE_PAYMENT is for a reversal of a known payment, or a payment "
+                                   "missing from the statement")
+        posting = self.session.scalar(select(Posting).where(Posting.disbursement_id == item.disbursement_id))
+        if posting.status != "PAID":
+            raise Conflict(f"disbursement {item.disbursement_id} is {posting.status}, not PAID")
+        if float_difference(item) != posting.amount:
+            raise ValidationFailed(f"the statement gave back {float_difference(item)}, the payment was "
+                                   f"{posting.amount}: ADJUST the difference instead")
+        corrections.reverse(self.session, self.ledger, corrections.payment_hash(
+            self.ledger.book.directory, item.disbursement_id), reason, user, day)
+
+    def sign_off(self, statement_id: str, user: str) -> Statement:
+        statement = self._open_statement(statement_id)
+        open_items = self.session.scalars(select(StatementItem.id).where(
+            StatementItem.statement_id == statement_id, StatementItem.outcome.in_([o.value for o in EXCEPTIONS]),
+            StatementItem.resolution.is_(None))).all()
+        if open_items:
+            raise OpenExceptions(f"{len(open_items)} exception(s) still open: items {', '.join(map(str, open_items))}")
+        after = statement.last_day + timedelta(days=1)
+        ledger_balance = balance_before(self.ledger.book.directory, self.account, self.currency, after)
+        if ledger_balance != statement.closing_balance:
+            raise BalanceMismatch(
+                f"the ledger's float is {ledger_balance} {self.currency} at the end of {statement.last_day}, the "
+                f"statement closes at {statement.closing_balance}: resolve the difference with an adjustment")
+        self.ledger.book.assert_balance(after, self.account, statement.closing_balance, self.currency)
+        statement.status, statement.signed_off_by = "SIGNED_OFF", user
+        statement.signed_off_at = datetime.now(timezone.utc)
+        return statement
+
+
+def _line_row(statement_id: str, position: int, result: LineResult) -> dict:
+    line = result.line
+    return dict(statement_id=statement_id, position=position, receipt=line.receipt, completed_at=line.completed_at,
+                details=line.details, reference=line.reference, paid_in=line.paid_in, withdrawn=line.withdrawn,
+                outcome=result.outcome.value, disbursement_id=result.disbursement_id,
+                expected_amount=result.expected_amount, duplicate_of=result.duplicate_of)
+
+
+def describe(session: Session, statement: Statement, outcome: str | None = None) -> dict:
+    """A statement with its outcome counts, open exceptions and (optionally one outcome's) items."""
+    items = session.scalars(select(StatementItem).where(StatementItem.statement_id == statement.id)
+                            .order_by(StatementItem.position)).all()
+    counts = {str(o): 0 for o in Outcome}
+    for item in items:
+        counts[item.outcome] += 1
+    open_items = [item for item in items if item.outcome in EXCEPTIONS and item.resolution is None]
+    shown = [item for item in items if item.outcome == outcome] if outcome else \
+        [item for item in items if item.outcome in EXCEPTIONS]
+    return {"id": statement.id, "account": statement.account, "currency": statement.currency,
+            "first_day": statement.first_day.isoformat(), "last_day": statement.last_day.isoformat(),
+            "closing_balance": str(statement.closing_balance), "status": statement.status,
+            "imported_by": statement.imported_by, "imported_at": statement.imported_at.isoformat(),
+            "signed_off_by": statement.signed_off_by,
+            "signed_off_at": statement.signed_off_at.isoformat() if statement.signed_off_at else None,
+            "counts": counts, "open_exceptions": len(open_items), "items": [item_view(i) for i in shown]}
+
+
+def item_view(item: StatementItem) -> dict:
+    return {"id": item.id, "receipt": item.receipt, "outcome": item.outcome,
+            "completed_at": item.completed_at.isoformat() if item.completed_at else None,
+            "details": item.details, "reference": item.reference, "paid_in": str(item.paid_in),
+            "withdrawn": str(item.withdrawn), "disbursement_id": item.disbursement_id,
+            "expected_amount": None if item.expected_amount is None else str(item.expected_amount),
+            "duplicate_of": item.duplicate_of, "difference": str(float_difference(item)),
+            "resolution": item.resolution, "resolution_account": item.resolution_account,
+            "resolution_reason": item.resolution_reason, "resolved_by": item.resolved_by}
