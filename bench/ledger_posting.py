@@ -1,42 +1,148 @@
-"""Benchmark: disbursement postings through the ledger's posting rules, with an fsync per
-append (the durability the service has today), into a scratch SQLite index and ledger."""
+"""Benchmark: durable disbursement postings, (a) in-process through the group committer's
+batches (inbox, posting rules, one fsync per batch, outbox, one commit per batch) and
+(b) end to end: N `disbursement.requested` events waiting on the ledger's queue, then the
+real ledger service (`ddrr serve ledger`, its own process) started in a scratch RabbitMQ
+virtual host, timed from its first consumer until N answers are committed in its outbox."""
+import os
+import subprocess
+import sys
 import tempfile
 import time
+import uuid
 from datetime import date
 from decimal import Decimal
+from urllib.parse import quote, urlsplit, urlunsplit
 
-from rich.progress import track
-from sqlalchemy.orm import Session
+import requests
+from eventlet.semaphore import Semaphore
+from kombu import Connection, Exchange, Producer, Queue
+from sqlalchemy import create_engine, func, select, text
 
 from services.ledger.book import Book
-from services.ledger.posting import Ledger
+from services.ledger.group_commit import BATCH_SIZE, OUTBOX, GroupCommitter
 from services.ledger.rail import SimulatedRail
 from services.ledger.verify import verify
+from shared.config import load
 from shared.contracts import DisbursementRequested
 from shared.db import make_engine
+from shared.events import new_envelope
 from shared.migrations import upgrade
+from shared.outbox import event_exchange
+
+QUEUE = "evt-livelihoods-disbursement.requested--ledger.on_disbursement_requested"
+
+
+def envelopes(count: int, run: str) -> list[dict]:
+    return [new_envelope("livelihoods", DisbursementRequested(
+        disbursement_id=f"D-{n:08d}", idempotency_key=f"bench:{run}:{n}", participant_id="P-7K3M9Q",
+        programme="LG-2026", kind="GRANT", amount=Decimal("125.00"), currency="USD", reference=f"G-{n}",
+    )).model_dump(mode="json") for n in range(count)]
+
+
+def in_process(count: int, scratch: str) -> None:
+    url = f"sqlite:///{scratch}/ledger.db"
+    upgrade("ledger", url)
+    engine = make_engine(url)
+    book = Book(f"{scratch}/books", "Benchmark", date(2026, 1, 1))
+    book.ensure_created()
+    committer = GroupCommitter(engine, book, SimulatedRail("SimMobile"), Semaphore())
+    bodies = envelopes(count, "a")
+    started = time.perf_counter()
+    for first in range(0, count, BATCH_SIZE):
+        assert all(result is True for result in committer.post(bodies[first:first + BATCH_SIZE]))
+    elapsed = time.perf_counter() - started
+    engine.dispose()
+    print(f"ledger posting, in-process (batches of {BATCH_SIZE}, one fsync and one commit each): {count} "
+          f"disbursements ({2 * count} transactions) in {elapsed:.2f} s = {count / elapsed:,.0f} disbursements/s")
+    verified = time.perf_counter()
+    report = verify(book.directory)
+    print(f"ledger verify: {report.transactions} transactions in {time.perf_counter() - verified:.2f} s, "
+          f"ok={report.ok}")
+
+
+def scratch_vhost(amqp_uri: str) -> tuple[str, tuple[str, str], str]:
+    """A throw-away RabbitMQ virtual host (management API), so no real consumer is involved:
+    its management URL, the credentials and its AMQP URI."""
+    parts = urlsplit(amqp_uri)
+    vhost, auth = f"bench-{uuid.uuid4().hex[:8]}", (parts.username, parts.password)
+    api = f"http://{parts.hostname}:15672/api"
+    requests.put(f"{api}/vhosts/{vhost}", auth=auth, timeout=10).raise_for_status()
+    requests.put(f"{api}/permissions/{vhost}/{parts.username}", auth=auth, timeout=10,
+                 json={"configure": ".*", "write": ".*", "read": ".*"}).raise_for_status()
+    return f"{api}/vhosts/{vhost}", auth, urlunsplit(parts._replace(path="/" + quote(vhost, safe="")))
+
+
+def queue_state(amqp_uri: str) -> tuple[int, int]:
+    with Connection(amqp_uri) as conn:
+        _name, messages, consumers = conn.default_channel.queue_declare(QUEUE, passive=True)
+    return messages, consumers
+
+
+def serve_ledger(env: dict) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "services.cli", "serve", "ledger"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def wait_for(check, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while not (result := check()):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+    return result
+
+
+def stop(service: subprocess.Popen) -> None:
+    service.terminate()
+    service.wait(timeout=60)
+
+
+def through_the_service(count: int, scratch: str) -> None:
+    management, auth, amqp_uri = scratch_vhost(load()["AMQP_URI"])
+    url = f"sqlite:///{scratch}/service.db"
+    env = {**os.environ, "AMQP_URI": amqp_uri, "LEDGER_DATABASE_URL": url, "LEDGER_DIR": f"{scratch}/service-books"}
+    try:
+        service = serve_ledger(env)  # declares its queue; stopped before the events are published
+        wait_for(lambda: _consumers(amqp_uri), 120, "the ledger service to start")
+        stop(service)
+        with Connection(amqp_uri) as conn:
+            channel = conn.channel()
+            results = Queue("bench-results", Exchange("ledger.events", type="topic", durable=True),
+                            routing_key="disbursement.*", durable=True)
+            results(channel).declare()  # the relay publishes with `mandatory`: give the answers a queue
+            producer = Producer(channel, exchange=event_exchange("livelihoods"))
+            for body in envelopes(count, "b"):
+                producer.publish(body, routing_key="disbursement.requested", delivery_mode=2, serializer="json")
+        wait_for(lambda: queue_state(amqp_uri)[0] == count, 600, "the events to be queued")
+        engine = create_engine(url)
+        answered = select(func.count()).select_from(OUTBOX).where(OUTBOX.c.event_type.like("disbursement.%"))
+        service = serve_ledger(env)
+        try:
+            wait_for(lambda: queue_state(amqp_uri)[1], 120, "the ledger service to consume")
+            started = time.perf_counter()
+            with engine.connect() as conn:
+                wait_for(lambda: conn.execute(answered).scalar() >= count, 3600, "the answers")
+                elapsed = time.perf_counter() - started
+                published = conn.execute(text("select count(*) from outbox where published_at is not null")).scalar()
+        finally:
+            stop(service)
+            engine.dispose()
+    finally:
+        requests.delete(management, auth=auth, timeout=10)
+    print(f"ledger posting, through the service over RabbitMQ: {count} disbursements in {elapsed:.2f} s "
+          f"= {count / elapsed:,.0f} disbursements/s ({published} answers published by the relay by then)")
+    report = verify(f"{scratch}/service-books")
+    print(f"ledger verify (service's books): {report.transactions} transactions, ok={report.ok}")
+
+
+def _consumers(amqp_uri: str) -> int:
+    try:
+        return queue_state(amqp_uri)[1]
+    except Exception:  # the queue is not declared yet
+        return 0
 
 
 def main(count: int) -> None:
     with tempfile.TemporaryDirectory() as scratch:
-        url = f"sqlite:///{scratch}/ledger.db"
-        upgrade("ledger", url)
-        engine = make_engine(url)
-        book = Book(f"{scratch}/books", "Benchmark", date(2026, 1, 1))
-        book.ensure_created()
-        rail = SimulatedRail("SimMobile")
-        started = time.perf_counter()
-        for n in track(range(count), description=f"posting {count} disbursements"):
-            command = DisbursementRequested(
-                disbursement_id=f"D-{n:08d}", idempotency_key=f"bench:{n}", participant_id="P-7K3M9Q",
-                programme="LG-2026", kind="GRANT", amount=Decimal("125.00"), currency="USD", reference=f"G-{n}")
-            with Session(engine) as session, session.begin():
-                Ledger(session, book, rail).post_disbursement(command, today=date(2026, 11, 23))
-        elapsed = time.perf_counter() - started
-        verify_started = time.perf_counter()
-        report = verify(book.directory)
-        verify_elapsed = time.perf_counter() - verify_started
-        engine.dispose()
-    print(f"ledger posting: {count} disbursements ({2 * count} transactions) in {elapsed:.2f} s "
-          f"= {count / elapsed:,.0f} disbursements/s")
-    print(f"ledger verify: {report.transactions} transactions in {verify_elapsed:.2f} s, ok={report.ok}")
+        in_process(count, scratch)
+        through_the_service(count, scratch)

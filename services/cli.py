@@ -200,13 +200,18 @@ def cmd_bench(args, config):
     from bench.enrollment_import import main as enrollment_bench
     from bench.grant_approvals import main as approvals_bench
     from bench.ledger_posting import main as ledger_bench
-    from bench.reconciliation import bench as reconciliation_bench
+    from bench.ledger_verify import main as verify_bench
+    from bench.mentor_matching import main as matching_bench
+    from bench.reconciliation import bench as reconciliation_bench, bench_import as statement_import_bench
 
     enrollment_bench(args.import_rows)
     eligibility_bench(args.eligibility)
     approvals_bench(args.approvals)
     ledger_bench(args.postings)
+    verify_bench(args.verify_transactions)
     reconciliation_bench(args.statement_lines)
+    statement_import_bench(args.statement_lines)
+    matching_bench(args.mentees, args.mentors, args.districts)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -233,11 +238,15 @@ def parser() -> argparse.ArgumentParser:
     dlq.add_argument("action", choices=["list", "replay"])
     dlq.set_defaults(func=cmd_dlq)
     bench = sub.add_parser("bench", help="run the benchmarks and print figures")
-    bench.add_argument("--postings", type=int, default=2000)
+    bench.add_argument("--postings", type=int, default=100000)
+    bench.add_argument("--verify-transactions", type=int, default=1000000)
     bench.add_argument("--import-rows", type=int, default=50000)
     bench.add_argument("--eligibility", type=int, default=50000)
     bench.add_argument("--approvals", type=int, default=5000)
     bench.add_argument("--statement-lines", type=int, default=100000)
+    bench.add_argument("--mentees", type=int, default=10000)
+    bench.add_argument("--mentors", type=int, default=2500)
+    bench.add_argument("--districts", type=int, default=18)
     bench.set_defaults(func=cmd_bench)
     return root
 

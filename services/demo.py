@@ -108,7 +108,8 @@ def seed(config: dict, url: str) -> dict:
                                             "trade": "tailoring", "capacity": 3, "vetted": True})
         logins["mentor"] = ("mentor", admin("POST", "/users", {"username": "mentor", "role": "mentor",
                                                                "mentor_id": mentor["mentor_id"]})["token"])
-        officer_a("POST", "/mentorship/matches", {"participant_id": ids[2]})
+        matching_round = officer_a("POST", "/mentorship/rounds", {})
+        officer_a("POST", f"/mentorship/rounds/{matching_round['round_id']}/send", {})
         progress.advance(task)
     return logins
 

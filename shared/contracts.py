@@ -119,3 +119,25 @@ class FundingReceived(Payload):
     currency: str = Field(pattern=r"^[A-Z]{3}$")
     reference: str
     received_on: date
+
+
+@contract("mentorship.match_accepted")
+class MatchAccepted(Payload):
+    """A mentor accepted a mentee: the mentorship starts (for livelihoods and M&E reports)."""
+    offer_id: str
+    participant_id: str = ParticipantId
+    mentor_id: str
+    district: str
+    shared_trade: bool
+    accepted_at: datetime
+
+
+@contract("mentorship.match_ended")
+class MatchEnded(Payload):
+    """An accepted mentorship ended, and why; `sessions` is how many the mentor logged."""
+    offer_id: str
+    participant_id: str = ParticipantId
+    mentor_id: str
+    reason: Literal["CASE_CLOSED", "CASE_WITHDRAWN", "CONSENT_WITHDRAWN", "MENTOR_DEACTIVATED", "DO_NOT_MATCH"]
+    sessions: int = Field(ge=0)
+    ended_at: datetime

@@ -97,3 +97,13 @@ class OpenExceptions(Conflict):
 @_register
 class BalanceMismatch(Conflict):
     code = "BALANCE_MISMATCH"
+
+
+@_register
+class OfferExpired(IllegalTransition):
+    code = "OFFER_EXPIRED"
+
+
+@_register
+class MentorAtCapacity(Conflict):
+    code = "MENTOR_AT_CAPACITY"

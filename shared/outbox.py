@@ -75,12 +75,14 @@ class Relay:
                     .where(self.outbox.c.published_at.is_(None), self.outbox.c.next_attempt_at <= now)
                     .order_by(self.outbox.c.id).limit(self.batch)
                 ).all()
-            published = 0
-            for row in rows:
-                published += self._publish_one(row)
-            return published
+            confirmed = [row.id for row in rows if self._publish_one(row)]
+            if confirmed:
+                with self.engine.begin() as conn:  # one commit for the batch, not one per row
+                    conn.execute(update(self.outbox).where(self.outbox.c.id.in_(confirmed))
+                                 .values(published_at=datetime.now(timezone.utc)))
+            return len(confirmed)
 
-    def _publish_one(self, row) -> int:
+    def _publish_one(self, row) -> bool:
         body = json.loads(row.body)
         try:
             self.publisher.publish(body, exchange=self.exchange, routing_key=row.event_type,
@@ -92,17 +94,15 @@ class Relay:
                 conn.execute(update(self.outbox).where(self.outbox.c.id == row.id).values(
                     attempts=row.attempts + 1, last_error=repr(exc)[:500],
                     next_attempt_at=datetime.now(timezone.utc) + backoff(row.attempts)))
-            return 0
-        with self.engine.begin() as conn:
-            conn.execute(update(self.outbox).where(self.outbox.c.id == row.id)
-                         .values(published_at=datetime.now(timezone.utc)))
-        return 1
+            return False
+        return True
 
     def run(self) -> None:
         self._running = True
         while self._running:
             try:
-                self.publish_pending()
+                if self.publish_pending() >= self.batch:
+                    continue  # more are waiting: no pause between full batches
             except Exception:
                 log.exception("outbox relay pass failed")
             try:

@@ -1,12 +1,7 @@
 """Bodies that exist only at the HTTP edge (the services take these as plain arguments)."""
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-
-
-class ProposeMatch(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    participant_id: str = Field(pattern=r"^P-[0-9A-Z]{6}$")
+from pydantic import BaseModel, ConfigDict
 
 
 class Empty(BaseModel):

@@ -13,16 +13,15 @@ from services.gateway.openapi import document
 from services.gateway.accounts import in_district
 from services.gateway.grant_routes import GrantRoutes
 from services.gateway.ledger_routes import LedgerRoutes
+from services.gateway.mentorship_routes import MentorshipRoutes
 from services.gateway.referral_routes import ReferralRoutes
 from services.gateway.routes import ROUTES, CsvUpload, Reply, api, body
-from services.gateway.schemas import Empty, ProposeMatch
-from services.mentorship import schemas as mentorship_schemas
 from shared.store import Store
 
 STAFF = {"officer", "supervisor", "finance", "admin"}
 
 
-class GatewayService(GrantRoutes, LedgerRoutes, ReferralRoutes):
+class GatewayService(GrantRoutes, LedgerRoutes, MentorshipRoutes, ReferralRoutes):
     name = "gateway"
     config = Config()
     db = Store(Base.metadata)
@@ -159,28 +158,3 @@ class GatewayService(GrantRoutes, LedgerRoutes, ReferralRoutes):
     def record_completion(self, user, data, cohort_id):
         """Record a participant's result in a cohort."""
         return self.enrollment.record_completion(cohort_id, body(data))
-
-    @api("POST", "/mentors", roles={"officer", "admin"}, body=mentorship_schemas.RegisterMentor, status=201)
-    def register_mentor(self, user, data):
-        """Register a vetted mentor."""
-        return self.mentorship.register_mentor(body(data), user.username)
-
-    @api("POST", "/mentorship/matches", roles={"officer"}, body=ProposeMatch, status=201)
-    def propose_match(self, user, data):
-        """Propose the best-suited mentor to a participant."""
-        return self.mentorship.propose_match(data.participant_id, user.username)
-
-    @api("GET", "/mentorship/offers", roles={"mentor"})
-    def my_offers(self, user):
-        """The offers made to the signed-in mentor."""
-        return self.mentorship.list_offers(user.mentor_id)
-
-    @api("POST", "/mentorship/offers/<offer_id>/accept", roles={"mentor"}, body=Empty)
-    def accept_offer(self, user, data, offer_id):
-        """Accept an offer made to me."""
-        return self.mentorship.accept_offer(offer_id, user.mentor_id)
-
-    @api("POST", "/mentorship/offers/<offer_id>/decline", roles={"mentor"}, body=mentorship_schemas.DeclineOffer)
-    def decline_offer(self, user, data, offer_id):
-        """Decline an offer made to me, with a reason."""
-        return self.mentorship.decline_offer(offer_id, user.mentor_id, body(data))

@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from services.ledger.recovery import period_files
+from services.ledger.book import period_files
 
 
 def balance_before(directory: Path, account: str, currency: str, day: date) -> Decimal:

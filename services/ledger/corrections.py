@@ -12,11 +12,12 @@ from services.ledger.entries import Leg, Transaction, parse, unseal
 from services.ledger.entry_keys import append_once
 from services.ledger.models import Correction, FundingPosting, Posting
 from services.ledger.posting import Ledger
-from services.ledger.recovery import period_files
+from services.ledger.book import period_files
 from shared.errors import Conflict, NotFound, ValidationFailed
 
 HASH = re.compile(r"^[0-9a-f]{64}$")
 CARRIED_META = ("disbursement-id", "participant", "programme")
+LOST_REASON = "(recorded by start-up recovery: the reason was lost when the writer stopped)"
 
 
 def find(directory: Path, needle: str) -> list[tuple[str, Transaction]]:
@@ -59,9 +60,10 @@ def reverse(session: Session, ledger: Ledger, txn_hash: str, reason: str, user: 
         raise Conflict("a correction is not reversed; post a new correcting entry instead")
     meta = {"entry": "correction", "reverses": txn_hash,
             **{key: original.meta[key] for key in CARRIED_META if key in original.meta}}
-    append_once(session, ledger, f"correction:{txn_hash}", Transaction(day, f"Reversal of: {original.narration}",
-                              tuple(Leg(leg.account, -leg.amount, leg.currency) for leg in original.legs),
-                              meta, (*original.links, f"reverses-{txn_hash[:16]}")))
+    reversal = Transaction(day, f"Reversal of: {original.narration}",
+                           tuple(Leg(leg.account, -leg.amount, leg.currency) for leg in original.legs),
+                           meta, (*original.links, f"reverses-{txn_hash[:16]}"))
+    append_once(session, ledger, [(f"correction:{txn_hash}", reversal)])
     now = datetime.now(timezone.utc)
     session.add(Correction(reversed_hash=txn_hash, reason=reason, corrected_by=user, corrected_at=now))
     _follow_in_index(session, original, now)
@@ -77,3 +79,16 @@ def _follow_in_index(session: Session, original: Transaction, now: datetime) -> 
         posting.status = "REVERSED"
     elif original.meta.get("entry") == "funding":
         session.get(FundingPosting, original.meta["funding-reference"]).reversed_at = now
+
+
+def recovered(session: Session, directory: Path, txn: Transaction) -> None:
+    """A correction that reached the files but not the index (the writer stopped before
+    its commit): recorded again, the reason being lost with the transaction that held it."""
+    if session.get(Correction, txn.meta["reverses"]) is not None:
+        return
+    now = datetime.now(timezone.utc)
+    session.add(Correction(reversed_hash=txn.meta["reverses"], reason=LOST_REASON, corrected_by="recovery",
+                           corrected_at=now))
+    [original] = [found for digest, found in find(directory, f'hash: "{txn.meta["reverses"]}"')
+                  if digest == txn.meta["reverses"]]
+    _follow_in_index(session, original, now)

@@ -3,6 +3,7 @@ and are appended at most once per key, so an import or resolution retried after 
 between the file write and the index commit does not append its entries twice."""
 from dataclasses import replace
 
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from services.ledger.entries import Transaction
@@ -10,12 +11,20 @@ from services.ledger.models import EntryKey
 from services.ledger.posting import Ledger
 
 META = "entry-key"
+CHUNK = 500
 
 
-def append_once(session: Session, ledger: Ledger, key: str, txn: Transaction) -> bool:
-    """Append `txn` under `key` unless an entry with that key is in the ledger already."""
-    if session.get(EntryKey, key) is not None:
-        return False
-    ledger.append(replace(txn, meta={**txn.meta, META: key}))
-    session.add(EntryKey(key=key))
-    return True
+def append_once(session: Session, ledger: Ledger, keyed: list[tuple[str, Transaction]]) -> int:
+    """Append each `(key, txn)` whose key the ledger does not hold yet, with one write and
+    one fsync per file for them all; returns how many were appended."""
+    keys = [key for key, _ in keyed]
+    known = set()
+    for start in range(0, len(keys), CHUNK):
+        known.update(session.scalars(select(EntryKey.key).where(EntryKey.key.in_(keys[start:start + CHUNK]))))
+    fresh = [(key, txn) for key, txn in keyed if key not in known]
+    with ledger.book.grouped():
+        for key, txn in fresh:
+            ledger.append(replace(txn, meta={**txn.meta, META: key}))
+    if fresh:
+        session.execute(insert(EntryKey.__table__), [{"key": key} for key, _ in fresh])
+    return len(fresh)

@@ -1,7 +1,8 @@
 """Posting disbursements: the payable, then the rail's answer (payment or reversal).
 
 Idempotent by key with a request hash: the same key and content returns the first
-result and writes nothing; the same key with other content is refused.
+result and writes nothing; the same key with other content is refused, and so is a
+disbursement id already posted under another key.
 """
 import hashlib
 import json
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
+from sqlalchemy import insert, or_, select
 from sqlalchemy.orm import Session
 
 from services.ledger import accounts
@@ -40,8 +42,9 @@ def ensure_open(session: Session, book: Book, account: str) -> None:
 
 
 def _meta(command: DisbursementRequested) -> dict:
-    return {"idempotency-key": command.idempotency_key, "disbursement-id": command.disbursement_id,
+    meta = {"idempotency-key": command.idempotency_key, "disbursement-id": command.disbursement_id,
             "participant": command.participant_id, "programme": command.programme}
+    return {**meta, "cycle": command.cycle} if command.cycle else meta
 
 
 def _links(command: DisbursementRequested) -> tuple[str, ...]:
@@ -60,19 +63,25 @@ def result_event(posting: Posting):
 
 
 class Ledger:
-    """One writer's view: the book, the rail and the chain head in the index."""
+    """One writer's view: the book, the rail and the chain head in the index. The chain
+    head, balance rows and open accounts it has read are kept for its session, so a batch
+    reads each once."""
 
     def __init__(self, session: Session, book: Book, rail: SimulatedRail):
         self.session = session
         self.book = book
         self.rail = rail
+        self._chain: ChainHead | None = None
+        self._balances: dict[tuple[str, str], AccountBalance] = {}
+        self._open: set[str] = set()
 
     def _head(self) -> ChainHead:
-        head = self.session.get(ChainHead, 1, with_for_update=True)
-        if head is None:
-            head = ChainHead(id=1, head_hash=GENESIS, transactions=0)
-            self.session.add(head)
-        return head
+        if self._chain is None:
+            self._chain = self.session.get(ChainHead, 1, with_for_update=True)
+            if self._chain is None:
+                self._chain = ChainHead(id=1, head_hash=GENESIS, transactions=0)
+                self.session.add(self._chain)
+        return self._chain
 
     def catch_up(self, head_hash: str, found: list[Transaction]) -> None:
         """Record in the index transactions found in the files (start-up recovery)."""
@@ -83,7 +92,9 @@ class Ledger:
 
     def append(self, txn: Transaction) -> None:
         for leg in txn.legs:
-            ensure_open(self.session, self.book, leg.account)
+            if leg.account not in self._open:
+                ensure_open(self.session, self.book, leg.account)
+                self._open.add(leg.account)
         head = self._head()
         head.head_hash = self.book.append(txn, head.head_hash)
         head.transactions += 1
@@ -91,29 +102,71 @@ class Ledger:
 
     def _add_to_balances(self, txn: Transaction) -> None:
         for leg in txn.legs:
-            row = self.session.get(AccountBalance, (leg.account, leg.currency), with_for_update=True)
+            key = (leg.account, leg.currency)
+            row = self._balances.get(key)
             if row is None:
-                row = AccountBalance(account=leg.account, currency=leg.currency, balance=Decimal(0))
-                self.session.add(row)
+                row = self.session.get(AccountBalance, key, with_for_update=True)
+                if row is None:
+                    row = AccountBalance(account=leg.account, currency=leg.currency, balance=Decimal(0))
+                    self.session.add(row)
+                self._balances[key] = row
             row.balance += leg.amount
 
     def post_disbursement(self, command: DisbursementRequested, today: date | None = None) -> Outcome:
-        existing = self.session.get(Posting, command.idempotency_key, with_for_update=True)
+        [result] = self.post_disbursements([command], today)
+        if isinstance(result, IdempotencyConflict):
+            raise result
+        return result
+
+    def post_disbursements(self, commands: list[DisbursementRequested],
+                           today: date | None = None) -> list[Outcome | IdempotencyConflict]:
+        """Post commands in order, their transactions written together (one write and one
+        fsync per file) when all are posted. Each result is the command's outcome or the
+        conflict refusing it; a refused command writes nothing, so it fails only itself."""
+        day = today or datetime.now(timezone.utc).date()
+        keys, ids = {c.idempotency_key for c in commands}, {c.disbursement_id for c in commands}
+        known = self.session.scalars(select(Posting).where(
+            or_(Posting.idempotency_key.in_(keys), Posting.disbursement_id.in_(ids))).with_for_update()).all()
+        by_key = {p.idempotency_key: p for p in known}
+        by_id = {p.disbursement_id: p for p in known}
+        results, rows = [], []
+        with self.book.grouped():
+            for command in commands:
+                try:
+                    results.append(self._post(command, day, by_key, by_id, rows))
+                except IdempotencyConflict as refused:
+                    results.append(refused)
+        if rows:
+            self.session.execute(insert(Posting), rows)
+        return results
+
+    def _post(self, command: DisbursementRequested, day: date, by_key: dict, by_id: dict, rows: list) -> Outcome:
+        existing = by_key.get(command.idempotency_key)
         if existing is not None:
             if existing.request_hash != request_hash(command):
                 raise IdempotencyConflict(
                     f"idempotency key {command.idempotency_key} was used for a different request")
             return Outcome(existing, replayed=True)
-        day = today or datetime.now(timezone.utc).date()
+        if command.disbursement_id in by_id:
+            raise IdempotencyConflict(
+                f"disbursement {command.disbursement_id} was posted under another idempotency key")
         self.append(Transaction(day, f"{command.kind.title()} payable", (
             Leg(accounts.expense(command.kind, command.programme), command.amount, command.currency),
             Leg(accounts.PAYABLE[command.kind], -command.amount, command.currency)),
             {**_meta(command), "entry": "payable"}, _links(command)))
-        return Outcome(self.settle(command, day), replayed=False)
+        rows.append(self._settle(command, day))
+        posting = Posting(**rows[-1])  # not added to the session: the batch's rows are inserted in one statement
+        by_key[posting.idempotency_key] = by_id[posting.disbursement_id] = posting
+        return Outcome(posting, replayed=False)
 
     def settle(self, command: DisbursementRequested, day: date, answer: Transaction | None = None) -> Posting:
         """After the payable: the rail's answer, as a payment or a reversal, and the index
         row. With `answer` (found in the files by recovery) the rail is not asked again."""
+        posting = Posting(**self._settle(command, day, answer))
+        self.session.add(posting)
+        return posting
+
+    def _settle(self, command: DisbursementRequested, day: date, answer: Transaction | None = None) -> dict:
         payable, expense = accounts.PAYABLE[command.kind], accounts.expense(command.kind, command.programme)
         amount, currency = command.amount, command.currency
         if answer is None:
@@ -128,14 +181,12 @@ class Ledger:
                     {**_meta(command), "entry": "reversal", "reason": result.reason}, _links(command))
             self.append(answer)
         paid = answer.meta["entry"] == "payment"
-        posting = Posting(
+        return dict(
             idempotency_key=command.idempotency_key, request_hash=request_hash(command),
             disbursement_id=command.disbursement_id, participant_id=command.participant_id,
             programme=command.programme, amount=amount, currency=currency, status="PAID" if paid else "FAILED",
             rail_reference=answer.meta.get("rail-reference"), failure_reason=answer.meta.get("reason"),
-            posted_at=datetime.now(timezone.utc))
-        self.session.add(posting)
-        return posting
+            cycle=command.cycle, day=answer.day, posted_at=datetime.now(timezone.utc))
 
     def post_funding(self, command: RecordFunding, today: date | None = None) -> tuple[FundingPosting, bool]:
         """Donor money into the programme's donor bank account; idempotent by the bank

@@ -26,7 +26,7 @@ from services.ledger import accounts, corrections
 from services.ledger.balance_as_of import balance_before
 from services.ledger.entries import Leg, Transaction
 from services.ledger.entry_keys import append_once
-from services.ledger.models import OpenAccount, Posting, Statement, StatementItem
+from services.ledger.models import Correction, OpenAccount, Posting, Statement, StatementItem
 from services.ledger.posting import Ledger
 from services.ledger.reconcile import EXCEPTIONS, LineResult, Outcome, expected_from_postings, reconcile
 from services.ledger.statement_importer import fee_narration, read_statement
@@ -83,13 +83,12 @@ class Reconciliation:
         rows += [dict(statement_id=statement.id, position=len(rows) + n, receipt=None, completed_at=None,
                       details="Paid by the ledger, not on the statement", reference=payment.rail_reference,
                       paid_in=Decimal(0), withdrawn=Decimal(0), outcome=Outcome.MISSING_FROM_STATEMENT.value,
-                      disbursement_id=payment.disbursement_id, expected_amount=payment.amount)
+                      disbursement_id=payment.disbursement_id, expected_amount=payment.amount, duplicate_of=None)
                  for n, payment in enumerate(result.missing)]
-        for start in range(0, len(rows), CHUNK):
-            self.session.execute(insert(StatementItem), rows[start:start + CHUNK])
-        for position, outcome in enumerate(result.lines):
-            if outcome.outcome is Outcome.FEE:
-                self._post_fee(statement, position, outcome.line)
+        self.session.execute(insert(StatementItem.__table__), rows)  # Core executemany: one statement
+        append_once(self.session, self.ledger, [
+            (f"fee:{digest[:20]}:{position}", self._fee(statement.id, outcome.line))
+            for position, outcome in enumerate(result.lines) if outcome.outcome is Outcome.FEE])
         return statement, True
 
     def _refuse_known_receipts(self, receipts: list[str]) -> None:
@@ -110,14 +109,13 @@ class Reconciliation:
             Posting.day <= last_day, Posting.disbursement_id.not_in(shown)).order_by(Posting.posted_at)).all()
         return expected_from_postings(paid)
 
-    def _post_fee(self, statement: Statement, position: int, line) -> None:
-        meta = {"entry": "fee", "rail-receipt": line.receipt, "statement": statement.id}
+    def _fee(self, statement_id: str, line) -> Transaction:
+        meta = {"entry": "fee", "rail-receipt": line.receipt, "statement": statement_id}
         if line.reference:
             meta["rail-reference"] = line.reference
-        fee = Transaction(line.completed_at.date(), fee_narration(line), (
+        return Transaction(line.completed_at.date(), fee_narration(line), (
             Leg(accounts.FEES, line.withdrawn, self.currency), Leg(self.account, -line.withdrawn, self.currency)),
-            meta, (f"recon-{statement.id}",))
-        append_once(self.session, self.ledger, f"fee:{statement.sha256[:20]}:{position}", fee)
+            meta, (f"recon-{statement_id}",))
 
     def _open_statement(self, statement_id: str) -> Statement:
         statement = self.session.get(Statement, statement_id, with_for_update=True)
@@ -164,20 +162,19 @@ class Reconciliation:
         adjustment = Transaction(day, f"Reconciliation adjustment: {item.outcome.lower().replace('_', ' ')}", (
             Leg(self.account, difference, self.currency), Leg(account, -difference, self.currency)),
             meta, (f"recon-{statement.id}",))
-        append_once(self.session, self.ledger, f"adjustment:{statement.sha256[:20]}:{item.position}", adjustment)
+        append_once(self.session, self.ledger, [(f"adjustment:{statement.sha256[:20]}:{item.position}", adjustment)])
 
     def _reverse_payment(self, item: StatementItem, reason: str, user: str, day: date) -> None:
         if item.outcome not in (Outcome.REVERSAL, Outcome.MISSING_FROM_STATEMENT) or not item.disbursement_id:
             raise ValidationFailed("REVERSE_PAYMENT is for a reversal of a known payment, or a payment "
                                    "missing from the statement")
         posting = self.session.scalar(select(Posting).where(Posting.disbursement_id == item.disbursement_id))
-        if posting.status != "PAID":
-            raise Conflict(f"disbursement {item.disbursement_id} is {posting.status}, not PAID")
         if float_difference(item) != posting.amount:
             raise ValidationFailed(f"the statement gave back {float_difference(item)}, the payment was "
                                    f"{posting.amount}: ADJUST the difference instead")
-        corrections.reverse(self.session, self.ledger, corrections.payment_hash(
-            self.ledger.book.directory, item.disbursement_id), reason, user, day)
+        digest = corrections.payment_hash(self.ledger.book.directory, item.disbursement_id)
+        if self.session.get(Correction, digest) is None:  # else already reversed: the resolution records it
+            corrections.reverse(self.session, self.ledger, digest, reason, user, day)
 
     def sign_off(self, statement_id: str, user: str) -> Statement:
         statement = self._open_statement(statement_id)

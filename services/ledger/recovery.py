@@ -16,16 +16,17 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from services.ledger import accounts
-from services.ledger.book import ACCOUNTS, MAIN
+from services.ledger import accounts, corrections, entry_keys
+from services.ledger.book import ACCOUNTS, period_files
 from services.ledger.entries import GENESIS, Transaction, parse, seal, unseal
-from services.ledger.models import ChainHead, FundingPosting, KnownProgramme, OpenAccount, Posting
+from services.ledger.models import ChainHead, EntryKey, FundingPosting, KnownProgramme, OpenAccount, Posting
 from services.ledger.posting import Ledger, request_hash, result_event
 from services.ledger.schemas import RecordFunding
-from services.ledger.verify import INCLUDE, TXN_START
+from services.ledger.verify import TXN_START
 from shared.contracts import DisbursementRequested, FundingReceived
 
 OPEN = re.compile(r"^\d{4}-\d{2}-\d{2} open (\S+)")
+BALANCE = re.compile(r"^\d{4}-\d{2}-\d{2} balance [A-Z][\w:-]*  -?\d+\.\d{2} [A-Z]{3}\n$")
 
 
 class LedgerTampered(RuntimeError):
@@ -39,11 +40,6 @@ class Block:
     end: int
     text: str
     digest: str | None
-
-
-def period_files(directory: Path) -> list[Path]:
-    return [directory / m.group(1) for line in (directory / MAIN).read_text(encoding="utf-8").splitlines()
-            if (m := INCLUDE.match(line)) and not m.group(1).endswith(ACCOUNTS)]
 
 
 def blocks(path: Path) -> list[Block]:
@@ -89,7 +85,7 @@ def repair_torn_tail(directory: Path) -> bool:
             break
         previous, valid_end = block.digest, block.end
     size = last.stat().st_size
-    keep = valid_end if valid_end is not None else _header_end(last)
+    keep = _whole_assertions_end(last, valid_end if valid_end is not None else _header_end(last))
     if keep >= size or not last.read_bytes()[keep:].strip():
         return False
     with open(last, "r+b") as handle:
@@ -97,6 +93,20 @@ def repair_torn_tail(directory: Path) -> bool:
         handle.flush()
         os.fsync(handle.fileno())
     return True
+
+
+def _whole_assertions_end(path: Path, start: int) -> int:
+    """After the last whole transaction, keep the whole `balance` assertions (sign-off
+    appends them) and blank lines; anything else there is a torn write."""
+    end, blank = start, 0
+    for raw in path.read_bytes()[start:].splitlines(keepends=True):
+        if raw == b"\n":
+            blank += 1
+        elif BALANCE.match(raw.decode("utf-8", "replace")):
+            end, blank = end + blank + len(raw), 0
+        else:
+            break
+    return end
 
 
 def _header_end(path: Path) -> int:
@@ -120,7 +130,7 @@ def _command(payable: Transaction) -> DisbursementRequested:
     return DisbursementRequested(
         disbursement_id=payable.meta["disbursement-id"], idempotency_key=payable.meta["idempotency-key"],
         participant_id=payable.meta["participant"], programme=payable.meta["programme"], kind=kind,
-        amount=amount.amount, currency=amount.currency, reference=reference)
+        amount=amount.amount, currency=amount.currency, reference=reference, cycle=payable.meta.get("cycle"))
 
 
 def recover(session: Session, ledger: Ledger, emit) -> list[str]:
@@ -139,6 +149,8 @@ def recover(session: Session, ledger: Ledger, emit) -> list[str]:
     for txn in pending:
         if txn.meta.get("entry") == "funding":
             _recover_funding(session, txn, emit)
+        elif entry_keys.META in txn.meta:
+            _recover_keyed(session, directory, txn)
         else:
             by_key.setdefault(txn.meta["idempotency-key"], []).append(txn)
     for key, txns in by_key.items():
@@ -149,6 +161,15 @@ def recover(session: Session, ledger: Ledger, emit) -> list[str]:
             emit(result_event(ledger.settle(command, entries["payable"].day, answer)))
         repaired.append(f"indexed disbursement {command.disbursement_id}")
     return repaired
+
+
+def _recover_keyed(session: Session, directory: Path, txn: Transaction) -> None:
+    """A fee, adjustment or correction: its key is recorded, so retrying the import or the
+    resolution the crash interrupted does not append it again."""
+    if session.get(EntryKey, txn.meta[entry_keys.META]) is None:
+        session.add(EntryKey(key=txn.meta[entry_keys.META]))
+    if txn.meta.get("entry") == "correction":
+        corrections.recovered(session, directory, txn)
 
 
 def seal_of_last(directory: Path) -> str:

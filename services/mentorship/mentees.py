@@ -5,7 +5,7 @@ keeps an older phase change from overwriting a newer one, and a withdrawal is fi
 """
 from sqlalchemy.orm import Session
 
-from services.mentorship.matching import MenteeFacts
+from services.mentorship import matching
 from services.mentorship.models import Mentee
 from services.mentorship.timestamps import as_utc
 from shared.contracts import ParticipantEnrolled, PhaseChanged
@@ -54,7 +54,7 @@ def require_matchable(mentee: Mentee) -> None:
         raise NotEligible(f"the case of {mentee.participant_id} is {mentee.phase}; no mentorship offers")
 
 
-def facts(mentee: Mentee) -> MenteeFacts:
-    return MenteeFacts(participant_id=mentee.participant_id, district=mentee.district,
-                       gender=mentee.gender, languages=tuple(mentee.languages),
-                       livelihood_interest=mentee.livelihood_interest)
+def facts(mentee: Mentee) -> matching.Mentee:
+    return matching.Mentee(participant_id=mentee.participant_id, district=mentee.district,
+                           gender=mentee.gender, languages=tuple(mentee.languages),
+                           trade=mentee.livelihood_interest)

@@ -68,8 +68,7 @@ def test_consent_withdrawal_reaches_livelihoods_and_mentorship(staff):
     pid = kismayo.post("/participants", PERSON, expect=201)["participant_id"]
     admin.post("/mentors", {"district": "Kismayo", "gender": "F", "languages": ["so"], "trade": "tailoring",
                             "capacity": 2, "vetted": True}, expect=201)
-    offer = eventually(lambda: (r := kismayo.call("POST", "/mentorship/matches", {"participant_id": pid})).ok
-                       and r.json())
+    matching_round = eventually(lambda: (r := kismayo.call("POST", "/mentorship/rounds", {})).ok and r.json())
     history = kismayo.post(f"/participants/{pid}/consent/withdraw",
                            {"withdrawn_on": "2026-11-01", "reason": "moved to another region"}, expect=200)
     assert [h["kind"] for h in history] == ["GIVEN", "WITHDRAWN"]
@@ -81,9 +80,9 @@ def test_consent_withdrawal_reaches_livelihoods_and_mentorship(staff):
         return [c["reason"] for c in report["conditions"] if c["condition"]["type"] == "consent_active"]
 
     assert eventually(lambda: consent_condition() == ["consent withdrawn"])
-    assert eventually(lambda: kismayo.call("POST", "/mentorship/matches", {"participant_id": pid})
-                      .json()["error"] == "NOT_ELIGIBLE")
-    assert offer["status"] == "PROPOSED"
+    assert eventually(lambda: kismayo.get(f"/mentorship/rounds/{matching_round['round_id']}")["matches"][0]
+                      ["status"] == "WITHDRAWN")
+    assert kismayo.post("/mentorship/rounds", {}, expect=409)["message"] == "nobody in Kismayo is waiting for a mentor"
 
 
 def test_attendance_reaches_eligibility_before_completion_and_seats_move_up(staff):

@@ -128,9 +128,11 @@ def test_enroll_train_grant_pay_and_mentor(suite, config):
     mentor = admin.post("/mentors", {"district": "Kismayo", "gender": "F", "languages": ["so"],
                                      "trade": "tailoring", "capacity": 2, "vetted": True}, expect=201)
     mentor_user = admin.new_user("mentor", "mentor", mentor_id=mentor["mentor_id"])
-    offer = officer_a.post("/mentorship/matches", {"participant_id": pid}, expect=201)
+    [draft] = officer_a.post("/mentorship/rounds", {}, expect=201)["matches"]
+    offer = officer_a.post(f"/mentorship/offers/{draft['offer_id']}/send", expect=200)
     assert offer["mentor_id"] == mentor["mentor_id"] and offer["status"] == "PROPOSED"
     [seen] = mentor_user.get("/mentorship/offers")
-    assert seen["offer_id"] == offer["offer_id"] and "Amina" not in str(seen)
+    assert seen["offer_id"] == offer["offer_id"] and seen["mentee"]["first_name"] == "Amina"
+    assert pid not in str(seen) and "Warsame" not in str(seen) and "555" not in str(seen)
     assert mentor_user.post(f"/mentorship/offers/{offer['offer_id']}/accept", expect=200)["status"] == "ACCEPTED"
     assert officer_a.call("GET", "/mentorship/offers").status_code == 403

@@ -286,3 +286,41 @@ def test_a_correction_reverses_an_entry_once_and_links_to_it(paid):
             reverse(session, Ledger(session, book, rail), "a" * 64, "no such entry", "fin1", DAY)
         with pytest.raises(ValidationFailed):
             reverse(session, Ledger(session, book, rail), "not-a-hash", "bad", "fin1", DAY)
+
+
+def crash_before_commit(env, work):
+    """Run `work(session, recon)`, its entries reaching the files, then lose the index
+    transaction as a writer killed before its commit would; then start-up recovery."""
+    engine, book, rail = env
+    with Session(engine) as session:
+        session.begin()
+        work(session, Reconciliation(session, Ledger(session, book, rail), "SimMobile", "USD"))
+        session.rollback()
+    with Session(engine) as session, session.begin():
+        return recover(session, Ledger(session, book, rail), lambda *events: None)
+
+
+def test_an_import_retried_after_a_crash_does_not_post_its_fees_twice(paid):
+    env, ref = paid
+    text = every_exception_kind(ref)
+    crash_before_commit(env, lambda session, recon: recon.import_statement(text, "fin1"))
+    def fees():
+        return sum(path.read_text().count('entry: "fee"') for path in env[1].directory.rglob("20*.beancount"))
+
+    assert fees() == 1
+    statement_id = imported(env, text)
+    assert fees() == 1 and ("FEE", "TKN002") in items(env, statement_id)
+    assert verify(str(env[1].directory)).ok
+
+
+def test_a_correction_interrupted_by_a_crash_is_recorded_by_recovery(paid):
+    env, _ = paid
+    engine, book, rail = env
+    digest = payment_hash(book.directory, "D-00000002")
+    crash_before_commit(env, lambda session, recon: reverse(session, recon.ledger, digest, "wrong wallet", "fin1", DAY))
+    with Session(engine) as session, session.begin():
+        with pytest.raises(Conflict, match="already been reversed"):
+            reverse(session, Ledger(session, book, rail), digest, "wrong wallet", "fin1", DAY)
+        assert session.scalar(select(Posting.status).where(Posting.disbursement_id == "D-00000002")) == "REVERSED"
+    assert book.period_file(DAY).read_text().count(f'reverses: "{digest}"') == 1
+    assert verify(str(book.directory)).ok

@@ -1,0 +1,168 @@
+"""Group commit: the ledger's single writer posts many disbursement events per database
+transaction and per fsync.
+
+`on_event_batch` hands the service method the messages that arrived while the previous
+batch ran (up to `BATCH_SIZE`), one batch at a time, in arrival order; nameko's own
+worker per message costs about as much as a posting. `GroupCommitter.post` then, in one
+transaction, skips events the inbox has seen, posts the rest (their transactions
+written with one write and one fsync), records them in the inbox, writes their answers
+to the outbox and commits. Only after that commit are the messages acked, so none is
+acknowledged before its transactions are in the files and in the index. A refused or
+malformed event fails only itself (its message is dead-lettered). If a batch fails as a
+whole, the index is brought up to the files, as at start-up, and each event is tried alone.
+"""
+import logging
+from datetime import datetime, timezone
+from functools import partial
+from typing import NamedTuple
+
+from eventlet.event import Event
+from eventlet.queue import LightQueue
+from eventlet.semaphore import Semaphore
+from nameko.exceptions import ContainerBeingKilled
+from sqlalchemy import insert, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from services.ledger.book import Book
+from services.ledger.models import Base
+from services.ledger.posting import Ledger, result_event
+from services.ledger.rail import SimulatedRail
+from services.ledger.recovery import recover
+from shared.contracts import DisbursementRequested
+from shared.errors import ValidationFailed
+from shared.events import Envelope, open_envelope
+from shared.handlers import ReliableEventHandler
+from shared.outbox import write_events
+
+log = logging.getLogger(__name__)
+CONSUMER = "ledger.disbursement_requested"
+BATCH_SIZE = 500
+INBOX, OUTBOX = Base.metadata.tables["inbox"], Base.metadata.tables["outbox"]
+
+
+class BatchEventHandler(ReliableEventHandler):
+    """An event handler whose worker gets a list of bodies and returns a result for each:
+    an exception dead-letters its message, anything else acks it."""
+
+    def setup(self):
+        super().setup()
+        self._waiting = LightQueue()
+        self._stopping = False
+
+    def start(self):
+        self.container.spawn_managed_thread(self._run, identifier=f"{self.method_name} batches")
+
+    def stop(self):
+        self._stopping = True  # messages still waiting go back to the queue with the connection
+        super().stop()
+
+    def handle_message(self, body, message):
+        self._waiting.put((body, message))
+
+    def _run(self):
+        while not self._stopping:
+            batch = [self._waiting.get()]
+            while len(batch) < BATCH_SIZE and self._waiting.qsize():
+                batch.append(self._waiting.get_nowait())
+            done = Event()
+            try:
+                self.container.spawn_worker(self, ([body for body, _ in batch],), {},
+                                            handle_result=partial(self._settle, batch, done))
+            except ContainerBeingKilled:
+                return
+            done.wait()
+
+    def _settle(self, batch, done, worker_ctx, result=None, exc_info=None):
+        results = result if exc_info is None else [exc_info[1]] * len(batch)
+        try:
+            for (_, message), outcome in zip(batch, results):
+                if isinstance(outcome, Exception):
+                    log.warning("%s: event dead-lettered: %s", self.method_name, outcome)
+                    self.handle_message_processed(message, exc_info=(type(outcome), outcome, None))
+                else:
+                    self.handle_message_processed(message)
+        finally:
+            done.send()  # the next batch may start (unacked messages return to the queue if the channel broke)
+        return result, exc_info
+
+
+on_event_batch = BatchEventHandler.decorator
+
+
+class Request(NamedTuple):
+    envelope: Envelope
+    command: DisbursementRequested
+
+
+class GroupCommitter:
+    def __init__(self, engine: Engine, book: Book, rail: SimulatedRail, lock: Semaphore):
+        self.engine = engine
+        self.book = book
+        self.rail = rail
+        self.lock = lock
+        self._behind = False
+
+    def recover(self) -> list[str]:
+        """Make the files whole and the index match them; the caller holds the lock."""
+        with Session(self.engine) as session, session.begin():
+            return recover(session, Ledger(session, self.book, self.rail),
+                           lambda *events: write_events(session.connection(), OUTBOX, "ledger", events))
+
+    def post(self, bodies: list[dict]) -> list[bool | Exception]:
+        """Post a batch of `disbursement.requested` bodies; per body: True (posted or
+        replayed), False (already applied) or the error refusing it."""
+        results: list[bool | Exception] = []
+        valid: list[tuple[int, Request]] = []
+        for body in bodies:
+            try:
+                valid.append((len(results), Request(*open_envelope(body))))
+                results.append(False)
+            except ValidationFailed as malformed:
+                results.append(malformed)
+        with self.lock:
+            for (n, _), result in zip(valid, self._commit_or_split([request for _, request in valid])):
+                results[n] = result
+        return results
+
+    def _commit_or_split(self, batch: list[Request]) -> list[bool | Exception]:
+        try:
+            if self._behind:
+                for line in self.recover():
+                    log.warning("ledger recovery: %s", line)
+                self._behind = False
+            return self.commit(batch) if batch else []
+        except Exception as failure:
+            log.exception("ledger batch of %d events failed", len(batch))
+            self._behind = True  # the files may hold what the index does not
+            if len(batch) == 1:
+                return [failure]
+            return [result for request in batch for result in self._commit_or_split([request])]
+
+    def commit(self, batch: list[Request]) -> list[bool | Exception]:
+        """Post a batch in one transaction; per event: True (posted or replayed), False
+        (already applied) or the error refusing it."""
+        ids = [request.envelope.event_id for request in batch]
+        first: dict[str, int] = {}
+        for n, event_id in enumerate(ids):
+            first.setdefault(event_id, n)
+        results: list[bool | Exception] = [False] * len(batch)
+        with Session(self.engine) as session, session.begin():
+            seen = set(session.scalars(select(INBOX.c.event_id).where(
+                INBOX.c.consumer == CONSUMER, INBOX.c.event_id.in_(first))))
+            fresh = [n for n, event_id in enumerate(ids) if first[event_id] == n and event_id not in seen]
+            outcomes = Ledger(session, self.book, self.rail).post_disbursements([batch[n].command for n in fresh])
+            applied = []
+            for n, outcome in zip(fresh, outcomes):
+                results[n] = outcome if isinstance(outcome, Exception) else True
+                if results[n] is True:
+                    applied.append((batch[n].envelope, outcome.posting))
+            if applied:
+                now = datetime.now(timezone.utc)
+                session.execute(insert(INBOX), [{"event_id": envelope.event_id, "consumer": CONSUMER,
+                                                 "event_type": envelope.type, "applied_at": now}
+                                                for envelope, _ in applied])
+                write_events(session.connection(), OUTBOX, "ledger", [result_event(p) for _, p in applied])
+        # A second copy of an event in the same batch fares as its first copy did.
+        return [results[first[event_id]] if isinstance(results[first[event_id]], Exception) else results[n]
+                for n, event_id in enumerate(ids)]

@@ -1,0 +1,166 @@
+"""Group commit of disbursement events: each event is posted once whatever batch it lands in,
+one bad event fails only itself, a batch costs one fsync, and a crash between the fsync and
+the index commit (or inside the batch's write) is recovered at start-up."""
+from datetime import datetime, timezone
+from decimal import Decimal
+
+import pytest
+from eventlet.semaphore import Semaphore
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from services.ledger import book as book_module
+from services.ledger import group_commit
+from services.ledger.group_commit import INBOX, OUTBOX, GroupCommitter, Request
+from services.ledger.models import ChainHead, Posting
+from services.ledger.service import LedgerService
+from services.ledger.verify import verify
+from shared.db import make_engine
+from shared.errors import IdempotencyConflict, ValidationFailed
+from shared.events import new_envelope, open_envelope
+from tests.ledger.test_posting import command, ledger_env  # noqa: F401  (the fixture)
+from tests.support import event_publisher, eventually
+
+
+def body(n: int, **overrides) -> dict:
+    return new_envelope("livelihoods", command(
+        disbursement_id=f"D-{n:08d}", idempotency_key=f"grant:G-{n}:t1:a1", reference=f"G-{n}", **overrides,
+    )).model_dump(mode="json")
+
+
+def count(engine, table_or_model) -> int:
+    with Session(engine) as session:
+        return session.scalar(select(func.count()).select_from(table_or_model))
+
+
+def head(engine) -> str:
+    with Session(engine) as session:
+        return session.get(ChainHead, 1).head_hash
+
+
+def period_text(book) -> str:
+    return book.period_file(datetime.now(timezone.utc).date()).read_text()
+
+
+def checked(env) -> None:
+    report = verify(str(env[1].directory), expected_head=head(env[0]))
+    assert report.ok, report
+
+
+@pytest.fixture
+def committer(ledger_env):  # noqa: F811
+    engine, book, rail = ledger_env
+    return GroupCommitter(engine, book, rail, Semaphore())
+
+
+def test_a_batch_posts_each_event_once_with_one_fsync(ledger_env, committer, monkeypatch):  # noqa: F811
+    first = body(0)
+    assert committer.post([first]) == [True]  # the period file and the accounts exist from here on
+    fsyncs = []
+    real_fsync = book_module.os.fsync
+    monkeypatch.setattr(book_module.os, "fsync", lambda fd: fsyncs.append(fd) or real_fsync(fd))
+    bodies = [body(n) for n in range(1, 201)]
+    again = body(5)  # the same command in another event
+    conflicting = body(7, amount=Decimal("999.00"))
+    malformed = {**body(300), "payload": {"amount": "-1.00"}}
+    results = committer.post(bodies + [bodies[3], again, conflicting, malformed, first])
+
+    assert results[:200] == [True] * 200
+    assert results[200:202] == [False, True]  # the same event twice: applied once; the same command: replayed
+    assert isinstance(results[202], IdempotencyConflict) and isinstance(results[203], ValidationFailed)
+    assert results[204] is False  # applied in an earlier batch
+    assert len(fsyncs) == 1
+    engine = ledger_env[0]
+    assert count(engine, Posting) == 201
+    assert count(engine, INBOX) == 202  # the conflicting and the malformed events are not marked applied
+    assert count(engine, OUTBOX) == 202  # an answer for each event applied, the replayed command's too
+    assert period_text(ledger_env[1]).count('entry: "payable"') == 201
+    checked(ledger_env)
+
+
+def test_a_batch_that_fails_as_a_whole_is_recovered_and_retried_one_by_one(ledger_env, committer, monkeypatch):  # noqa: F811
+    real_write_events = group_commit.write_events
+    calls = []
+
+    def fail_once(*args):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("the database went away after the fsync")
+        return real_write_events(*args)
+
+    monkeypatch.setattr(group_commit, "write_events", fail_once)
+    assert committer.post([body(n) for n in range(20)]) == [True] * 20
+    engine = ledger_env[0]
+    assert count(engine, Posting) == 20 and count(engine, INBOX) == 20
+    assert period_text(ledger_env[1]).count('entry: "payable"') == 20
+    checked(ledger_env)
+
+
+def crash_after_fsync(committer, bodies, monkeypatch):
+    """Commit a batch whose index transaction is lost after its text reached the files."""
+    def crash(*args):
+        raise SystemExit("killed between the fsync and the index commit")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(group_commit, "write_events", crash)
+        with pytest.raises(SystemExit):
+            committer.commit([Request(*open_envelope(b)) for b in bodies])
+
+
+def test_a_batch_in_the_files_but_not_in_the_index_is_recovered_at_start(ledger_env, committer, monkeypatch):  # noqa: F811
+    bodies = [body(n) for n in range(50)]
+    crash_after_fsync(committer, bodies, monkeypatch)
+    engine, book, rail = ledger_env
+    assert count(engine, Posting) == 0
+    done = GroupCommitter(engine, book, rail, Semaphore()).recover()
+    assert len(done) == 50 and count(engine, Posting) == 50
+    assert count(engine, OUTBOX) == 50  # each answered
+    checked(ledger_env)
+    before = period_text(book)
+    assert committer.post(bodies) == [True] * 50  # the redelivered events: replayed, nothing written
+    assert period_text(book) == before
+    assert count(engine, Posting) == 50
+
+
+def test_a_batch_torn_inside_its_write_is_cut_back_and_completed(ledger_env, committer, monkeypatch):  # noqa: F811
+    engine, book, rail = ledger_env
+    assert committer.post([body(0)]) == [True]
+    path = book.period_file(datetime.now(timezone.utc).date())
+    committed = path.stat().st_size
+    crash_after_fsync(committer, [body(n) for n in range(1, 11)], monkeypatch)
+    written = path.read_bytes()
+    path.write_bytes(written[: committed + (len(written) - committed) * 5 // 8])  # the write stopped part-way
+
+    done = GroupCommitter(engine, book, rail, Semaphore()).recover()
+    assert done[0] == "torn tail cut"
+    recovered = count(engine, Posting) - 1
+    assert 0 < recovered < 10
+    checked(ledger_env)
+    assert committer.post([body(n) for n in range(1, 11)]) == [True] * 10  # redelivered: the rest is posted
+    assert count(engine, Posting) == 11
+    assert path.read_text().count('entry: "payment"') == 11  # nobody paid twice
+    checked(ledger_env)
+
+
+def test_many_events_at_once_through_the_service_are_posted_once_in_batches(config, container_factory, monkeypatch):
+    batches = []
+    real_commit = GroupCommitter.commit
+    monkeypatch.setattr(GroupCommitter, "commit", lambda self, batch: batches.append(len(batch)) or
+                        real_commit(self, batch))
+    first = container_factory(LedgerService, config)
+    first.start()  # declares the queue; the events then wait in it, as after an outage
+    first.stop()
+    publish = event_publisher(config["AMQP_URI"], "livelihoods")
+    envelopes = [new_envelope("livelihoods", command(disbursement_id=f"D-{n:08d}", idempotency_key=f"k{n}",
+                                                     reference=f"G-{n}")) for n in range(300)]
+    for envelope in envelopes + envelopes[:20]:
+        publish(envelope)
+    container_factory(LedgerService, config).start()
+    engine = make_engine(config["DATABASES"]["ledger"])
+    eventually(lambda: count(engine, INBOX) == 300, timeout=60)
+    eventually(lambda: sum(batches) >= 320, timeout=30)
+    assert count(engine, Posting) == 300 and count(engine, OUTBOX) == 300
+    assert max(batches) > 1
+    report = verify(config["LEDGER"]["directory"], expected_head=head(engine))
+    assert report.ok and report.transactions == 600, report
+    engine.dispose()
