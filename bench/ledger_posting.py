@@ -17,9 +17,12 @@ import requests
 from eventlet.semaphore import Semaphore
 from kombu import Connection, Exchange, Producer, Queue
 from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.orm import Session
 
+from services.ledger import reports
 from services.ledger.book import Book
 from services.ledger.group_commit import BATCH_SIZE, OUTBOX, GroupCommitter
+from services.ledger.models import KnownProgramme
 from services.ledger.rail import SimulatedRail
 from services.ledger.verify import verify
 from shared.config import load
@@ -51,6 +54,7 @@ def in_process(count: int, scratch: str) -> None:
     for first in range(0, count, BATCH_SIZE):
         assert all(result is True for result in committer.post(bodies[first:first + BATCH_SIZE]))
     elapsed = time.perf_counter() - started
+    index_reports(engine, count)
     engine.dispose()
     print(f"ledger posting, in-process (batches of {BATCH_SIZE}, one fsync and one commit each): {count} "
           f"disbursements ({2 * count} transactions) in {elapsed:.2f} s = {count / elapsed:,.0f} disbursements/s")
@@ -58,6 +62,21 @@ def in_process(count: int, scratch: str) -> None:
     report = verify(book.directory)
     print(f"ledger verify: {report.transactions} transactions in {time.perf_counter() - verified:.2f} s, "
           f"ok={report.ok}")
+
+
+def index_reports(engine, count: int) -> None:
+    """What finance asks the index, timed over the postings just made."""
+    with Session(engine) as session, session.begin():
+        session.add(KnownProgramme(code="LG-2026", donor="BENCH", currency="USD"))
+    with Session(engine) as session:
+        started = time.perf_counter()
+        balance = reports.programme_balance(session, "LG-2026")
+        balance_ms = (time.perf_counter() - started) * 1000
+        started = time.perf_counter()
+        reports.totals(session, "month")
+        totals_ms = (time.perf_counter() - started) * 1000
+    print(f"programme balance from the index over {count:,} postings: {balance_ms:.1f} ms (paid {balance['paid']}); "
+          f"totals by month: {totals_ms:.1f} ms")
 
 
 def scratch_vhost(amqp_uri: str) -> tuple[str, tuple[str, str], str]:
