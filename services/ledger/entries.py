@@ -38,7 +38,12 @@ class Transaction:
 
 
 def _quote(value: str) -> str:
-    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """A Beancount string. A line break is refused: verify and recovery find transactions
+    line by line, so a value may never span lines."""
+    text = str(value)
+    if "\n" in text or "\r" in text:
+        raise ValueError(f"a ledger string may not contain a line break: {text[:40]!r}")
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def body(txn: Transaction) -> str:

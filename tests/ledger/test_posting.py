@@ -137,3 +137,11 @@ def test_verify_finds_a_key_posted_twice(ledger_env):
     report = verify(str(book.directory), expected_head=head)
     assert report.chain_errors == [] and len(report.key_errors) == 1
     assert "grant:G-1:t1:a1 (payable) already at 2026-11.beancount" in report.key_errors[0]
+
+
+def test_a_line_break_in_a_ledger_string_is_refused(ledger_env):
+    txn = Transaction(DAY, "Funding\n2026-01-01 open Assets:Injected", (
+        Leg("Assets:Bank:EUTF", Decimal("1.00"), "USD"), Leg("Income:Donor:EUTF", Decimal("-1.00"), "USD")))
+    with pytest.raises(ValueError, match="line break"):
+        ledger_env[1].append(txn, "0" * 64)
+    assert 'Injected' not in period_text(ledger_env)

@@ -1,0 +1,155 @@
+"""Benchmark: `ddrr ledger verify` over a synthetic ledger of disbursements, next to Beancount's
+plain loader over the same files. Each is timed in a child process of its own so its wall time
+and peak RSS (resource.getrusage) are not mixed with the generator's."""
+import calendar
+import multiprocessing
+import resource
+import tempfile
+import time
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from services.ledger import accounts
+from services.ledger.book import Book
+from services.ledger.entries import GENESIS, Leg, Transaction, render
+
+RAIL, DONOR, CURRENCY = "SimMobile", "Donor", "USD"
+PROGRAMMES = ("LG-2026", "LG-2027")
+FLOAT = accounts.rail_float(RAIL)
+BANK, INCOME = accounts.donor_accounts(DONOR)
+FEES = "Expenses:Fees:MobileMoney"
+LOADER_UP_TO = 1_000_000
+
+
+def _disbursement(n: int, day: date) -> list[Transaction]:
+    """A payable and the rail's answer, shaped like services/ledger/posting.py writes them;
+    one in twenty is declined and reversed."""
+    kind = "ALLOWANCE" if n % 5 == 0 else "GRANT"
+    programme = PROGRAMMES[n % 2]
+    amount = Decimal(50 + n % 400) + Decimal("0.25") * (n % 4)
+    payable, expense = accounts.PAYABLE[kind], accounts.expense(kind, programme)
+    meta = {"idempotency-key": f"{kind.lower()}:G-{n}:t1:a1", "disbursement-id": f"D-{n:08d}",
+            "participant": f"P-{n % 60_000:06X}", "programme": programme, "cycle": f"{day:%Y-%m}"}
+    links = (f"disb-D-{n:08d}", f"{kind.lower()}-G-{n}")
+    first = Transaction(day, f"{kind.title()} payable",
+                        (Leg(expense, amount, CURRENCY), Leg(payable, -amount, CURRENCY)),
+                        {**meta, "entry": "payable"}, links)
+    if n % 20 == 19:
+        answer = Transaction(day, f"{kind.title()} payment failed: reversal",
+                             (Leg(payable, amount, CURRENCY), Leg(expense, -amount, CURRENCY)),
+                             {**meta, "entry": "reversal", "reason": "DECLINED"}, links)
+    else:
+        answer = Transaction(day, f"{kind.title()} paid by {RAIL}",
+                             (Leg(payable, amount, CURRENCY), Leg(FLOAT, -amount, CURRENCY)),
+                             {**meta, "entry": "payment", "rail-reference": f"SIM{n:012X}"}, links)
+    return [first, answer]
+
+
+def _fee(day: date, amount: Decimal) -> Transaction:
+    return Transaction(day, f"{RAIL} fees", (Leg(FEES, amount, CURRENCY), Leg(FLOAT, -amount, CURRENCY)),
+                       {"entry": "fee"})
+
+
+def write_ledger(directory: Path, transactions: int, start: date = date(2025, 1, 1)) -> None:
+    """`transactions` transactions over 12 to 24 monthly files, chained as the ledger service
+    chains them. Each month: a donor's funding, then disbursements. From the second month, as
+    finance reconciles the month before, the latest file also gets that month's statement
+    fees (backdated to its last day) and then the sign-off's balance assertions (dated the 1st)."""
+    months = min(24, max(12, transactions // 40_000))
+    book = Book(str(directory), "Benchmark", start)
+    book.ensure_created()
+    for account in sorted({BANK, INCOME, FLOAT, FEES, *accounts.PAYABLE.values(),
+                           *(accounts.expense(kind, p) for kind in accounts.PAYABLE for p in PROGRAMMES)}):
+        book.open_account(account)
+    previous, balances, n, written = GENESIS, {BANK: Decimal(0), FLOAT: Decimal(0)}, 0, 0
+    for month in range(months):
+        first = date(start.year + (start.month - 1 + month) // 12, (start.month - 1 + month) % 12 + 1, 1)
+        days = calendar.monthrange(first.year, first.month)[1]
+        quota = (transactions * (month + 1)) // months - written
+        funding = Decimal(200) * quota
+        txns = [Transaction(first, f"Funding received from {DONOR}", (
+            Leg(BANK, funding, CURRENCY), Leg(INCOME, -funding, CURRENCY)),
+            {"funding-reference": f"BANK/{first:%Y%m}", "programme": PROGRAMMES[0], "entry": "funding"},
+            (f"funding-BANK-{first:%Y%m}",))]
+        if month:
+            txns.append(_fee(first - timedelta(days=1), Decimal("0.05") * written))
+        signed_off = dict(balances)
+        while len(txns) < quota:
+            day = first.replace(day=1 + len(txns) * days // quota)
+            if len(txns) + 3 <= quota:
+                txns += _disbursement(n, day)
+                n += 1
+            else:
+                txns.append(_fee(day, Decimal("1.50")))
+        parts = []
+        for number, txn in enumerate(txns):
+            text, previous = render(txn, previous)
+            parts.append("\n" + text)
+            for leg in txn.legs:
+                if leg.account in balances:
+                    balances[leg.account] += leg.amount
+                    if txn.day < first:
+                        signed_off[leg.account] += leg.amount
+            if month and number == len(txns) // 3:
+                parts += [f"\n{first.isoformat()} balance {account}  {amount:.2f} {CURRENCY}\n"
+                          for account, amount in signed_off.items()]
+        with open(book.period_file(first), "a", encoding="utf-8") as handle:
+            handle.write("".join(parts))
+        written += len(txns)
+
+
+def _timed(connection, target, args) -> None:
+    started = time.perf_counter()
+    outcome = target(*args)
+    elapsed = time.perf_counter() - started
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+    connection.send((elapsed, cpu, own.ru_maxrss / 1024, children.ru_maxrss / 1024, outcome))
+
+
+def in_child(target, *args):
+    """Run target(*args) in a fresh interpreter: (wall seconds, CPU seconds with its own child
+    processes, its peak RSS in MiB, the largest peak RSS among its children in MiB, result)."""
+    context = multiprocessing.get_context("spawn")
+    ours, theirs = context.Pipe(duplex=False)
+    child = context.Process(target=_timed, args=(theirs, target, args))
+    child.start()
+    figures = ours.recv()
+    child.join()
+    return figures
+
+
+def run_verify(directory: str) -> str:
+    from services.ledger.verify import verify
+
+    report = verify(directory)
+    return (f"{report.transactions:,} transactions, ok={report.ok}, "
+            f"loaded {'by period in worker processes' if report.loaded_by_period else 'whole'}")
+
+
+def run_loader(main_file: str) -> str:
+    """Beancount's loader as a user runs it, less the pickle cache (it would write the
+    whole ledger out again, and a second run would not read the files)."""
+    from beancount import loader
+
+    loader.initialize(use_cache=False)
+    entries, errors, _options = loader.load_file(main_file)
+    return f"{len(entries):,} directives, {len(errors)} errors"
+
+
+def main(transactions: int) -> None:
+    """Verify over `transactions` (and 100,000, when more), and Beancount's loader alone over
+    the same files up to LOADER_UP_TO transactions (it needs about 4 GB per million)."""
+    for count in sorted({min(transactions, 100_000), transactions}):
+        with tempfile.TemporaryDirectory() as scratch:
+            started = time.perf_counter()
+            write_ledger(Path(scratch), count)
+            print(f"ledger verify: wrote a ledger of {count:,} transactions in {time.perf_counter() - started:.1f} s")
+            seconds, cpu, own, workers, outcome = in_child(run_verify, scratch)
+            print(f"ledger verify: ddrr ledger verify over {count:,} transactions: {seconds:.1f} s ({cpu:.0f} s CPU), "
+                  f"peak RSS {own:,.0f} MiB + workers of at most {workers:,.0f} MiB each ({outcome})")
+            if count <= LOADER_UP_TO:
+                seconds, cpu, own, _, outcome = in_child(run_loader, f"{scratch}/main.beancount")
+                print(f"ledger verify: Beancount's loader alone over {count:,} transactions: {seconds:.1f} s "
+                      f"({cpu:.0f} s CPU), peak RSS {own:,.0f} MiB ({outcome})")
