@@ -145,3 +145,12 @@ def test_a_line_break_in_a_ledger_string_is_refused(ledger_env):
     with pytest.raises(ValueError, match="line break"):
         ledger_env[1].append(txn, "0" * 64)
     assert 'Injected' not in period_text(ledger_env)
+
+
+def test_a_transaction_that_does_not_balance_is_never_written(ledger_env):
+    with pytest.raises(ValueError, match="does not balance"):
+        Transaction(DAY, "Unbalanced", (Leg("Assets:Bank:EUTF", Decimal("1.00"), "USD"),
+                                        Leg("Income:Donor:EUTF", Decimal("-0.99"), "USD")))
+    with pytest.raises(ValueError, match="does not balance"):
+        Transaction(DAY, "Two currencies", (Leg("Assets:Bank:EUTF", Decimal("1.00"), "USD"),
+                                            Leg("Income:Donor:EUTF", Decimal("-1.00"), "EUR")))
