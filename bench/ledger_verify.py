@@ -105,7 +105,16 @@ def _timed(connection, target, args) -> None:
     elapsed = time.perf_counter() - started
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
-    connection.send((elapsed, cpu, own.ru_maxrss / 1024, children.ru_maxrss / 1024, outcome))
+    connection.send((elapsed, cpu, peak_rss_mib(), children.ru_maxrss / 1024, outcome))
+
+
+def peak_rss_mib() -> float:
+    """This process's own peak RSS. Not getrusage's ru_maxrss: Linux keeps that across
+    exec, so a child spawned by a large benchmark process would report its parent's peak."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")
 
 
 def in_child(target, *args):
