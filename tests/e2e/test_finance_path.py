@@ -104,6 +104,9 @@ def test_funding_reports_correction_and_a_signed_off_statement(suite, config):
     assert finance.get("/ledger/programmes/LG-FIN")["funded"] == "0.00"
     assert finance.post("/ledger/corrections", {"hash": "0" * 64, "reason": "no such entry"}, expect=404)
 
+    chart = (directory / "accounts.beancount").read_text()
+    for configured in ("Assets:Receivable:MobileMoney", "Expenses:Reconciliation:Differences", "Expenses:Fees:MobileMoney"):
+        assert f" open {configured}\n" in chart  # opened from LEDGER.chart when the ledger started
     report = verify(str(directory))
     assert report.ok, report
     text = "".join(path.read_text() for path in directory.rglob("*.beancount"))
