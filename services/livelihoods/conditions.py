@@ -42,6 +42,7 @@ class Facts:
     earlier_grants: list[str] = field(default_factory=list)
     business_operating: bool | None = None  # the latest follow-up visit's finding, if any
     attendance: list[CohortAttendance] = field(default_factory=list)
+    mentored: bool = False  # a mentor accepted the participant and the mentorship has not ended
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,16 @@ class ConsentActive(Rule):
 
     def check(self, facts):
         return Outcome(True, "consent active") if facts.consent_active else Outcome(False, "consent withdrawn")
+
+
+@rule
+class HasMentor(Rule):
+    """A programme may require a mentor before money (e.g. for a later tranche)."""
+    type: Literal["has_mentor"]
+
+    def check(self, facts):
+        return Outcome(True, "a mentor is guiding the participant") if facts.mentored else \
+            Outcome(False, "no accepted mentorship")
 
 
 @rule

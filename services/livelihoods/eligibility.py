@@ -36,7 +36,7 @@ def gather_facts_many(session: Session, programme: Programme, participant_ids: l
                             .order_by(FollowUpVisit.visited_on.desc(), FollowUpVisit.id.desc()).limit(1)).first()
     marks = attendance.by_cohort(session, participant_ids)
     return {pid: Facts(phase=p.phase, consent_active=p.consent_active, completions=completions[pid],
-                       earlier_grants=earlier[pid], attendance=marks[pid],
+                       earlier_grants=earlier[pid], attendance=marks[pid], mentored=p.mentor_id is not None,
                        business_operating=None if visit is None else visit.business_operating)
             for pid, p in participants.items()}
 

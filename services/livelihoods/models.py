@@ -38,6 +38,7 @@ class ParticipantFacts(Base):
     gender: Mapped[str] = mapped_column(String(1))
     phase: Mapped[str] = mapped_column(String(20))
     consent_active: Mapped[bool] = mapped_column(Boolean)
+    mentor_id: Mapped[str | None] = mapped_column(String(12))  # while a mentorship is accepted and not ended
 
 
 class Completion(Base):

@@ -4,7 +4,8 @@ from sqlalchemy.orm import Session
 
 from services.livelihoods.models import Completion, ParticipantFacts
 from services.livelihoods.tranches import reassess
-from shared.contracts import ConsentWithdrawn, CourseCompleted, ParticipantEnrolled, PhaseChanged
+from shared.contracts import (ConsentWithdrawn, CourseCompleted, MatchAccepted, MatchEnded, ParticipantEnrolled,
+                              PhaseChanged)
 from shared.errors import UnknownParticipant
 
 
@@ -42,3 +43,24 @@ def consent_withdrawn(session: Session, event: ConsentWithdrawn) -> None:
     facts.consent_active = False
     session.flush()
     reassess(session, event.participant_id)
+
+
+def _known(session: Session, participant_id: str) -> ParticipantFacts:
+    facts = session.get(ParticipantFacts, participant_id, with_for_update=True)
+    if facts is None:
+        raise LookupError(f"mentorship event for {participant_id} before its enrollment event")
+    return facts
+
+
+def mentorship_started(session: Session, event: MatchAccepted) -> None:
+    _known(session, event.participant_id).mentor_id = event.mentor_id
+    session.flush()
+    reassess(session, event.participant_id)
+
+
+def mentorship_ended(session: Session, event: MatchEnded) -> None:
+    facts = _known(session, event.participant_id)
+    if facts.mentor_id == event.mentor_id:
+        facts.mentor_id = None
+        session.flush()
+        reassess(session, event.participant_id)

@@ -133,6 +133,14 @@ class LivelihoodsService(ReferralEntrypoints):
     def on_attendance_recorded(self, body):
         return self.db.apply_once(body, "livelihoods.attendance_recorded", attendance.recorded)
 
+    @on_event("mentorship", "mentorship.match_accepted")
+    def on_match_accepted(self, body):
+        self.db.apply_once(body, "livelihoods.match_accepted", projections.mentorship_started)
+
+    @on_event("mentorship", "mentorship.match_ended")
+    def on_match_ended(self, body):
+        self.db.apply_once(body, "livelihoods.match_ended", projections.mentorship_ended)
+
     @on_event("ledger", "disbursement.completed")
     def on_disbursement_completed(self, body):
         self.db.apply_once(body, "livelihoods.disbursement_completed", tranches.settled)
