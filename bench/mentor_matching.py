@@ -25,7 +25,8 @@ LANGUAGES = ("Somali", "Maay", "Arabic", "English", "Swahili", "Oromo")
 
 def synthetic(mentees: int, mentors: int, districts: int, seed: int = 7) -> tuple[list, list, Rules]:
     """A programme-sized input: a quarter women, capacities 1-5, a few mentors unvetted or
-    lapsed, and some pairs barred (declined before or on the do-not-match list)."""
+    lapsed, ages in five-year bands (some mentors' unknown), and some pairs barred
+    (declined before or on the do-not-match list)."""
     rng = random.Random(seed)
     names = [f"District-{d:02d}" for d in range(districts)]
 
@@ -33,11 +34,13 @@ def synthetic(mentees: int, mentors: int, districts: int, seed: int = 7) -> tupl
         return tuple(rng.sample(LANGUAGES, rng.randint(1, 3)))
 
     waiting = [Mentee(f"P-{n:06d}", rng.choice(names), "F" if rng.random() < 0.25 else "M", languages(),
-                      rng.choice(TRADES) if rng.random() < 0.9 else None) for n in range(mentees)]
+                      rng.choice(TRADES) if rng.random() < 0.9 else None, rng.choice((1995, 2000, 2005)))
+               for n in range(mentees)]
     unavailable = ("not vetted", "vetting lapsed on 2026-10-01", "not available before 2027-01-10")
     registered = [Mentor(f"M-{n:06d}", rng.choice(names), "F" if rng.random() < 0.25 else "M", languages(),
                          rng.choice(TRADES), capacity := rng.randint(1, 5), rng.randint(0, capacity // 2),
-                         unavailable=rng.choice(unavailable) if rng.random() < 0.06 else None)
+                         unavailable=rng.choice(unavailable) if rng.random() < 0.06 else None,
+                         birth_cohort=rng.choice((None, 1975, 1985, 1990, 1995, 2000)))
                   for n in range(mentors)]
     by_district = {name: [m for m in registered if m.district == name] for name in names}
     barred = {}

@@ -30,6 +30,9 @@ class ParticipantEnrolled(Payload):
     phase: Phase
     consent_active: bool
     enrolled_on: date
+    # The birth year rounded down to five (1997 -> 1995): enough for mentor matching's age
+    # distance, and far less identifying than a date of birth.
+    birth_cohort: int | None = Field(default=None, ge=1900, le=2100, multiple_of=5)
 
 
 @contract("case.phase_changed")

@@ -74,12 +74,17 @@ def create_many(session: Session, vault: PiiVault, people: list[tuple[BlindKeys,
         events.append(ParticipantEnrolled(
             participant_id=participant_id, district=command.district, gender=command.gender,
             languages=command.languages, livelihood_interest=command.livelihood_interest,
-            phase="ENTRY_ASSESSMENT", consent_active=True, enrolled_on=now.date()))
+            phase="ENTRY_ASSESSMENT", consent_active=True, enrolled_on=now.date(),
+            birth_cohort=birth_cohort(command.date_of_birth.year)))
     if rows:
         session.execute(insert(Participant), rows)
         session.execute(insert(ConsentRecord), consents)
         emit(*events)
     return ids
+
+
+def birth_cohort(year: int) -> int:
+    return year - year % 5
 
 
 def hold(session: Session, vault: PiiVault, keys: BlindKeys, command: EnrollParticipant, actor: str,

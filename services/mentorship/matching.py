@@ -19,6 +19,7 @@ from scipy.optimize import linear_sum_assignment
 
 TRADE_POINTS = 3
 LANGUAGE_POINTS = 1
+AGE_POINTS = 2  # birth cohorts (five-year bands) the same; one less per band apart
 LOAD_POINTS = 2  # an idle mentor's first place; places fill toward none
 
 
@@ -29,6 +30,7 @@ class Mentee:
     gender: str
     languages: tuple[str, ...]
     trade: str | None
+    birth_cohort: int | None = None  # birth year rounded down to five, when known
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class Mentor:
     load: int  # mentees already proposed to or accepted by this mentor
     participant_id: str | None = None
     unavailable: str | None = None  # why this mentor takes nobody now (vetting lapsed, ...)
+    birth_cohort: int | None = None
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,13 @@ def load_points(place: int, capacity: int) -> int:
     return LOAD_POINTS * (capacity - place) // capacity
 
 
+def age_points(mentee_cohort: int | None, mentor_cohort: int | None) -> int:
+    """Closer in age scores more; nothing when either age is unknown."""
+    if mentee_cohort is None or mentor_cohort is None:
+        return 0
+    return max(0, AGE_POINTS - abs(mentee_cohort - mentor_cohort) // 5)
+
+
 def factors(mentee: Mentee, mentor: Mentor, place: int) -> list[dict]:
     """Why a pair scores what it scores, factor by factor."""
     found = []
@@ -95,6 +105,9 @@ def factors(mentee: Mentee, mentor: Mentor, place: int) -> list[dict]:
     wanted = {key(language): language for language in mentee.languages}
     for language in sorted(wanted.keys() & spoken):
         found.append({"factor": "shared_language", "value": wanted[language], "points": LANGUAGE_POINTS})
+    if points := age_points(mentee.birth_cohort, mentor.birth_cohort):
+        found.append({"factor": "age_distance", "value": f"{abs(mentee.birth_cohort - mentor.birth_cohort)} years apart "
+                      "(five-year bands)", "points": points})
     found.append({"factor": "mentor_load", "value": f"mentee {place + 1} of {mentor.capacity}",
                   "points": load_points(place, mentor.capacity)})
     return found
@@ -158,7 +171,17 @@ class District:
         for j, mentor in enumerate(self.mentors):
             speaks[j, [languages[key(language)] for language in mentor.languages]] = 1
         shared_trade = (mentee_trades[:, None] == mentor_trades[None, :]) & (mentee_trades[:, None] >= 0)
-        return TRADE_POINTS * shared_trade.astype(np.int64) + LANGUAGE_POINTS * (spoken @ speaks.T)
+        return (TRADE_POINTS * shared_trade.astype(np.int64) + LANGUAGE_POINTS * (spoken @ speaks.T)
+                + self._age_scores())
+
+    def _age_scores(self) -> np.ndarray:
+        mentee_ages = np.array([e.birth_cohort if e.birth_cohort is not None else -1 for e in self.mentees],
+                               dtype=np.int64)
+        mentor_ages = np.array([t.birth_cohort if t.birth_cohort is not None else -1 for t in self.mentors],
+                               dtype=np.int64)
+        apart = np.abs(mentee_ages[:, None] - mentor_ages[None, :]) // 5
+        known = (mentee_ages[:, None] >= 0) & (mentor_ages[None, :] >= 0)
+        return np.where(known, np.maximum(0, AGE_POINTS - apart), 0)
 
     def why_unmatched(self, i: int) -> Unmatched:
         mentee = self.mentees[i]

@@ -21,6 +21,7 @@ def on_enrolled(session: Session, event: ParticipantEnrolled) -> None:
         session.add(mentee)
     mentee.district, mentee.gender = event.district, event.gender
     mentee.languages, mentee.livelihood_interest = list(event.languages), event.livelihood_interest
+    mentee.birth_cohort = event.birth_cohort
     if mentee.phase_changed_at is None:
         mentee.phase = event.phase
         mentee.consent_active = event.consent_active and event.phase != "WITHDRAWN"
@@ -57,4 +58,4 @@ def require_matchable(mentee: Mentee) -> None:
 def facts(mentee: Mentee) -> matching.Mentee:
     return matching.Mentee(participant_id=mentee.participant_id, district=mentee.district,
                            gender=mentee.gender, languages=tuple(mentee.languages),
-                           trade=mentee.livelihood_interest)
+                           trade=mentee.livelihood_interest, birth_cohort=mentee.birth_cohort)

@@ -25,8 +25,12 @@ def register(session: Session, command: RegisterMentor, actor: str) -> Mentor:
         if participant.phase != COMPLETED_PHASE or not participant.consent_active:
             raise NotEligible(f"{command.participant_id} has not completed the programme "
                               f"(case {participant.phase}, consent {'active' if participant.consent_active else 'withdrawn'})")
+    fields = command.model_dump(exclude={"birth_year"})
+    cohort = None if command.birth_year is None else command.birth_year - command.birth_year % 5
+    if cohort is None and command.participant_id is not None:
+        cohort = participant.birth_cohort
     mentor = Mentor(id=unused_id(session, Mentor, "M-"), active=True, registered_by=actor,
-                    registered_at=now(), **command.model_dump())
+                    registered_at=now(), birth_cohort=cohort, **fields)
     session.add(mentor)
     return mentor
 

@@ -23,6 +23,7 @@ class Mentor(Base):
     gender: Mapped[str] = mapped_column(String(1))
     languages: Mapped[list] = mapped_column(JSON)
     trade: Mapped[str] = mapped_column(String(60))
+    birth_cohort: Mapped[int | None] = mapped_column(Integer)  # birth year rounded down to five
     capacity: Mapped[int] = mapped_column(Integer)
     vetted: Mapped[bool] = mapped_column(Boolean)
     vetted_until: Mapped[date | None] = mapped_column(Date)
@@ -41,6 +42,7 @@ class Mentee(Base):
     gender: Mapped[str] = mapped_column(String(1))
     languages: Mapped[list] = mapped_column(JSON)
     livelihood_interest: Mapped[str | None] = mapped_column(String(60))
+    birth_cohort: Mapped[int | None] = mapped_column(Integer)  # birth year rounded down to five
     phase: Mapped[str] = mapped_column(String(20))
     consent_active: Mapped[bool] = mapped_column(Boolean)
     phase_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -48,7 +48,8 @@ def _mentor_facts(session: Session, rows: list[Mentor], today) -> list[matching.
     load = mentors.count_offers(session, [m.id for m in rows], offers.OPEN)
     return [matching.Mentor(mentor_id=m.id, district=m.district, gender=m.gender, languages=tuple(m.languages),
                             trade=m.trade, capacity=m.capacity, load=load.get(m.id, 0),
-                            participant_id=m.participant_id, unavailable=mentors.unavailable(m, today))
+                            participant_id=m.participant_id, unavailable=mentors.unavailable(m, today),
+                            birth_cohort=m.birth_cohort)
             for m in rows]
 
 

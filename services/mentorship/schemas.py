@@ -34,6 +34,9 @@ class RegisterMentor(Command):
     vetted: bool = Field(strict=True)
     vetted_until: date | None = None
     available_from: date | None = None
+    # A community member's birth year (kept rounded down to five); a former participant's
+    # comes from enrollment's event.
+    birth_year: int | None = Field(default=None, ge=1930, le=2015, strict=True)
 
     _languages = field_validator("languages")(_each_language_once)
 

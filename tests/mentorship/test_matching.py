@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from bench.mentor_matching import one_at_a_time, synthetic
-from services.mentorship.matching import Mentee, Mentor, Rules, load_points, solve
+from services.mentorship.matching import Mentee, Mentor, Rules, factors, load_points, solve
 
 MENTEE = Mentee(participant_id="P-7K3M9Q", district="Baidoa", gender="F", languages=("Somali", "Maay"),
                 trade="tailoring")
@@ -82,6 +82,18 @@ def test_district_trade_and_language_compare_without_case_or_spaces():
     assert proposal.score == 7
 
 
+def test_closer_ages_score_more_and_unknown_ages_score_nothing():
+    young, older = replace(MENTEE, birth_cohort=2000), replace(MENTOR, birth_cohort=1995)
+    [age] = [f for f in factors(young, older, 0) if f["factor"] == "age_distance"]
+    assert age == {"factor": "age_distance", "value": "5 years apart (five-year bands)", "points": 1}
+    assert [f["points"] for f in factors(young, replace(older, birth_cohort=2000), 0)
+            if f["factor"] == "age_distance"] == [2]
+    assert not [f for f in factors(young, replace(older, birth_cohort=1980), 0) if f["factor"] == "age_distance"]
+    assert not [f for f in factors(MENTEE, older, 0) if f["factor"] == "age_distance"]
+    peer = replace(MENTOR, mentor_id="M-BBBBBB", birth_cohort=2000)
+    assert solve([young], [older, peer]).proposals[0].mentor_id == "M-BBBBBB"
+
+
 def test_load_points_fall_as_a_mentor_fills():
     assert [load_points(place, 3) for place in range(3)] == [2, 1, 0]
     assert [load_points(place, 5) for place in range(5)] == [2, 1, 1, 0, 0]
@@ -123,7 +135,9 @@ def pair_score(mentee, mentor) -> int:
     """The score without the load factor, computed here independently of the solver."""
     norm = lambda text: text.strip().lower()  # noqa: E731
     trade = 3 if mentee.trade is not None and norm(mentee.trade) == norm(mentor.trade) else 0
-    return trade + len({norm(x) for x in mentee.languages} & {norm(x) for x in mentor.languages})
+    known = mentee.birth_cohort is not None and mentor.birth_cohort is not None
+    age = {0: 2, 5: 1}.get(abs(mentee.birth_cohort - mentor.birth_cohort), 0) if known else 0
+    return trade + age + len({norm(x) for x in mentee.languages} & {norm(x) for x in mentor.languages})
 
 
 def brute_force(mentees, mentors, rules) -> tuple[int, int]:
@@ -153,13 +167,14 @@ def breaks_a_rule(mentee, mentor, rules) -> bool:
 DISTRICTS = ("Baidoa", "baidoa ", "Kismayo")
 LANGUAGES = ("Somali", "Maay", "Arabic")
 TRADES = ("tailoring", "fishing", "carpentry")
+COHORTS = (None, 1980, 1995, 2000, 2005)
 
 
 @st.composite
 def instances(draw, max_mentees=5, max_mentors=3):
     mentees = [Mentee(f"P-00000{n}", draw(st.sampled_from(DISTRICTS)), draw(st.sampled_from("FM")),
                       tuple(draw(st.sets(st.sampled_from(LANGUAGES), min_size=1))),
-                      draw(st.sampled_from((*TRADES, None))))
+                      draw(st.sampled_from((*TRADES, None))), draw(st.sampled_from(COHORTS)))
                for n in range(draw(st.integers(1, max_mentees)))]
     mentors = []
     for n in range(draw(st.integers(1, max_mentors))):
@@ -168,7 +183,8 @@ def instances(draw, max_mentees=5, max_mentors=3):
                               tuple(draw(st.sets(st.sampled_from(LANGUAGES), min_size=1))),
                               draw(st.sampled_from(TRADES)), capacity, draw(st.integers(0, capacity)),
                               participant_id=draw(st.sampled_from([None] + [m.participant_id for m in mentees])),
-                              unavailable=draw(st.sampled_from([None, None, None, "not vetted"]))))
+                              unavailable=draw(st.sampled_from([None, None, None, "not vetted"])),
+                              birth_cohort=draw(st.sampled_from(COHORTS))))
     every_pair = [(e.participant_id, m.mentor_id) for e in mentees for m in mentors]
     barred = draw(st.sets(st.sampled_from(every_pair))) if every_pair else set()
     return mentees, mentors, Rules(draw(st.booleans()), {pair: "declined before" for pair in barred})
