@@ -30,6 +30,7 @@ def test_personal_data_is_encrypted_in_the_database_file(desk, db_url):
         PERSON["national_id"]
     [event] = desk.emitted("participant.enrolled")
     assert "Amina" not in event.model_dump_json() and event.participant_id == pid
+    assert event.birth_cohort == 1995 and "1999" not in event.model_dump_json()  # born 1999-04-12: a band only
 
 
 def test_normalisation():
