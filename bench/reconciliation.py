@@ -95,7 +95,8 @@ def bench_import(count: int = 100_000) -> float:
         text = as_csv(lines, "Assets:MobileMoney:SimMobile:Float")
         started = time.perf_counter()
         with Session(engine) as session, session.begin():
-            recon = Reconciliation(session, Ledger(session, book, SimulatedRail("SimMobile")), "SimMobile", "USD")
+            recon = Reconciliation(session, Ledger(session, book, SimulatedRail("SimMobile")), "SimMobile", "USD",
+                                   lambda *events: None)
             statement, _ = recon.import_statement(text, "bench")
         elapsed = time.perf_counter() - started
         report = verify(str(book.directory))

@@ -11,13 +11,15 @@ from sqlalchemy.orm import Session
 from services.ledger.entries import Leg, Transaction, parse, unseal
 from services.ledger.entry_keys import append_once
 from services.ledger.models import Correction, FundingPosting, Posting
-from services.ledger.posting import Ledger
+from services.ledger import accounts
+from services.ledger.posting import Ledger, result_event
 from services.ledger.book import period_files
 from shared.errors import Conflict, NotFound, ValidationFailed
 
 HASH = re.compile(r"^[0-9a-f]{64}$")
 CARRIED_META = ("disbursement-id", "participant", "programme")
 LOST_REASON = "(recorded by start-up recovery: the reason was lost when the writer stopped)"
+REVERSED_REASON = "the payment was reversed after it was made (ledger correction)"
 
 
 def find(directory: Path, needle: str) -> list[tuple[str, Transaction]]:
@@ -45,9 +47,11 @@ def payment_hash(directory: Path, disbursement_id: str) -> str:
     raise NotFound(f"the ledger has no payment for disbursement {disbursement_id}")
 
 
-def reverse(session: Session, ledger: Ledger, txn_hash: str, reason: str, user: str, day: date) -> dict:
+def reverse(session: Session, ledger: Ledger, txn_hash: str, reason: str, user: str, day: date, emit) -> dict:
     """Append the reversing entry of one transaction and record why. A transaction is
-    reversed at most once, and a correction is not itself reversed (post a new entry)."""
+    reversed at most once, and a correction is not itself reversed (post a new entry).
+    A reversed payment also cancels its payable, as a refused one does, and livelihoods is
+    told the disbursement failed, so the tranche can be paid again under a new attempt."""
     if not HASH.match(txn_hash):
         raise ValidationFailed("hash must be the 64 hexadecimal characters of a transaction's hash: metadata")
     if session.get(Correction, txn_hash) is not None:
@@ -63,25 +67,40 @@ def reverse(session: Session, ledger: Ledger, txn_hash: str, reason: str, user: 
     reversal = Transaction(day, f"Reversal of: {original.narration}",
                            tuple(Leg(leg.account, -leg.amount, leg.currency) for leg in original.legs),
                            meta, (*original.links, f"reverses-{txn_hash[:16]}"))
-    append_once(session, ledger, [(f"correction:{txn_hash}", reversal)])
+    entries = [(f"correction:{txn_hash}", reversal)]
+    if original.meta.get("entry") == "payment":
+        entries.append((f"cancellation:{txn_hash}", _payable_cancelled(original, meta, day)))
+    append_once(session, ledger, entries)
     now = datetime.now(timezone.utc)
     session.add(Correction(reversed_hash=txn_hash, reason=reason, corrected_by=user, corrected_at=now))
-    _follow_in_index(session, original, now)
+    _follow_in_index(session, original, now, emit)
     return {"reversed": txn_hash, "entry": original.meta.get("entry"), "narration": original.narration,
             "day": day.isoformat(), "reason": reason, "corrected_by": user}
 
 
-def _follow_in_index(session: Session, original: Transaction, now: datetime) -> None:
+def _payable_cancelled(payment: Transaction, meta: dict, day: date) -> Transaction:
+    """The payable of a reversed payment, cancelled against its expense: nothing was paid."""
+    [payable] = [leg for leg in payment.legs if leg.account in accounts.PAYABLE.values()]
+    kind = next(k for k, account in accounts.PAYABLE.items() if account == payable.account)
+    expense = accounts.expense(kind, payment.meta["programme"])
+    return Transaction(day, f"{kind.title()} payment reversed: payable cancelled", (
+        Leg(payable.account, payable.amount, payable.currency), Leg(expense, -payable.amount, payable.currency)),
+        {**{key: value for key, value in meta.items() if key != "reverses"}, "entry": "cancellation",
+         "payment-reversed": meta["reverses"]}, payment.links)
+
+
+def _follow_in_index(session: Session, original: Transaction, now: datetime, emit) -> None:
     """Payments and funding have index rows that reports read: mark them reversed."""
     if original.meta.get("entry") == "payment":
         posting = session.scalar(select(Posting).where(
             Posting.idempotency_key == original.meta["idempotency-key"]))
-        posting.status = "REVERSED"
+        posting.status, posting.failure_reason = "REVERSED", REVERSED_REASON
+        emit(result_event(posting))
     elif original.meta.get("entry") == "funding":
         session.get(FundingPosting, original.meta["funding-reference"]).reversed_at = now
 
 
-def recovered(session: Session, directory: Path, txn: Transaction) -> None:
+def recovered(session: Session, directory: Path, txn: Transaction, emit) -> None:
     """A correction that reached the files but not the index (the writer stopped before
     its commit): recorded again, the reason being lost with the transaction that held it."""
     if session.get(Correction, txn.meta["reverses"]) is not None:
@@ -91,4 +110,4 @@ def recovered(session: Session, directory: Path, txn: Transaction) -> None:
                            corrected_at=now))
     [original] = [found for digest, found in find(directory, f'hash: "{txn.meta["reverses"]}"')
                   if digest == txn.meta["reverses"]]
-    _follow_in_index(session, original, now)
+    _follow_in_index(session, original, now, emit)

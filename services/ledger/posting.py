@@ -52,7 +52,8 @@ def _links(command: DisbursementRequested) -> tuple[str, ...]:
 
 
 def result_event(posting: Posting):
-    """What the ledger answers livelihoods about a disbursement."""
+    """What the ledger answers livelihoods about a disbursement: paid, or not paid (refused
+    by the rail, or paid and then reversed)."""
     if posting.status == "PAID":
         return DisbursementCompleted(disbursement_id=posting.disbursement_id,
                                      idempotency_key=posting.idempotency_key,

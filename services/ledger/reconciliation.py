@@ -54,9 +54,10 @@ def float_difference(item: StatementItem) -> Decimal:
 
 
 class Reconciliation:
-    def __init__(self, session: Session, ledger: Ledger, rail: str, currency: str):
+    def __init__(self, session: Session, ledger: Ledger, rail: str, currency: str, emit):
         self.session = session
         self.ledger = ledger
+        self.emit = emit  # events to other services, into the outbox (a reversed payment's answer)
         self.account = accounts.rail_float(rail)
         self.currency = currency
 
@@ -174,7 +175,7 @@ class Reconciliation:
                                    f"{posting.amount}: ADJUST the difference instead")
         digest = corrections.payment_hash(self.ledger.book.directory, item.disbursement_id)
         if self.session.get(Correction, digest) is None:  # else already reversed: the resolution records it
-            corrections.reverse(self.session, self.ledger, digest, reason, user, day)
+            corrections.reverse(self.session, self.ledger, digest, reason, user, day, self.emit)
 
     def sign_off(self, statement_id: str, user: str) -> Statement:
         statement = self._open_statement(statement_id)

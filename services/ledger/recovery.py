@@ -150,7 +150,7 @@ def recover(session: Session, ledger: Ledger, emit) -> list[str]:
         if txn.meta.get("entry") == "funding":
             _recover_funding(session, txn, emit)
         elif entry_keys.META in txn.meta:
-            _recover_keyed(session, directory, txn)
+            _recover_keyed(session, directory, txn, emit)
         else:
             by_key.setdefault(txn.meta["idempotency-key"], []).append(txn)
     for key, txns in by_key.items():
@@ -163,13 +163,13 @@ def recover(session: Session, ledger: Ledger, emit) -> list[str]:
     return repaired
 
 
-def _recover_keyed(session: Session, directory: Path, txn: Transaction) -> None:
+def _recover_keyed(session: Session, directory: Path, txn: Transaction, emit) -> None:
     """A fee, adjustment or correction: its key is recorded, so retrying the import or the
     resolution the crash interrupted does not append it again."""
     if session.get(EntryKey, txn.meta[entry_keys.META]) is None:
         session.add(EntryKey(key=txn.meta[entry_keys.META]))
     if txn.meta.get("entry") == "correction":
-        corrections.recovered(session, directory, txn)
+        corrections.recovered(session, directory, txn, emit)
 
 
 def seal_of_last(directory: Path) -> str:

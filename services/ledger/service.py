@@ -134,7 +134,7 @@ class LedgerService:
         """The ledger as one writer sees it, and the reconciliation of the rail's float."""
         ledger = Ledger(self.db.session, self.keeper.book, self.keeper.rail)
         rail = self.config["LEDGER"]["rail"]
-        return ledger, Reconciliation(self.db.session, ledger, rail["name"], rail["currency"])
+        return ledger, Reconciliation(self.db.session, ledger, rail["name"], rail["currency"], self.db.emit)
 
     @rpc
     def reverse_entry(self, data, user):
@@ -143,7 +143,7 @@ class LedgerService:
         with self.keeper.lock, self.db.session.begin():
             ledger, _ = self._writer()
             return corrections.reverse(self.db.session, ledger, command.hash, command.reason, user,
-                                       datetime.now(timezone.utc).date())
+                                       datetime.now(timezone.utc).date(), self.db.emit)
 
     @rpc
     def import_statement(self, text, user):

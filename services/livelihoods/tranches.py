@@ -134,11 +134,15 @@ def settled(session: Session, event: DisbursementCompleted) -> None:
 
 
 def failed(session: Session, event: DisbursementFailed) -> None:
-    """The rail refused: the tranche can be re-issued under a new attempt."""
+    """The rail refused, or finance reversed a payment it had made: the tranche can be
+    re-issued under a new attempt (a disbursed grant is being disbursed again)."""
     disbursement = _disbursement(session, event.disbursement_id)
     disbursement.status, disbursement.settled_at = "FAILED", now()
     disbursement.failure_reason = event.reason
-    record(session, load(session, disbursement.application_id), "PAY_FAILED", "system:ledger", reason=event.reason)
+    application = load(session, disbursement.application_id)
+    if application.status == "DISBURSED":
+        application.status = "DISBURSING"
+    record(session, application, "PAY_FAILED", "system:ledger", reason=event.reason)
 
 
 def describe(session: Session, application: GrantApplication) -> dict:

@@ -63,7 +63,7 @@ def test_funding_reports_correction_and_a_signed_off_statement(suite, config):
     assert {row["month"] for row in months} >= {"2026-11"} and months[0].keys() >= {"funded", "paid"}
     assert finance.get("/ledger/programmes/LG-FIN") == {
         "programme": "LG-FIN", "donor": "EUTF", "currency": "USD", "funded": "5000.00", "committed": "0.00",
-        "paid": "600.00", "available": "4400.00"}
+        "paid": "600.00", "reversed": "0.00", "available": "4400.00"}
     assert finance.get("/ledger/totals?by=district", expect=400)["error"] == "VALIDATION_ERROR"
     assert officer.get("/ledger/totals", expect=403)["error"] == "FORBIDDEN"
 
@@ -94,7 +94,8 @@ def test_funding_reports_correction_and_a_signed_off_statement(suite, config):
     signed = finance.post(f"/ledger/statements/{statement_id}/sign-off", expect=200)
     assert (signed["status"], signed["open_exceptions"]) == ("SIGNED_OFF", 0)
     assert finance.get("/ledger/statements")[0]["status"] == "SIGNED_OFF"
-    assert finance.get("/ledger/programmes/LG-FIN")["committed"] == "100.00"  # reversed: owed again
+    balance = finance.get("/ledger/programmes/LG-FIN")  # the missing payment reversed, its payable cancelled
+    assert (balance["paid"], balance["reversed"], balance["available"]) == ("500.00", "100.00", "4500.00")
 
     directory = Path(config["LEDGER"]["directory"])
     [(funding_hash, _)] = find(directory, 'funding-reference: "EUTF-2026-9"')

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from services.ledger.corrections import payment_hash, reverse
-from services.ledger.models import ChainHead, Posting, Statement, StatementItem
+from services.ledger.corrections import REVERSED_REASON, payment_hash, reverse
+from services.ledger.models import AccountBalance, ChainHead, Posting, Statement, StatementItem
 from services.ledger.posting import Ledger, ensure_open
 from services.ledger.reconciliation import Reconciliation, Resolution
 from services.ledger.recovery import recover
@@ -36,7 +36,12 @@ def paid(ledger_env):  # noqa: F811
         for account in ADJUSTABLE:
             ensure_open(session, book, account)
         references = {p.disbursement_id: p.rail_reference for p in session.scalars(select(Posting))}
-    return ledger_env, references
+    return (*ledger_env, []), references  # the fourth: events the ledger emitted
+
+
+def collect(events: list):
+    """An `emit(*payloads)` that keeps what the ledger would put in its outbox."""
+    return lambda *payloads: events.extend(payloads)
 
 
 def rows_with_balances(opening: Decimal, *rows: tuple) -> list[str]:
@@ -64,9 +69,9 @@ def every_exception_kind(ref: dict) -> str:
 
 
 def run(env, work):
-    engine, book, rail = env
+    engine, book, rail, events = env
     with Session(engine) as session, session.begin():
-        return work(session, Reconciliation(session, Ledger(session, book, rail), "SimMobile", "USD"))
+        return work(session, Reconciliation(session, Ledger(session, book, rail), "SimMobile", "USD", collect(events)))
 
 
 def imported(env, text, user="fin1"):
@@ -126,6 +131,12 @@ def test_a_statement_with_every_exception_kind_is_reconciled_and_signed_off(paid
     with Session(env[0]) as session:
         statuses = {p.disbursement_id: p.status for p in session.scalars(select(Posting))}
     assert statuses["D-00000003"] == statuses["D-00000004"] == "REVERSED" and statuses["D-00000001"] == "PAID"
+    told = {event.disbursement_id: event for event in env[3]}  # livelihoods may pay these tranches again
+    assert set(told) == {"D-00000003", "D-00000004"} and told["D-00000003"].reason == REVERSED_REASON
+    with Session(env[0]) as session:
+        balances = {row.account: row.balance for row in session.scalars(select(AccountBalance))}
+    assert balances["Liabilities:Payable:Grants"] == 0  # the reversed payments' payables were cancelled
+    assert balances["Expenses:Livelihoods:Grants:LG-2026"] == Decimal("450.00")  # 100 + 250 + 100 stay spent
 
 
 def test_sign_off_is_refused_while_the_float_disagrees_with_the_statement(paid):
@@ -237,7 +248,7 @@ def test_nothing_changes_in_a_signed_off_statement(paid):
 
 def test_an_edited_balance_assertion_is_caught_and_a_whole_one_survives_recovery(paid):
     env, _ = paid
-    engine, book, rail = env
+    engine, book, rail, events = env
     signed_off_top_up(env)
     path = book.period_file(DAY)
     text = path.read_text()
@@ -254,7 +265,7 @@ def test_an_edited_balance_assertion_is_caught_and_a_whole_one_survives_recovery
 
 def test_an_entry_dated_in_an_earlier_month_joins_the_latest_file_and_verifies(paid):
     env, ref = paid
-    engine, book, rail = env
+    engine, book, rail, events = env
     with Session(engine) as session, session.begin():
         Ledger(session, book, rail).post_disbursement(command(
             disbursement_id="D-00000009", idempotency_key="grant:G-9:t1:a1", reference="G-9"), today=date(2026, 12, 2))
@@ -271,30 +282,31 @@ def test_an_entry_dated_in_an_earlier_month_joins_the_latest_file_and_verifies(p
 
 def test_a_correction_reverses_an_entry_once_and_links_to_it(paid):
     env, _ = paid
-    engine, book, rail = env
+    engine, book, rail, events = env
     digest = payment_hash(book.directory, "D-00000001")
     with Session(engine) as session, session.begin():
-        done = reverse(session, Ledger(session, book, rail), digest, "paid to the wrong wallet", "fin1", DAY)
+        done = reverse(session, Ledger(session, book, rail), digest, "paid to the wrong wallet", "fin1", DAY,
+                       collect(events))
     assert done["entry"] == "payment"
     text = book.period_file(DAY).read_text()
     assert f'reverses: "{digest}"' in text and f"^reverses-{digest[:16]}" in text
     assert verify(str(book.directory)).ok
     with Session(engine) as session, session.begin():
         with pytest.raises(Conflict, match="already been reversed"):
-            reverse(session, Ledger(session, book, rail), digest, "again", "fin1", DAY)
+            reverse(session, Ledger(session, book, rail), digest, "again", "fin1", DAY, collect(events))
         with pytest.raises(NotFound):
-            reverse(session, Ledger(session, book, rail), "a" * 64, "no such entry", "fin1", DAY)
+            reverse(session, Ledger(session, book, rail), "a" * 64, "no such entry", "fin1", DAY, collect(events))
         with pytest.raises(ValidationFailed):
-            reverse(session, Ledger(session, book, rail), "not-a-hash", "bad", "fin1", DAY)
+            reverse(session, Ledger(session, book, rail), "not-a-hash", "bad", "fin1", DAY, collect(events))
 
 
 def crash_before_commit(env, work):
     """Run `work(session, recon)`, its entries reaching the files, then lose the index
     transaction as a writer killed before its commit would; then start-up recovery."""
-    engine, book, rail = env
+    engine, book, rail, events = env
     with Session(engine) as session:
         session.begin()
-        work(session, Reconciliation(session, Ledger(session, book, rail), "SimMobile", "USD"))
+        work(session, Reconciliation(session, Ledger(session, book, rail), "SimMobile", "USD", collect(events)))
         session.rollback()
     with Session(engine) as session, session.begin():
         return recover(session, Ledger(session, book, rail), lambda *events: None)
@@ -315,12 +327,12 @@ def test_an_import_retried_after_a_crash_does_not_post_its_fees_twice(paid):
 
 def test_a_correction_interrupted_by_a_crash_is_recorded_by_recovery(paid):
     env, _ = paid
-    engine, book, rail = env
+    engine, book, rail, events = env
     digest = payment_hash(book.directory, "D-00000002")
-    crash_before_commit(env, lambda session, recon: reverse(session, recon.ledger, digest, "wrong wallet", "fin1", DAY))
+    crash_before_commit(env, lambda session, recon: reverse(session, recon.ledger, digest, "wrong wallet", "fin1", DAY, recon.emit))
     with Session(engine) as session, session.begin():
         with pytest.raises(Conflict, match="already been reversed"):
-            reverse(session, Ledger(session, book, rail), digest, "wrong wallet", "fin1", DAY)
+            reverse(session, Ledger(session, book, rail), digest, "wrong wallet", "fin1", DAY, collect(events))
         assert session.scalar(select(Posting.status).where(Posting.disbursement_id == "D-00000002")) == "REVERSED"
     assert book.period_file(DAY).read_text().count(f'reverses: "{digest}"') == 1
     assert verify(str(book.directory)).ok

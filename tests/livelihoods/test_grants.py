@@ -191,6 +191,20 @@ def test_a_failed_tranche_is_reissued_under_a_new_key(ready, emitted):
     assert release(ready, gid, emitted)[1:3] == (f"grant:{gid}:t1:a2", 1)
 
 
+def test_a_payment_reversed_after_the_grant_was_disbursed_is_paid_again(ready, emitted):
+    gid = approved(ready, "333.33")
+    paid(ready, release(ready, gid, emitted))
+    act(ready, tranches.record_follow_up, gid, FollowUp(visited_on=date(2026, 11, 20), business_operating=True,
+                                                        note="stall open"), "officer-a")
+    second_id, second_key, _, _ = second = release(ready, gid, emitted)
+    paid(ready, second)
+    assert status(ready, gid) == "DISBURSED"
+    act(ready, tranches.failed, DisbursementFailed(disbursement_id=second_id, idempotency_key=second_key,
+                                                   reason="the payment was reversed after it was made"))
+    assert status(ready, gid) == "DISBURSING"
+    assert release(ready, gid, emitted)[1:3] == (f"grant:{gid}:t2:a2", 2)
+
+
 def test_a_participant_who_stops_complying_is_paused_then_resumed(ready, emitted):
     gid = approved(ready)
     act(ready, projections.phase_changed, PhaseChanged(
