@@ -129,10 +129,31 @@ def cmd_seed(args, config):
 
 
 def cmd_create_admin(args, config):
-    from services.gateway.accounts import CreateUser, create_user_in
+    """With a password (typed twice at a terminal, or the first line of stdin) the admin signs
+    in with it; without one (stdin not a terminal), a token valid for `token_ttl_minutes` is
+    printed, for setting a password with POST /auth/password."""
+    import getpass
 
-    token = create_user_in(config["DATABASES"]["gateway"], CreateUser(username=args.username, role="admin"))
-    print(token)
+    from services.gateway.accounts import CreateUser, create_user_in
+    from shared.errors import DomainError
+    from shared.validation import parse
+
+    password = None
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    elif sys.stdin.isatty():
+        password = getpass.getpass("password (12 characters or more): ")
+        if getpass.getpass("again: ") != password:
+            sys.exit("ddrr: the passwords differ")
+    try:
+        command = parse(CreateUser, {"username": args.username, "role": "admin", "password": password})
+        token = create_user_in(config["DATABASES"]["gateway"], command, config["GATEWAY"])
+    except DomainError as exc:
+        sys.exit(f"ddrr: {exc.message}")
+    if password is None:
+        print(token)
+    else:
+        print(f"admin {args.username} created; sign in with POST /auth/sign-in")
 
 
 def cmd_ledger(args, config):
@@ -225,8 +246,9 @@ def parser() -> argparse.ArgumentParser:
     mig.add_argument("--service", choices=SERVICES)
     mig.set_defaults(func=cmd_migrate)
     sub.add_parser("seed", help="load the demo dataset once (the suite must be running)").set_defaults(func=cmd_seed)
-    admin = sub.add_parser("create-admin", help="create an admin account and print its token")
+    admin = sub.add_parser("create-admin", help="create an admin account (with a password, or print a first token)")
     admin.add_argument("username")
+    admin.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
     admin.set_defaults(func=cmd_create_admin)
     ledger = sub.add_parser("ledger", help="verify the ledger, or print its trial balance or totals")
     ledger.add_argument("action", choices=["verify", "trial-balance", "totals"])

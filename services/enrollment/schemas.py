@@ -22,7 +22,7 @@ class EnrollParticipant(Command):
     full_name: str = Field(min_length=2, max_length=200)
     phone: str = Field(pattern=r"^\+?[0-9 ]{7,20}$")
     national_id: str = Field(min_length=3, max_length=40)
-    date_of_birth: date
+    date_of_birth: date = Field(ge=date(1900, 1, 1), le=date(2100, 12, 31))  # the events' birth_cohort range
     gender: Literal["F", "M"]
     district: str = Field(min_length=2, max_length=60)
     languages: list[str] = Field(min_length=1)
@@ -86,7 +86,7 @@ class ParticipantQuery(Command):
     phase: Phase | None = None
     cohort_id: str | None = None
     limit: int = Field(default=100, ge=1, le=500)
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=10**9)  # a database integer, whatever the database
 
 
 class WithdrawConsent(Command):

@@ -7,7 +7,7 @@ from nameko.dependency_providers import Config
 from nameko.rpc import rpc
 from nameko.timer import timer
 
-from services.enrollment import case, consent, coursework, csv_import, holds, participants
+from services.enrollment import case, consent, coursework, csv_import, holds, participants, stats
 from services.enrollment.models import Base
 from services.enrollment.pii import BlindIndex, PiiVault
 from services.enrollment.schemas import (ChangePhase, CreateCohort, CreateCourse, EnrollParticipant, JoinCohort,
@@ -128,6 +128,15 @@ class EnrollmentService:
         return {"cohort_id": cohort.id, **command.model_dump(mode="json")}
 
     @rpc
+    def get_cohort(self, cohort_id):
+        """A cohort's course, district and dates (the gateway keeps officers to their district)."""
+        with self.db.session.begin():
+            cohort = coursework.load_cohort(self.db.session, cohort_id)
+            return {"cohort_id": cohort.id, "course_code": cohort.course_code, "district": cohort.district,
+                    "starts_on": cohort.starts_on.isoformat(), "ends_on": cohort.ends_on.isoformat(),
+                    "capacity": cohort.capacity}
+
+    @rpc
     def join_cohort(self, cohort_id, data):
         command = parse(JoinCohort, data)
         with self.db.session.begin():
@@ -168,3 +177,9 @@ class EnrollmentService:
     def close_expired_aftercare(self):
         with self.db.session.begin():
             return case.close_expired_aftercare(self.db.session, _today(), self.db.emit)
+
+    @rpc
+    def programme_figures(self):
+        """Counts for monitoring and evaluation: no ids, no names."""
+        with self.db.session.begin():
+            return {"enrolled": stats.enrolled(self.db.session), "completions": stats.completions(self.db.session)}

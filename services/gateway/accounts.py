@@ -1,31 +1,48 @@
-"""Accounts and bearer tokens.
+"""Accounts, passwords, sign-in tokens and the role checks.
 
-Tokens are 256 random bits shown once at creation; only their SHA-256 is stored, so a
-copy of the database does not let anyone sign in. (A later issue adds passwords,
-expiry and lock-out; role checks stay the same.)
+Passwords are argon2id hashes. Tokens are 256 random bits shown once; only their SHA-256
+is stored, with an expiry, so a copy of the database signs nobody in and a token can be
+revoked. `authenticate` is the one place a credential becomes a `User`: another identity
+provider (OIDC) would be another way of reaching a `User` there, and everything after it
+(`authorise`, `in_district`, the route table) stays as it is.
 """
 import hashlib
 import secrets
-from datetime import datetime, timezone
+import sys
+from datetime import datetime, timedelta, timezone
 from typing import Literal
 
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from services.gateway.models import User
+from services.gateway import audit
+from services.gateway.models import Token, User, as_utc
 from shared.db import make_engine
-from shared.errors import Conflict, Forbidden, Unauthenticated
+from shared.errors import Conflict, Forbidden, NotFound, Unauthenticated, ValidationFailed
 
-ROLES = ("officer", "supervisor", "finance", "mentor", "admin")
+ROLES = ("officer", "supervisor", "finance", "mentor", "monitoring", "admin")
+MIN_PASSWORD = 12
+DEFAULTS = {"token_ttl_minutes": 480, "max_failed_sign_ins": 5, "lockout_minutes": 15}
+SIGN_IN_REFUSED = "wrong username or password"  # the same words for every refusal: no account enumeration
+
+_hasher = PasswordHasher()  # argon2id, RFC 9106 low-memory profile
+_UNKNOWN_USER_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+def password_field(default=None):
+    return Field(default=default, min_length=MIN_PASSWORD, max_length=200)
 
 
 class CreateUser(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     username: str = Field(pattern=r"^[a-z][a-z0-9._-]{2,59}$")
-    role: Literal["officer", "supervisor", "finance", "mentor", "admin"]
+    role: Literal["officer", "supervisor", "finance", "mentor", "monitoring", "admin"]
     district: str | None = Field(default=None, max_length=60)
     mentor_id: str | None = Field(default=None, pattern=r"^M-[0-9A-Z]{6}$")
+    password: str | None = password_field()
 
     @model_validator(mode="after")
     def mentor_has_mentor_id(self):
@@ -34,39 +51,197 @@ class CreateUser(BaseModel):
         return self
 
 
+class UpdateUser(BaseModel):
+    """What an admin may change. Never the role: one account, one role, for good."""
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    district: str | None = Field(default=None, max_length=60)
+    active: bool | None = None
+    password: str | None = password_field()
+
+
+class SignIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    username: str = Field(min_length=1, max_length=60)
+    password: str = Field(min_length=1, max_length=200)
+
+
+class ChangePassword(BaseModel):
+    """`current_password` is needed once the account has one."""
+    model_config = ConfigDict(extra="forbid")
+    current_password: str | None = Field(default=None, max_length=200)
+    new_password: str = password_field(...)
+
+
+def with_defaults(settings: dict | None) -> dict:
+    """The GATEWAY settings, with the account keys it leaves out at their defaults."""
+    return {**DEFAULTS, **(settings or {})}
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_user(session: Session, command: CreateUser) -> tuple[User, str]:
-    if session.get(User, command.username) is not None:
-        raise Conflict(f"user {command.username} already exists")
-    token = secrets.token_urlsafe(32)
-    user = User(**command.model_dump(), token_hash=hash_token(token), active=True,
-                created_at=datetime.now(timezone.utc))
+def _off_the_hub(function, *args):
+    """argon2 takes tens of milliseconds of CPU: in a service, a real thread does it so the
+    eventlet hub runs on; the `ddrr` command has no hub (and never loads eventlet)."""
+    if "eventlet" not in sys.modules:
+        return function(*args)
+    from eventlet import tpool
+    return tpool.execute(function, *args)
+
+
+def hash_password(password: str) -> str:
+    return _off_the_hub(_hasher.hash, password)
+
+
+def _password_matches(password_hash: str, password: str) -> bool:
+    try:
+        return _off_the_hub(_hasher.verify, password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def issue_token(session: Session, user: User, settings: dict) -> str:
+    token, now = secrets.token_urlsafe(32), _now()
+    session.add(Token(token_hash=hash_token(token), username=user.username, issued_at=now,
+                      expires_at=now + timedelta(minutes=with_defaults(settings)["token_ttl_minutes"])))
+    return token
+
+
+def create_user(session: Session, command: CreateUser, settings: dict) -> tuple[User, str]:
+    """A new account and its first token (so it can set its own password without one)."""
+    existing = session.get(User, command.username)
+    if existing is not None:
+        raise Conflict(f"user {command.username} already exists (as {existing.role}); "
+                       f"one person has one account and one role")
+    user = User(**command.model_dump(exclude={"password"}), active=True, failed_sign_ins=0, created_at=_now(),
+                password_hash=hash_password(command.password) if command.password else None)
     session.add(user)
-    return user, token
+    session.flush()  # the account row before its token's
+    return user, issue_token(session, user, settings)
 
 
-def create_user_in(database_url: str, command: CreateUser) -> str:
-    """Create an account straight in the database (the first admin); returns its token."""
+def create_user_in(database_url: str, command: CreateUser, settings: dict | None = None) -> str:
+    """Create an account straight in the database (the first admin); returns its first token."""
     engine = make_engine(database_url)
     try:
         with Session(engine) as session, session.begin():
-            _user, token = create_user(session, command)
+            _user, token = create_user(session, command, settings or {})
     finally:
         engine.dispose()
     return token
 
 
-def authenticate(session: Session, authorization: str | None) -> User:
-    scheme, _, token = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        raise Unauthenticated("send 'Authorization: Bearer <token>'")
-    user = session.scalar(select(User).where(User.token_hash == hash_token(token.strip())))
-    if user is None or not user.active:
-        raise Unauthenticated("unknown or inactive token")
+def revoke_tokens(session: Session, username: str, keep: str | None = None) -> None:
+    """End every live token of the account (but `keep`, the hash of the caller's own)."""
+    session.execute(update(Token).where(Token.username == username, Token.revoked_at.is_(None),
+                                        Token.token_hash != (keep or "")).values(revoked_at=_now()))
+
+
+def update_user(session: Session, username: str, command: UpdateUser) -> User:
+    user = session.get(User, username)
+    if user is None:
+        raise NotFound(f"no user {username}")
+    changes = command.model_dump(exclude_unset=True)
+    if changes.get("active") is None:
+        changes.pop("active", None)
+    if "password" in changes:
+        if changes["password"] is None:
+            raise ValidationFailed("password: cannot be removed, only replaced")
+        user.password_hash = hash_password(changes.pop("password"))
+        user.failed_sign_ins, user.locked_until = 0, None
+        revoke_tokens(session, username)
+    for field, value in changes.items():
+        setattr(user, field, value)
+    if not user.active:
+        revoke_tokens(session, username)
     return user
+
+
+def _refusal(user: User | None, password: str, now: datetime) -> str | None:
+    """Why this sign-in is refused (for the audit trail only), or None."""
+    if user is None:
+        _password_matches(_UNKNOWN_USER_HASH, password)  # the same time as a real check
+        return "UNKNOWN_USER"
+    if not user.active:
+        return "INACTIVE"
+    if user.locked_until is not None and as_utc(user.locked_until) > now:
+        return "LOCKED"
+    if user.password_hash is None:
+        return "NO_PASSWORD"
+    if not _password_matches(user.password_hash, password):
+        return "WRONG_PASSWORD"
+    return None
+
+
+def sign_in(session: Session, username: str, password: str, settings: dict,
+            request_id: str | None = None) -> tuple[User, str]:
+    """A new token for the right password; every attempt is audited, with the reason of a
+    refusal. Commits its own work: call it with no transaction open on `session`.
+
+    `settings` is the GATEWAY block; `max_failed_sign_ins` failures in a row lock
+    the account for `lockout_minutes`, and a locked account is refused like a wrong password.
+    """
+    settings, request_id, now = with_defaults(settings), audit.request_id(request_id), _now()
+    with session.begin():
+        user = session.get(User, username)
+        reason = _refusal(user, password, now)
+        token = None
+        if reason is None:
+            user.failed_sign_ins, user.locked_until = 0, None
+            token = issue_token(session, user, settings)
+        elif reason == "WRONG_PASSWORD":
+            user.failed_sign_ins += 1
+            if user.failed_sign_ins >= settings["max_failed_sign_ins"]:
+                user.failed_sign_ins, user.locked_until = 0, now + timedelta(minutes=settings["lockout_minutes"])
+                reason = "WRONG_PASSWORD_NOW_LOCKED"
+        audit.record(session, username=username[:60], role=user.role if user else None, action="sign-in",
+                     target=username, outcome="200" if reason is None else f"401 {reason}", request_id=request_id)
+    if reason is not None:
+        raise Unauthenticated(SIGN_IN_REFUSED)
+    return user, token
+
+
+def bearer_token(authorization: str | None) -> str:
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("send 'Authorization: Bearer <token>'")
+    return token.strip()
+
+
+def authenticate(session: Session, authorization: str | None, settings: dict | None = None) -> User:
+    """The active user whose live token this is ("Bearer <token>"). Only reads. A token older
+    than the configured `token_ttl_minutes` is refused too, so shortening it takes effect at once."""
+    now = _now()
+    query = select(User, Token).join(Token, Token.username == User.username).where(
+        Token.token_hash == hash_token(bearer_token(authorization)), Token.revoked_at.is_(None),
+        Token.expires_at > now, User.active.is_(True))
+    if settings is not None:
+        ttl = with_defaults(settings)["token_ttl_minutes"]
+        query = query.where(Token.issued_at > now - timedelta(minutes=ttl))
+    found = session.execute(query).first()
+    if found is None:
+        raise Unauthenticated("unknown, expired or revoked token; sign in again")
+    return found[0]
+
+
+def sign_out(session: Session, token: str) -> None:
+    """Revoke this token (unknown or already revoked: nothing to do). Commits its own work."""
+    with session.begin():
+        session.execute(update(Token).where(Token.token_hash == hash_token(token), Token.revoked_at.is_(None))
+                        .values(revoked_at=_now()))
+
+
+def change_password(session: Session, user: User, command: ChangePassword, token: str) -> None:
+    """The user sets their own password; their other tokens end. Inside the caller's transaction."""
+    if user.password_hash is not None and not _password_matches(user.password_hash, command.current_password or ""):
+        raise Forbidden("the current password is not right")
+    user.password_hash = hash_password(command.new_password)
+    revoke_tokens(session, user.username, keep=hash_token(token))
 
 
 def authorise(user: User, roles: frozenset[str]) -> None:

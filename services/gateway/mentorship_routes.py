@@ -1,7 +1,7 @@
 """Mentors, matching rounds and their review (officers), and the mentor's own offers and
 sessions, at the HTTP edge."""
 from services.gateway.accounts import in_district
-from services.gateway.routes import api, body
+from services.gateway.routes import DISTRICT, api, body
 from services.gateway.schemas import Empty
 from services.mentorship import schemas as mentorship_schemas
 from shared.errors import Forbidden
@@ -33,36 +33,38 @@ class MentorshipRoutes:
         in_district(user, offer["district"])
         return offer
 
-    @api("POST", "/mentors", roles=REGISTRARS, body=mentorship_schemas.RegisterMentor, status=201)
+    @api("POST", "/mentors", roles=REGISTRARS, body=mentorship_schemas.RegisterMentor, status=201, scope=DISTRICT)
     def register_mentor(self, user, data):
         """Register a mentor: a participant who completed the programme, or a community member."""
         in_district(user, data.district)
         return self.mentorship.register_mentor(body(data), user.username)
 
-    @api("GET", "/mentors/<mentor_id>", roles=READERS | {"admin"})
+    @api("GET", "/mentors/<mentor_id>", roles=READERS | {"admin"}, scope=DISTRICT)
     def get_mentor(self, user, mentor_id):
         """A mentor with vetting status and whether they can take a mentee today."""
         return self._mentor(user, mentor_id)
 
-    @api("PATCH", "/mentors/<mentor_id>", roles=REGISTRARS, body=mentorship_schemas.UpdateMentor)
+    @api("PATCH", "/mentors/<mentor_id>", roles=REGISTRARS, body=mentorship_schemas.UpdateMentor, scope=DISTRICT)
     def update_mentor(self, user, data, mentor_id):
         """Change vetting, availability, capacity, languages or trade (only the fields sent)."""
         self._mentor(user, mentor_id)
         return self.mentorship.update_mentor(mentor_id, data.model_dump(mode="json", exclude_unset=True))
 
-    @api("POST", "/mentors/<mentor_id>/deactivate", roles=REGISTRARS, body=mentorship_schemas.DeactivateMentor)
+    @api("POST", "/mentors/<mentor_id>/deactivate", roles=REGISTRARS, body=mentorship_schemas.DeactivateMentor,
+         scope=DISTRICT)
     def deactivate_mentor(self, user, data, mentor_id):
         """Stop a mentor: open offers are withdrawn, mentorships end, mentees wait for the next round."""
         self._mentor(user, mentor_id)
         return self.mentorship.deactivate_mentor(mentor_id, body(data))
 
-    @api("POST", "/mentorship/do-not-match", roles={"officer"}, body=mentorship_schemas.DoNotMatchPair, status=201)
+    @api("POST", "/mentorship/do-not-match", roles={"officer"}, body=mentorship_schemas.DoNotMatchPair, status=201,
+         scope=DISTRICT)
     def do_not_match(self, user, data):
         """Record a known conflict: the participant and the mentor are never matched."""
         self._mentor(user, data.mentor_id)
         return self.mentorship.do_not_match(body(data), user.username)
 
-    @api("POST", "/mentorship/rounds", roles={"officer"}, body=mentorship_schemas.RunRound, status=201)
+    @api("POST", "/mentorship/rounds", roles={"officer"}, body=mentorship_schemas.RunRound, status=201, scope=DISTRICT)
     def run_round(self, user, data):
         """Match every waiting mentee of a district (default: yours) at once; drafts to review."""
         if data.district is None and user.district:
@@ -70,26 +72,27 @@ class MentorshipRoutes:
         _in_round_scope(user, data.district)
         return self.mentorship.run_round(body(data), user.username)
 
-    @api("GET", "/mentorship/rounds/<round_id>", roles=READERS)
+    @api("GET", "/mentorship/rounds/<round_id>", roles=READERS, scope=DISTRICT)
     def get_round(self, user, round_id):
         """A round's matches with why each scored, their status, and who could not be matched and why."""
         found = self.mentorship.get_round(round_id)
         _in_round_scope(user, found["district"])
         return found
 
-    @api("POST", "/mentorship/rounds/<round_id>/send", roles={"officer"}, body=Empty)
+    @api("POST", "/mentorship/rounds/<round_id>/send", roles={"officer"}, body=Empty, scope=DISTRICT)
     def send_round(self, user, data, round_id):
         """Send every draft of the round still under review to its mentor (all or none)."""
         _in_round_scope(user, self.mentorship.get_round(round_id)["district"])
         return self.mentorship.send_round(round_id, user.username)
 
-    @api("POST", "/mentorship/offers/<offer_id>/send", roles={"officer"}, body=Empty)
+    @api("POST", "/mentorship/offers/<offer_id>/send", roles={"officer"}, body=Empty, scope=DISTRICT)
     def send_offer(self, user, data, offer_id):
         """Approve one draft: the mentor sees it from now until it expires."""
         self._offer(user, offer_id)
         return self.mentorship.send_offer(offer_id, user.username)
 
-    @api("POST", "/mentorship/offers/<offer_id>/discard", roles={"officer"}, body=mentorship_schemas.DiscardOffer)
+    @api("POST", "/mentorship/offers/<offer_id>/discard", roles={"officer"}, body=mentorship_schemas.DiscardOffer,
+         scope=DISTRICT)
     def discard_offer(self, user, data, offer_id):
         """Discard a draft before it is sent, with a reason; the mentee waits for the next round."""
         self._offer(user, offer_id)
@@ -120,7 +123,7 @@ class MentorshipRoutes:
         """Log a session with my mentee: date, topic, a short note."""
         return self.mentorship.log_session(offer_id, user.mentor_id, body(data))
 
-    @api("GET", "/mentorship/offers/<offer_id>/sessions", roles=READERS | {"mentor"})
+    @api("GET", "/mentorship/offers/<offer_id>/sessions", roles=READERS | {"mentor"}, scope=DISTRICT)
     def list_sessions(self, user, offer_id):
         """The sessions of a mentorship (a mentor: their own mentorships only)."""
         if user.role == "mentor":

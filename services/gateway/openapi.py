@@ -1,9 +1,6 @@
 """The OpenAPI 3.1 document, generated from the route declarations and their schemas."""
-import re
+from services.gateway.routes import PATH_PARAM, CsvUpload, Route
 
-from services.gateway.routes import CsvUpload, Route
-
-PATH_PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
 ERROR = {"type": "object", "required": ["error", "message"],
          "properties": {"error": {"type": "string"}, "message": {"type": "string"}}}
 ERROR_STATUSES = {"400": "invalid input", "401": "not signed in", "403": "role not allowed",
@@ -15,12 +12,13 @@ def _operation(route: Route, schemas: dict) -> dict:
     operation = {
         "summary": route.summary.splitlines()[0] if route.summary else route.path,
         "x-roles": sorted(route.roles),
+        **({"x-scope": route.scope} if route.scope else {}),
         "security": [{"bearer": []}] if route.roles else [],
         "parameters": [{"name": name, "in": "path", "required": True,
                         "schema": {"type": "integer" if converter == "int" else "string"}}
                        for converter, name in PATH_PARAM.findall(route.path)],
-        "responses": {str(route.status): {"description": "success",
-                                          "content": {"application/json": {"schema": {}}}},
+        "responses": {str(route.status): {"description": "success", "content": {
+                          "application/json": {"schema": _schema(route.response, schemas)}}},
                       **{status: {"description": text, **error} for status, text in ERROR_STATUSES.items()}},
     }
     if route.query is not None:
@@ -29,20 +27,26 @@ def _operation(route: Route, schemas: dict) -> dict:
     if route.body is CsvUpload:
         operation["requestBody"] = {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}}
     elif route.body is not None:
-        schema = route.body.model_json_schema(ref_template="#/components/schemas/{model}")
-        schemas.update(schema.pop("$defs", {}))
-        schemas[route.body.__name__] = schema
         operation["requestBody"] = {"required": True, "content": {"application/json": {
-            "schema": {"$ref": f"#/components/schemas/{route.body.__name__}"}}}}
+            "schema": _schema(route.body, schemas, "validation")}}}
     return operation
+
+
+def _schema(model, schemas: dict, mode: str = "serialization") -> dict:
+    """A reference to the model's schema, added to the components (no model: any JSON)."""
+    if model is None:
+        return {}
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}", mode=mode)
+    schemas.update(schema.pop("$defs", {}))
+    schemas[model.__name__] = schema
+    return {"$ref": f"#/components/schemas/{model.__name__}"}
 
 
 def document(routes: list[Route], version: str) -> dict:
     schemas = {"Error": ERROR}
     paths: dict = {}
     for route in routes:
-        path = PATH_PARAM.sub(r"{\2}", route.path)
-        paths.setdefault(path, {})[route.method.lower()] = _operation(route, schemas)
+        paths.setdefault(route.template, {})[route.method.lower()] = _operation(route, schemas)
     return {
         "openapi": "3.1.0",
         "info": {"title": "DDRR Livelihoods Suite", "version": version},

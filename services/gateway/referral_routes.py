@@ -2,7 +2,7 @@
 from services.gateway.accounts import in_district
 from services.gateway.http_errors import json_response
 from services.gateway.schemas import Empty
-from services.gateway.routes import PUBLIC, ROUTES, ApiEntrypoint, CsvUpload, Route, api, body, read_body
+from services.gateway.routes import DISTRICT, PUBLIC, ROUTES, ApiEntrypoint, CsvUpload, Route, api, body, read_body
 from services.livelihoods import referral_schemas
 from shared.errors import Unauthenticated, ValidationFailed
 
@@ -30,24 +30,24 @@ class ReferralRoutes:
         in_district(user, referral["district"])
         return referral
 
-    @api("POST", "/referrals", roles={"officer"}, body=referral_schemas.CreateReferral, status=201)
+    @api("POST", "/referrals", roles={"officer"}, body=referral_schemas.CreateReferral, status=201, scope=DISTRICT)
     def create_referral(self, user, data):
         """Refer a participant to a partner with their consent to share the referral's data."""
         in_district(user, self.livelihoods.referral_participant(data.participant_id)["district"])
         return self.livelihoods.create_referral(body(data), user.username)
 
-    @api("GET", "/referrals/<referral_id>", roles={"officer", "supervisor"})
+    @api("GET", "/referrals/<referral_id>", roles={"officer", "supervisor"}, scope=DISTRICT)
     def get_referral(self, user, referral_id):
         """A referral with its status history and delivery."""
         return self._referral(user, referral_id)
 
-    @api("GET", "/referrals/<referral_id>/letter", roles={"officer"})
+    @api("GET", "/referrals/<referral_id>/letter", roles={"officer"}, scope=DISTRICT)
     def referral_letter(self, user, referral_id):
         """The printable referral letter (pseudonymous data only)."""
         self._referral(user, referral_id)
         return self.livelihoods.printable_referral(referral_id)
 
-    @api("POST", "/referrals/<referral_id>/retry", roles={"officer"}, body=Empty)
+    @api("POST", "/referrals/<referral_id>/retry", roles={"officer"}, body=Empty, scope=DISTRICT)
     def retry_referral(self, user, data, referral_id):
         """Send a referral whose delivery failed to the partner again."""
         self._referral(user, referral_id)

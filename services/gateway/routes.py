@@ -1,25 +1,39 @@
-"""`@api`: one declaration per endpoint of its method, path, allowed roles and body schema.
+"""`@api`: one declaration per endpoint of its method, path, allowed roles (and district
+scope) and body schema.
 
 The declarations form the authorisation table (ROUTES) that the OpenAPI document and
 the role tests walk. Handlers receive the signed-in user and the validated body.
+Every request gets a request id (echoed in `X-Request-Id`), and every state-changing
+request is written to the audit trail, whatever its outcome.
 """
 import functools
 import json
+import re
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer
 from pydantic import BaseModel
+from sqlalchemy.orm import Session
 from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.wrappers import Response
 
+from services.gateway import audit
 from services.gateway.accounts import authenticate, authorise
 from services.gateway.http_errors import error_response, json_response
+from shared.config import database_url
+from shared.db import make_engine
 from shared.errors import DomainError, ValidationFailed
 from shared.validation import parse
 
 PUBLIC = frozenset()
+DISTRICT = "district"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+PATH_PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
+# What an endpoint leaves in the WSGI environ for the audit row written after the response
+# (ACTION also tells that an endpoint, not werkzeug's routing, answered).
+REQUEST_ID, ACTOR, ACTION = "ddrr.request_id", "ddrr.actor", "ddrr.action"
 
 
 class CsvUpload:
@@ -41,29 +55,88 @@ class Route:
     query: type[BaseModel] | None
     summary: str
     status: int
+    scope: str | None = None  # DISTRICT: an officer with a district acts only inside it
+    function: Callable | None = None
+    response: type[BaseModel] | None = None  # the success answer's schema, where documented
+
+    @property
+    def template(self) -> str:
+        """The path as OpenAPI writes it: `/grants/{application_id}`."""
+        return PATH_PARAM.sub(r"{\2}", self.path)
 
 
 ROUTES: list[Route] = []
 
 
+def acting_as(request, username: str, role: str | None) -> None:
+    """Name who made this request in its audit row."""
+    request.environ[ACTOR] = (username, role)
+
+
+def _outcome(response: Response) -> str:
+    """`201`, or `403 FORBIDDEN`: the status and, for an error, its code."""
+    if response.status_code < 400 or response.mimetype != "application/json":
+        return str(response.status_code)
+    try:
+        return f"{response.status_code} {json.loads(response.get_data())['error']}"
+    except (ValueError, KeyError, TypeError):
+        return str(response.status_code)
+
+
+def _answer(app, environ) -> Response:
+    """Run the WSGI app on this very environ (werkzeug's `Response.from_app` runs it on a
+    copy, which would hide what the endpoint left there for the audit row)."""
+    started = []
+
+    def start_response(status, headers, exc_info=None):
+        started.append((status, headers))
+        return lambda _data: None
+
+    chunks = app(environ, start_response)
+    try:
+        data = b"".join(chunks)
+    finally:
+        getattr(chunks, "close", lambda: None)()
+    status, headers = started[0]
+    return Response(data, status=status, headers=headers)
+
+
 class JsonWebServer(WebServer):
-    """nameko's web server, except that no error leaves the gateway as an HTML page
-    (unknown paths and methods are answered by werkzeug before any entrypoint runs)."""
+    """nameko's web server, except that werkzeug's own error pages (unknown paths and
+    methods, answered before any entrypoint runs) leave the gateway as JSON,
+    every answer carries its request id, and every state-changing request, routed or
+    not, is audited once its answer is known."""
 
     def get_wsgi_app(self):
         app = super().get_wsgi_app()
+        self.audit_engine = make_engine(database_url(self.container.config, "gateway"))
 
-        def json_errors(environ, start_response):
-            response = Response.from_app(app, environ)
+        def gateway(environ, start_response):
+            environ[REQUEST_ID] = audit.request_id(environ.get("HTTP_X_REQUEST_ID"))
+            response = _answer(app, environ)
             status = response.status_code
-            if status >= 400 and response.mimetype != "application/json":
+            if status >= 400 and ACTION not in environ and response.mimetype != "application/json":
                 name = HTTP_STATUS_CODES.get(status, "error")
                 response = json_response({"error": name.upper().replace(" ", "_"),
                                           "message": f"{environ['REQUEST_METHOD']} {environ['PATH_INFO']}: "
                                                      f"{name.lower()}"}, status)
+            response.headers["X-Request-Id"] = environ[REQUEST_ID]
+            if environ["REQUEST_METHOD"] not in SAFE_METHODS:
+                self._audit(environ, response)
             return response(environ, start_response)
 
-        return json_errors
+        return gateway
+
+    def _audit(self, environ, response: Response) -> None:
+        username, role = environ.get(ACTOR, (None, None))
+        method, path = environ["REQUEST_METHOD"], environ.get("PATH_INFO", "")
+        with Session(self.audit_engine) as session, session.begin():
+            audit.record(session, username=username, role=role, action=f"{method} {environ.get(ACTION, path)}",
+                         target=path, outcome=_outcome(response), request_id=environ[REQUEST_ID])
+
+    def stop(self):
+        super().stop()
+        self.audit_engine.dispose()
 
 
 class ApiEntrypoint(HttpRequestHandler):
@@ -98,25 +171,33 @@ def read_body(request, model: type | None, limits: dict):
 
 
 def api(method: str, path: str, roles=PUBLIC, body: type | None = None,
-        query: type[BaseModel] | None = None, status: int = 200):
+        query: type[BaseModel] | None = None, status: int = 200, scope: str | None = None,
+        request: bool = False, response: type[BaseModel] | None = None):
+    """Declare an endpoint. `scope=DISTRICT` marks one whose handler keeps an officer to
+    their district; `request=True` hands the handler the raw request too (as `request=`)."""
     roles = frozenset(roles)
 
     def decorate(function):
-        ROUTES.append(Route(method, path, roles, body, query, (function.__doc__ or "").strip(), status))
+        route = Route(method, path, roles, body, query, (function.__doc__ or "").strip(), status, scope, function,
+                      response)
+        ROUTES.append(route)
 
         @functools.wraps(function)
-        def handler(self, request, **params):
+        def handler(self, raw_request, **params):
+            raw_request.environ[ACTION] = route.template
             user = None
             if roles:
                 with self.db.session.begin():
-                    user = authenticate(self.db.session, request.headers.get("Authorization"))
+                    user = authenticate(self.db.session, raw_request.headers.get("Authorization"),
+                                        self.config["GATEWAY"])
+                acting_as(raw_request, user.username, user.role)
                 authorise(user, roles)
             arguments = [user] if roles else []
             if body is not None:
-                arguments.append(read_body(request, body, self.config["GATEWAY"]))
+                arguments.append(read_body(raw_request, body, self.config["GATEWAY"]))
             if query is not None:
-                arguments.append(parse(query, request.args.to_dict()))
-            result = function(self, *arguments, **params)
+                arguments.append(parse(query, raw_request.args.to_dict()))
+            result = function(self, *arguments, **params, **({"request": raw_request} if request else {}))
             if isinstance(result, Response):
                 return result
             if isinstance(result, Reply):

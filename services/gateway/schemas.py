@@ -1,7 +1,9 @@
-"""Bodies that exist only at the HTTP edge (the services take these as plain arguments)."""
+"""Bodies that exist only at the HTTP edge (the services take these as plain arguments), and the
+gateway's own answers."""
+from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, RootModel
 
 
 class Empty(BaseModel):
@@ -23,3 +25,56 @@ class StatementQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
     outcome: Literal["MATCHED", "FEE", "UNMATCHED_STATEMENT_LINE", "AMOUNT_MISMATCH", "DUPLICATE", "REVERSAL",
                      "MISSING_FROM_STATEMENT"] | None = None
+
+
+class Health(BaseModel):
+    """Answers of the gateway's own endpoints, documented in the OpenAPI document."""
+    status: Literal["ok"]
+
+
+class SignedIn(BaseModel):
+    token: str
+    expires_at: datetime
+    username: str
+    role: str
+
+
+class Account(BaseModel):
+    username: str
+    role: str
+    district: str | None
+    mentor_id: str | None
+    active: bool
+    has_password: bool
+    locked_until: datetime | None
+    created_at: datetime
+
+
+class CreatedAccount(Account, SignedIn):
+    """The account, with its first token (shown only here)."""
+
+
+class Accounts(RootModel[list[Account]]):
+    pass
+
+
+class SignedOut(BaseModel):
+    signed_out: Literal[True]
+
+
+class AuditEvent(BaseModel):
+    id: int
+    at: datetime
+    username: str | None
+    role: str | None
+    action: str
+    target: str | None
+    outcome: str
+    request_id: str
+
+
+class AuditPage(BaseModel):
+    total: int
+    limit: int
+    offset: int
+    events: list[AuditEvent]

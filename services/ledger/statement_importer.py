@@ -97,11 +97,11 @@ class StatementLine:
 
 
 def _text_of(path_or_text) -> str:
-    """A `Path`, or a string without a newline, is a file name; any other string is the
-    statement itself."""
-    if isinstance(path_or_text, Path) or (isinstance(path_or_text, str) and "\n" not in path_or_text):
+    """A `Path` is a file to read; a string is the statement itself, never a file name (the
+    ledger's RPC takes text from the network and must not open files on its own disk)."""
+    if isinstance(path_or_text, Path):
         try:
-            return Path(path_or_text).read_text(encoding="utf-8-sig")
+            return path_or_text.read_text(encoding="utf-8-sig")
         except UnicodeDecodeError:
             raise ValidationFailed(f"statement {path_or_text} is not UTF-8 text") from None
     if isinstance(path_or_text, str):

@@ -85,7 +85,7 @@ class ApplicationQuery(Command):
     programme: str | None = None
     tier: int | None = Field(default=None, ge=1, le=5)
     limit: int = Field(default=100, ge=1, le=500)
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=10**9)  # a database integer, whatever the database
 
 
 class FollowUp(Command):

@@ -10,7 +10,7 @@ from nameko.dependency_providers import Config
 from nameko.rpc import rpc
 from nameko.timer import timer
 
-from services.mentorship import conflicts, endings, mentees, mentors, offers, rounds, sessions
+from services.mentorship import conflicts, endings, mentees, mentors, offers, rounds, sessions, stats
 from services.mentorship.models import Base
 from services.mentorship.schemas import (DeactivateMentor, DeclineOffer, DiscardOffer, DoNotMatchPair, LogSession,
                                          RegisterMentor, RunRound, UpdateMentor)
@@ -167,3 +167,9 @@ class MentorshipService:
             else:
                 offers.own_sent(self.db.session, offer_id, mentor_id)
             return [sessions.describe(s) for s in sessions.for_offer(self.db.session, offer_id)]
+
+    @rpc
+    def programme_figures(self):
+        """Offers and sessions counted per district for monitoring and evaluation."""
+        with self.db.session.begin():
+            return {"matches": stats.matches(self.db.session)}

@@ -107,5 +107,13 @@ def test_attendance_reaches_eligibility_before_completion_and_seats_move_up(staf
         f"/programmes/LG-2026/eligibility/{first}")["conditions"]])
     [row] = kismayo.get(f"/participants/{first}/attendance")
     assert (row["sessions_held"], row["sessions_attended"], row["attendance_percent"]) == (2, 1, 50.0)
+    baidoa = staff["baidoa"]  # another district's officer touches none of this cohort
+    assert baidoa.post(f"/cohorts/{cohort}/attendance", {"session_date": "2026-09-10", "present": [first]},
+                       expect=403)["error"] == "FORBIDDEN"
+    assert baidoa.post(f"/cohorts/{cohort}/leave", {"participant_id": first}, expect=403)["error"] == "FORBIDDEN"
+    assert baidoa.post("/cohorts", {"course_code": "FL-201", "district": "Kismayo", "starts_on": "2026-09-07",
+                                    "ends_on": "2026-10-30", "capacity": 5}, expect=403)["error"] == "FORBIDDEN"
+    [unchanged] = kismayo.get(f"/participants/{first}/attendance")
+    assert unchanged["sessions_held"] == 2
     moved = kismayo.post(f"/cohorts/{cohort}/leave", {"participant_id": first}, expect=200)
     assert moved["promoted_from_waitlist"] == second

@@ -94,3 +94,18 @@ def test_programmes_with_bad_rules_are_refused(office):
     assert "condition" in admin.post("/programmes", bad, expect=400)["message"]
     uneven = {**PROGRAMME, "code": "BAD-2", "tranches": [{"percent": 70}, {"percent": 20}]}
     assert "add up to 100" in admin.post("/programmes", uneven, expect=400)["message"]
+
+
+def test_an_officer_of_another_district_can_neither_see_nor_decide_nor_draft(office):
+    gid = draft(office, "300.00")
+    office["maker"].post(f"/grants/{gid}/submit", expect=200)
+    baidoa = office["baidoa"]
+    for path in (f"/grants/{gid}/approve", f"/grants/{gid}/cancel", f"/grants/{gid}/submit"):
+        body = {"reason": "not my district"} if path.endswith("cancel") else {}
+        assert baidoa.post(path, body, expect=403)["error"] == "FORBIDDEN", path
+    assert baidoa.get(f"/grants/{gid}", expect=403)["error"] == "FORBIDDEN"
+    assert baidoa.get(f"/programmes/LG-2026/eligibility/{office['pid']}", expect=403)["error"] == "FORBIDDEN"
+    assert baidoa.post("/grants", {"programme": "LG-2026", "participant_id": office["pid"], "amount": "100.00",
+                                   "currency": "USD", "business_plan": PLAN}, expect=403)["error"] == "FORBIDDEN"
+    assert office["maker"].get(f"/grants/{gid}")["status"] == "SUBMITTED"  # nothing changed
+    assert office["checker"].post(f"/grants/{gid}/approve", expect=200)["status"] == "APPROVED"  # no district: all

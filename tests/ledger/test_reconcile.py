@@ -65,7 +65,9 @@ def test_a_statement_is_read_into_decimal_lines_in_file_order():
 
 def test_the_text_reads_like_the_file_and_names_its_account():
     path = STATEMENTS / "simmobile_2026-11.csv"
-    assert read_statement(path.read_text()) == read_statement(str(path))
+    assert read_statement(path.read_text()) == read_statement(path)
+    with pytest.raises(ValidationFailed, match="no column header|has no column"):
+        read_statement(str(path))  # a string is the statement itself: a file name is never opened
     assert read_statement("\ufeff" + path.read_text()) == read_statement(path)  # a spreadsheet's BOM
     assert statement_account(path) == FLOAT
     assert statement_account(statement(account=None)) is None

@@ -1,0 +1,182 @@
+"""Accounts on their own database, without a broker: passwords, expiry, revocation,
+lock-out and its audit rows, and `ddrr create-admin`."""
+import os
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from services.gateway import accounts
+from services.gateway.accounts import CreateUser, UpdateUser
+from services.gateway.models import Token, User, audit_events
+from shared.db import make_engine
+from shared.errors import Conflict, Forbidden, Unauthenticated
+from shared.validation import parse
+from tests.gateway.conftest import PASSWORD
+
+SETTINGS = {"token_ttl_minutes": 60, "max_failed_sign_ins": 3, "lockout_minutes": 15}
+
+
+@pytest.fixture
+def db(base_config):
+    engine = make_engine(base_config["DATABASES"]["gateway"])
+    session = Session(engine, expire_on_commit=False)
+    with session.begin():
+        accounts.create_user(session, CreateUser(username="amina", role="officer", district="Kismayo",
+                                                 password=PASSWORD), SETTINGS)
+    yield session
+    session.close()
+    engine.dispose()
+
+
+def trail(session) -> list[tuple]:
+    with session.begin():
+        return [tuple(row) for row in session.execute(
+            select(audit_events.c.username, audit_events.c.action, audit_events.c.outcome,
+                   audit_events.c.request_id).order_by(audit_events.c.id))]
+
+
+def bearer(token: str) -> str:
+    return f"Bearer {token}"
+
+
+def test_password_is_stored_as_argon2id_and_signs_in(db):
+    with db.begin():
+        stored = db.get(User, "amina").password_hash
+    assert stored.startswith("$argon2id$") and PASSWORD not in stored
+    user, token = accounts.sign_in(db, "amina", PASSWORD, SETTINGS, "req-1")
+    with db.begin():
+        assert accounts.authenticate(db, bearer(token), SETTINGS).username == user.username == "amina"
+        assert db.get(Token, accounts.hash_token(token)) is not None  # stored hashed, never as itself
+        assert db.scalar(select(Token).where(Token.token_hash == token)) is None
+    assert trail(db)[-1] == ("amina", "sign-in", "200", "req-1")
+
+
+@pytest.mark.parametrize("username, password, reason", [
+    ("amina", "not the password", "WRONG_PASSWORD"),
+    ("nobody", PASSWORD, "UNKNOWN_USER"),
+])
+def test_refusals_look_alike_and_the_audit_says_why(db, username, password, reason):
+    with pytest.raises(Unauthenticated) as refused:
+        accounts.sign_in(db, username, password, SETTINGS, "req-2")
+    assert refused.value.message == accounts.SIGN_IN_REFUSED
+    assert trail(db)[-1] == (username, "sign-in", f"401 {reason}", "req-2")
+
+
+def test_lock_out_after_repeated_failures_then_open_again(db):
+    for _ in range(SETTINGS["max_failed_sign_ins"]):
+        with pytest.raises(Unauthenticated):
+            accounts.sign_in(db, "amina", "guessing-guessing", SETTINGS)
+    with pytest.raises(Unauthenticated) as refused:
+        accounts.sign_in(db, "amina", PASSWORD, SETTINGS)  # the right password, while locked
+    assert refused.value.message == accounts.SIGN_IN_REFUSED
+    assert [outcome for _u, _a, outcome, _r in trail(db)] == [
+        "401 WRONG_PASSWORD", "401 WRONG_PASSWORD", "401 WRONG_PASSWORD_NOW_LOCKED", "401 LOCKED"]
+    with db.begin():
+        db.get(User, "amina").locked_until = datetime.now(timezone.utc) - timedelta(seconds=1)
+    accounts.sign_in(db, "amina", PASSWORD, SETTINGS)
+    with db.begin():
+        assert db.get(User, "amina").failed_sign_ins == 0
+
+
+def test_a_success_resets_the_count_of_failures(db):
+    for _ in range(SETTINGS["max_failed_sign_ins"] - 1):
+        with pytest.raises(Unauthenticated):
+            accounts.sign_in(db, "amina", "guessing-guessing", SETTINGS)
+    accounts.sign_in(db, "amina", PASSWORD, SETTINGS)
+    with pytest.raises(Unauthenticated):
+        accounts.sign_in(db, "amina", "guessing-guessing", SETTINGS)
+    accounts.sign_in(db, "amina", PASSWORD, SETTINGS)  # one failure since the success: not locked
+
+
+@pytest.mark.parametrize("authorization", [
+    None, "", "Bearer", "Bearer ", "Basic YW1pbmE6cGFzcw==", "Bearer forged-token-of-the-right-length-000000000",
+])
+def test_missing_or_forged_credentials(db, authorization):
+    with db.begin(), pytest.raises(Unauthenticated):
+        accounts.authenticate(db, authorization, SETTINGS)
+
+
+def test_expired_revoked_and_too_old_tokens_are_refused(db):
+    tokens = [accounts.sign_in(db, "amina", PASSWORD, SETTINGS)[1] for _ in range(3)]
+    expired, revoked, kept = tokens
+    with db.begin():
+        db.execute(update(Token).where(Token.token_hash == accounts.hash_token(expired))
+                   .values(expires_at=datetime.now(timezone.utc) - timedelta(seconds=1)))
+    accounts.sign_out(db, revoked)
+    accounts.sign_out(db, revoked)  # twice: nothing more to do
+    with db.begin():
+        for token in (expired, revoked):
+            with pytest.raises(Unauthenticated):
+                accounts.authenticate(db, bearer(token), SETTINGS)
+        assert accounts.authenticate(db, bearer(kept), SETTINGS).username == "amina"
+        with pytest.raises(Unauthenticated):  # the lifetime was shortened in the configuration since
+            accounts.authenticate(db, bearer(kept), {"token_ttl_minutes": 0})
+
+
+def test_changing_the_password_ends_the_other_tokens(db):
+    _user, other = accounts.sign_in(db, "amina", PASSWORD, SETTINGS)
+    user, mine = accounts.sign_in(db, "amina", PASSWORD, SETTINGS)
+    new = "a completely new passphrase"
+    with db.begin():
+        with pytest.raises(Forbidden):
+            accounts.change_password(db, db.get(User, "amina"), parse(
+                accounts.ChangePassword, {"current_password": "wrong", "new_password": new}), mine)
+    with db.begin():
+        accounts.change_password(db, db.get(User, "amina"), parse(
+            accounts.ChangePassword, {"current_password": PASSWORD, "new_password": new}), mine)
+    with db.begin():
+        assert accounts.authenticate(db, bearer(mine)).username == "amina"
+        with pytest.raises(Unauthenticated):
+            accounts.authenticate(db, bearer(other))
+    accounts.sign_in(db, "amina", new, SETTINGS)
+
+
+def test_deactivation_and_password_reset_end_every_token(db):
+    _user, token = accounts.sign_in(db, "amina", PASSWORD, SETTINGS)
+    with db.begin():
+        accounts.update_user(db, "amina", UpdateUser(active=False))
+    with db.begin(), pytest.raises(Unauthenticated):
+        accounts.authenticate(db, bearer(token))
+    with pytest.raises(Unauthenticated):
+        accounts.sign_in(db, "amina", PASSWORD, SETTINGS)
+    assert trail(db)[-1][2] == "401 INACTIVE"
+    with db.begin():
+        accounts.update_user(db, "amina", UpdateUser(active=True, password="reset by the admin"))
+    with db.begin(), pytest.raises(Unauthenticated):
+        accounts.authenticate(db, bearer(token))  # reactivating does not revive old tokens
+    accounts.sign_in(db, "amina", "reset by the admin", SETTINGS)
+
+
+def test_one_person_one_account_one_role(db):
+    with db.begin(), pytest.raises(Conflict, match="as officer"):
+        accounts.create_user(db, CreateUser(username="amina", role="finance"), SETTINGS)
+    assert "role" not in UpdateUser.model_fields
+
+
+def run_cli(base_config, *args, stdin: str = "") -> subprocess.CompletedProcess:
+    env = {**os.environ, "GATEWAY_DATABASE_URL": base_config["DATABASES"]["gateway"]}
+    return subprocess.run([sys.executable, "-m", "services.cli", "create-admin", *args], input=stdin,
+                          capture_output=True, text=True, env=env, timeout=60)
+
+
+def test_create_admin_with_a_password_from_stdin(base_config, db):
+    result = run_cli(base_config, "root", "--password-stdin", stdin=PASSWORD + "\n")
+    assert result.returncode == 0, result.stderr
+    assert PASSWORD not in result.stdout
+    user, _token = accounts.sign_in(db, "root", PASSWORD, SETTINGS)
+    assert user.role == "admin"
+    too_short = run_cli(base_config, "root2", "--password-stdin", stdin="short\n")
+    assert too_short.returncode == 1 and "at least 12 characters" in too_short.stderr
+    taken = run_cli(base_config, "amina", "--password-stdin", stdin=PASSWORD + "\n")
+    assert taken.returncode == 1 and "already exists" in taken.stderr
+
+
+def test_create_admin_without_a_terminal_prints_a_first_token(base_config, db):
+    result = run_cli(base_config, "root")
+    assert result.returncode == 0, result.stderr
+    with db.begin():
+        assert accounts.authenticate(db, bearer(result.stdout.strip())).role == "admin"

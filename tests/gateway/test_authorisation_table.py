@@ -1,0 +1,127 @@
+"""The authorisation table, walked whole: every endpoint × every role (and nobody).
+
+A role the endpoint does not declare gets 403 and nothing happens (its audit row says so);
+a declared role gets past the check (whatever the dummy ids and empty bodies then earn it,
+never 401, 403 or a 5xx). The table is also what the gateway really serves, and its district
+markers are where the handlers keep officers to their district.
+"""
+import inspect
+import re
+
+import pytest
+import requests
+
+from services.gateway.accounts import ROLES
+from services.gateway.routes import DISTRICT, ROUTES, ApiEntrypoint, CsvUpload
+from services.gateway.service import GatewayService
+from tests.gateway.conftest import PASSWORD
+
+DUMMY = {"int": "1", None: "X-NOPE1"}
+DISTRICT_CHECKS = re.compile(r"in_district\(|self\._(participant|referral|mentor|offer|cohort)\(|_in_round_scope\("
+                             r"|_application_in_scope\(|user\.district")
+
+
+def concrete(path: str) -> str:
+    return re.sub(r"<(?:(\w+):)?\w+>", lambda m: DUMMY[m.group(1)], path)
+
+
+def send(base_url: str, route, token: str | None) -> requests.Response:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    if route.body is CsvUpload:
+        headers["Content-Type"] = "text/csv"
+        return requests.request(route.method, base_url + concrete(route.path), data=b"", headers=headers, timeout=30)
+    json = {} if route.body is not None else None
+    return requests.request(route.method, base_url + concrete(route.path), json=json, headers=headers, timeout=30)
+
+
+def fresh_token(client, role: str) -> str:
+    """Sign-out ends the token it carries: walk it with a token of its own."""
+    username = client.get("/auth/me")["username"]
+    if role == "admin":  # the suite's admin was created without a password
+        client.post("/auth/password", {"new_password": PASSWORD}, expect=200)
+    return client.post("/auth/sign-in", {"username": username, "password": PASSWORD}, expect=200)["token"]
+
+
+def whole_trail(admin) -> list[dict]:
+    events, page = [], {"events": [None]}
+    while page["events"]:
+        page = admin.get(f"/audit?limit=500&offset={len(events)}")
+        events += page["events"]
+    assert len(events) == page["total"]
+    return events
+
+
+def test_every_endpoint_for_every_role(people):
+    base_url = people["admin"].base_url
+    refused, allowed = [], []
+    for route in sorted(ROUTES, key=lambda r: r.path == "/auth/sign-out"):
+        anonymous = send(base_url, route, None)
+        if route.roles:
+            assert anonymous.status_code == 401, (route.method, route.path, anonymous.text)
+        else:  # public; the partners' webhook answers 401 for its missing signature, never 403
+            assert anonymous.status_code != 403 and anonymous.status_code < 500, (route.method, route.path)
+        for role in ROLES:
+            token = people[role].token
+            if route.path == "/auth/sign-out":
+                token = fresh_token(people[role], role)
+            answer = send(base_url, route, token)
+            if route.roles and role not in route.roles:
+                assert (answer.status_code, answer.json()["error"]) == (403, "FORBIDDEN"), \
+                    (route.method, route.path, role, answer.text)
+                refused.append((route, role))
+            else:
+                assert answer.status_code not in (401, 403) or not route.roles, (route.method, route.path, role)
+                assert answer.status_code != 403 and answer.status_code < 500, \
+                    (route.method, route.path, role, answer.status_code, answer.text)
+                allowed.append((route, role))
+    assert len(refused) + len(allowed) == len(ROUTES) * len(ROLES)
+
+    changing = [(route, role) for route, role in refused if route.method != "GET"]
+    refusals = {(event["action"], event["role"]) for event in whole_trail(people["admin"])
+                if event["outcome"] == "403 FORBIDDEN"}
+    assert {(f"{route.method} {route.template}", role) for route, role in changing} <= refusals
+
+
+def test_the_table_is_what_the_gateway_serves():
+    served = {(entrypoint.method, entrypoint.url)
+              for _name, member in inspect.getmembers(GatewayService)
+              for entrypoint in getattr(member, "nameko_entrypoints", ())
+              if isinstance(entrypoint, ApiEntrypoint) and not entrypoint.url.startswith("/app")}
+    assert served == {(route.method, route.path) for route in ROUTES}
+    assert len(served) == len(ROUTES)  # one declaration per endpoint
+
+
+def test_every_role_declared_is_a_real_role():
+    for route in ROUTES:
+        assert route.roles <= set(ROLES), (route.path, route.roles - set(ROLES))
+
+
+def test_district_markers_are_where_handlers_check_the_district():
+    for route in ROUTES:
+        if route.function is None:
+            continue
+        checks = bool(DISTRICT_CHECKS.search(inspect.getsource(route.function)))
+        assert checks == (route.scope == DISTRICT), (route.method, route.path)
+    assert sum(route.scope == DISTRICT for route in ROUTES) >= 25
+
+
+@pytest.mark.parametrize("path", ["/audit", "/users"])
+def test_monitoring_reads_the_audit_trail_but_not_the_accounts(people, path):
+    answer = people["monitoring"].call("GET", path)
+    assert answer.status_code == (200 if path == "/audit" else 403)
+
+
+INCOMPATIBLE = [  # duties one person must never hold together; an account's role never changes
+    (("POST", "/grants/<application_id>/approve"), ("POST", "/grants/<application_id>/release")),
+    (("POST", "/grants"), ("POST", "/grants/<application_id>/release")),
+    (("POST", "/grants/<application_id>/approve"), ("POST", "/ledger/statements/<statement_id>/sign-off")),
+    (("POST", "/grants/<application_id>/approve"), ("POST", "/programmes/<programme>/funding")),
+]
+
+
+@pytest.mark.parametrize("one, other", INCOMPATIBLE)
+def test_incompatible_duties_share_no_role(one, other):
+    """Maker and checker of the same application share the officer role: livelihoods refuses
+    that per application (SEGREGATION_OF_DUTIES); these pairs are kept apart by role."""
+    table = {(route.method, route.path): route.roles for route in ROUTES}
+    assert table[one] and table[other] and not table[one] & table[other]
