@@ -108,9 +108,10 @@ def cmd_run(args, config):
         logins = seed_once(config, url)
         print(f"\nDDRR Livelihoods Suite is running.\n  API:      {url}  (OpenAPI: {url}/openapi.json)"
               f"\n  RabbitMQ: {config['AMQP_URI']}\n  Ledger:   {config['LEDGER']['directory']}/main.beancount"
-              f"  (browse it with `make fava`: {config['GATEWAY']['fava_url']})\n\nDemo logins (bearer tokens):")
-        for username, (role, token) in logins.items():
-            print(f"  {username:<12} {role:<10} {token}")
+              f"  (browse it with `make fava`: {config['GATEWAY']['fava_url']})\n\n"
+              "Demo logins (password for the web pages, and a first bearer token for the API):")
+        for username, (role, token, password) in logins.items():
+            print(f"  {username:<12} {role:<10} {password:<18} {token}")
         print("\nCtrl-C stops everything.")
         while all(child.poll() is None for child in children):
             time.sleep(0.5)

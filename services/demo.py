@@ -1,9 +1,11 @@
 """The demo dataset `make run` loads once, through the public API like a real office would.
 
-The logins are kept in `<DATA_DIR>/demo-logins.json` (readable by its owner only); its
-presence means the demo is already loaded.
+The logins (role, a first bearer token, a random password for the web sign-in) are kept in
+`<DATA_DIR>/demo-logins.json` (readable by its owner only); its presence means the demo is
+already loaded.
 """
 import json
+import secrets
 import time
 from pathlib import Path
 
@@ -27,7 +29,7 @@ PEOPLE = [("Demo Person One", "+252 61 000 0001", "DEMO-0001", "1998-01-01", "F"
           ("Demo Person Two", "+252 61 000 0002", "DEMO-0002", "1997-02-02", "M", "mobile repair"),
           ("Demo Person Three", "+252 61 000 0003", "DEMO-0003", "2000-03-03", "F", "livestock")]
 STAFF = [("officer-a", "officer", "Kismayo"), ("officer-b", "officer", "Kismayo"),
-         ("supervisor", "supervisor", None), ("finance", "finance", None)]
+         ("supervisor", "supervisor", None), ("finance", "finance", None), ("monitoring", "monitoring", None)]
 
 
 class Client:
@@ -66,14 +68,17 @@ def _make_eligible(officer: Client, participant_id: str, cohorts: list[str]) -> 
 
 
 def seed(config: dict, url: str) -> dict:
-    admin_token = create_user_in(config["DATABASES"]["gateway"], CreateUser(username="admin", role="admin"))
+    passwords = {name: secrets.token_urlsafe(12) for name in ("admin", "mentor", *(s[0] for s in STAFF))}
+    admin_token = create_user_in(config["DATABASES"]["gateway"], CreateUser(
+        username="admin", role="admin", password=passwords["admin"]))
     admin = Client(url, admin_token)
-    logins = {"admin": ("admin", admin_token)}
+    logins = {"admin": ("admin", admin_token, passwords["admin"])}
     with Progress() as progress:
         task = progress.add_task("Loading the demo dataset", total=6)
         for username, role, district in STAFF:
-            logins[username] = (role, admin("POST", "/users", {"username": username, "role": role,
-                                                               "district": district})["token"])
+            logins[username] = (role, admin("POST", "/users", {"username": username, "role": role, "district": district,
+                                                               "password": passwords[username]})["token"],
+                                passwords[username])
         officer_a = Client(url, logins["officer-a"][1])
         progress.advance(task)
         admin("POST", "/programmes", PROGRAMME)
@@ -107,7 +112,9 @@ def seed(config: dict, url: str) -> dict:
         mentor = admin("POST", "/mentors", {"district": "Kismayo", "gender": "F", "languages": ["so"],
                                             "trade": "tailoring", "capacity": 3, "vetted": True})
         logins["mentor"] = ("mentor", admin("POST", "/users", {"username": "mentor", "role": "mentor",
-                                                               "mentor_id": mentor["mentor_id"]})["token"])
+                                                               "mentor_id": mentor["mentor_id"],
+                                                               "password": passwords["mentor"]})["token"],
+                            passwords["mentor"])
         matching_round = officer_a("POST", "/mentorship/rounds", {})
         officer_a("POST", f"/mentorship/rounds/{matching_round['round_id']}/send", {})
         progress.advance(task)
