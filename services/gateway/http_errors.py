@@ -21,6 +21,11 @@ STATUS = (  # most specific first
 SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
 
 
+class UpstreamTimeout(Exception):
+    """A service did not answer the gateway in time. What it was asked may still happen:
+    money moves only under idempotency keys, so asking again is safe."""
+
+
 def json_response(payload, status: int = 200) -> Response:
     return Response(json.dumps(payload), status=status, mimetype="application/json",
                     headers=SECURITY_HEADERS)
@@ -30,6 +35,9 @@ def error_response(exc: Exception) -> Response:
     for cls, status in STATUS:
         if isinstance(exc, cls):
             return json_response({"error": exc.code, "message": exc.message}, status)
+    if isinstance(exc, UpstreamTimeout):
+        return json_response({"error": "GATEWAY_TIMEOUT",
+                              "message": f"{exc.args[0]}: no answer in time; look before trying again"}, 504)
     if isinstance(exc, UnknownService):
         return json_response({"error": "SERVICE_UNAVAILABLE",
                               "message": f"the {exc.args[0]} service is not running; try again shortly"}, 503)

@@ -4,7 +4,8 @@ from services.gateway.routes import PATH_PARAM, CsvUpload, Route
 ERROR = {"type": "object", "required": ["error", "message"],
          "properties": {"error": {"type": "string"}, "message": {"type": "string"}}}
 ERROR_STATUSES = {"400": "invalid input", "401": "not signed in", "403": "role not allowed",
-                  "404": "not found", "409": "conflicts with the current state"}
+                  "404": "not found", "409": "conflicts with the current state",
+                  "503": "a service is not running", "504": "a service did not answer in time"}
 
 
 def _operation(route: Route, schemas: dict) -> dict:

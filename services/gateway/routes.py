@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, NamedTuple
 
+import eventlet
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer
 from pydantic import BaseModel
@@ -21,7 +22,7 @@ from werkzeug.wrappers import Response
 
 from services.gateway import audit
 from services.gateway.accounts import authenticate, authorise
-from services.gateway.http_errors import error_response, json_response
+from services.gateway.http_errors import UpstreamTimeout, error_response, json_response
 from shared.config import database_url
 from shared.db import make_engine
 from shared.errors import DomainError, ValidationFailed
@@ -197,7 +198,8 @@ def api(method: str, path: str, roles=PUBLIC, body: type | None = None,
                 arguments.append(read_body(raw_request, body, self.config["GATEWAY"]))
             if query is not None:
                 arguments.append(parse(query, raw_request.args.to_dict()))
-            result = function(self, *arguments, **params, **({"request": raw_request} if request else {}))
+            with eventlet.Timeout(self.config["GATEWAY"]["rpc_timeout_seconds"], UpstreamTimeout(route.template)):
+                result = function(self, *arguments, **params, **({"request": raw_request} if request else {}))
             if isinstance(result, Response):
                 return result
             if isinstance(result, Reply):

@@ -1,0 +1,32 @@
+"""A service that never answers costs the caller a 504 after the configured wait, not a hung request."""
+import time
+
+import eventlet
+import pytest
+from nameko.rpc import rpc
+
+from services.gateway.service import GatewayService
+from tests.support import Api, bootstrap_admin
+
+
+class HungLedger:
+    name = "ledger"
+
+    @rpc
+    def trial_balance(self, as_csv=False):
+        eventlet.sleep(30)
+
+
+@pytest.fixture
+def gateway(config, runner_factory):
+    config["GATEWAY"] = {**config["GATEWAY"], "rpc_timeout_seconds": 0.5}
+    runner_factory(config, GatewayService, HungLedger).start()
+    return Api(f"http://{config['WEB_SERVER_ADDRESS']}").as_user(bootstrap_admin(config))
+
+
+def test_a_hung_service_is_a_504_after_the_timeout(gateway):
+    finance = gateway.new_user("finance-1", "finance")
+    started = time.monotonic()
+    answer = finance.get("/ledger/trial-balance", expect=504)
+    assert answer["error"] == "GATEWAY_TIMEOUT" and time.monotonic() - started < 5
+    assert gateway.get("/health")["status"] == "ok"  # the gateway itself goes on answering
