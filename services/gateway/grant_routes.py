@@ -24,10 +24,11 @@ class FundingReceipt(BaseModel):
 class GrantRoutes:
     """Mixed into the gateway service; uses its `livelihoods` and `ledger` RPC proxies."""
 
-    def _application_in_scope(self, user, application_id) -> None:
-        """An officer assigned a district acts only on that district's applications."""
-        if user.role == "officer" and user.district:
-            in_district(user, self.livelihoods.get_application(application_id)["district"])
+    def _application(self, user, application_id) -> dict:
+        """The application, if this user's district scope covers it (the API's and the pages')."""
+        application = self.livelihoods.get_application(application_id)
+        in_district(user, application["district"])
+        return application
 
     @api("POST", "/programmes", roles={"admin"}, body=livelihoods_schemas.CreateProgramme, status=201)
     def create_programme(self, user, data):
@@ -73,55 +74,53 @@ class GrantRoutes:
     @api("GET", "/grants/<application_id>", roles={"officer", "supervisor", "finance"}, scope=DISTRICT)
     def get_application(self, user, application_id):
         """An application with its eligibility explanation, approvals, tranches and history."""
-        application = self.livelihoods.get_application(application_id)
-        in_district(user, application["district"])
-        return application
+        return self._application(user, application_id)
 
     @api("POST", "/grants/<application_id>/revise", roles={"officer"}, body=livelihoods_schemas.Revision,
          scope=DISTRICT)
     def revise_application(self, user, data, application_id):
         """Change the amount or business plan of a draft or returned application."""
-        self._application_in_scope(user, application_id)
+        self._application(user, application_id)
         return self.livelihoods.revise_application(application_id, body(data), user.username)
 
     @api("POST", "/grants/<application_id>/submit", roles={"officer"}, body=Empty, scope=DISTRICT)
     def submit_application(self, user, data, application_id):
         """Submit for approval (refused, with reasons, when not eligible)."""
-        self._application_in_scope(user, application_id)
+        self._application(user, application_id)
         return self.livelihoods.submit_application(application_id, user.username)
 
     @api("POST", "/grants/<application_id>/approve", roles=DECIDERS, body=Empty, scope=DISTRICT)
     def approve_application(self, user, data, application_id):
         """Approve another officer's application, as one of the roles its tier needs."""
-        self._application_in_scope(user, application_id)
+        self._application(user, application_id)
         return self.livelihoods.approve_application(application_id, user.username, user.role)
 
     @api("POST", "/grants/<application_id>/reject", roles=DECIDERS, body=livelihoods_schemas.Decision,
          scope=DISTRICT)
     def reject_application(self, user, data, application_id):
         """Reject another officer's application with a reason."""
-        self._application_in_scope(user, application_id)
+        self._application(user, application_id)
         return self.livelihoods.reject_application(application_id, body(data), user.username, user.role)
 
     @api("POST", "/grants/<application_id>/return", roles=DECIDERS, body=livelihoods_schemas.Decision,
          scope=DISTRICT)
     def return_application(self, user, data, application_id):
         """Send an application back to its maker for revision, with a reason."""
-        self._application_in_scope(user, application_id)
+        self._application(user, application_id)
         return self.livelihoods.return_application(application_id, body(data), user.username, user.role)
 
     @api("POST", "/grants/<application_id>/cancel", roles=DECIDERS, body=livelihoods_schemas.Decision,
          scope=DISTRICT)
     def cancel_application(self, user, data, application_id):
         """Cancel before any money moves (its maker or a supervisor)."""
-        self._application_in_scope(user, application_id)
+        self._application(user, application_id)
         return self.livelihoods.cancel_application(application_id, body(data), user.username, user.role)
 
     @api("POST", "/grants/<application_id>/follow-up", roles={"officer"}, body=livelihoods_schemas.FollowUp,
          status=201, scope=DISTRICT)
     def record_follow_up(self, user, data, application_id):
         """Record a follow-up visit (a later tranche may need the business operating)."""
-        self._application_in_scope(user, application_id)
+        self._application(user, application_id)
         return self.livelihoods.record_follow_up(application_id, body(data), user.username)
 
     @api("POST", "/grants/<application_id>/release", roles={"finance"}, body=Empty, status=202)

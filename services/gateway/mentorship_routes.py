@@ -10,7 +10,7 @@ REGISTRARS = {"officer", "admin"}
 READERS = {"officer", "supervisor"}
 
 
-def _first_name(participant: dict) -> str:
+def first_name(participant: dict) -> str:
     return participant["personal"]["full_name"].split()[0]
 
 
@@ -102,7 +102,7 @@ class MentorshipRoutes:
     def my_offers(self, user):
         """The offers sent to me; an open offer shows the mentee's first name."""
         listed = self.mentorship.list_offers(user.mentor_id)
-        names = {offer_id: _first_name(self.enrollment.get_participant(participant_id, True))
+        names = {offer_id: first_name(self.enrollment.get_participant(participant_id, True))
                  for offer_id, participant_id in listed["first_names"].items()}
         return [{**offer, "mentee": {**offer["mentee"], "first_name": names.get(offer["offer_id"])}}
                 for offer in listed["offers"]]

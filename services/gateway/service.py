@@ -17,12 +17,13 @@ from services.gateway.mentorship_routes import MentorshipRoutes
 from services.gateway.referral_routes import ReferralRoutes
 from services.gateway.routes import DISTRICT, ROUTES, CsvUpload, Reply, api, body
 from services.gateway.schemas import Health
+from services.gateway.web.pages import WebPages
 from shared.store import Store
 
 STAFF = {"officer", "supervisor", "finance", "admin"}
 
 
-class GatewayService(AuthRoutes, GrantRoutes, LedgerRoutes, MentorshipRoutes, ReferralRoutes):
+class GatewayService(AuthRoutes, GrantRoutes, LedgerRoutes, MentorshipRoutes, ReferralRoutes, WebPages):
     name = "gateway"
     config = Config()
     db = Store(Base.metadata)

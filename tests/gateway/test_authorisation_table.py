@@ -17,8 +17,8 @@ from services.gateway.service import GatewayService
 from tests.gateway.conftest import PASSWORD
 
 DUMMY = {"int": "1", None: "X-NOPE1"}
-DISTRICT_CHECKS = re.compile(r"in_district\(|self\._(participant|referral|mentor|offer|cohort)\(|_in_round_scope\("
-                             r"|_application_in_scope\(|user\.district")
+DISTRICT_CHECKS = re.compile(r"in_district\(|self\._(participant|referral|mentor|offer|cohort|application)\("
+                             r"|_in_round_scope\(|user\.district")
 
 
 def concrete(path: str) -> str:

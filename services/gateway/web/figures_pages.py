@@ -1,0 +1,59 @@
+"""Monitoring and evaluation: programme figures from counts only (no ids, no names), with charts."""
+from collections import defaultdict
+from decimal import Decimal
+
+from services.gateway.web.charts import bars
+from services.gateway.web.entrypoint import page
+
+VIEWERS = {"monitoring", "admin"}
+GENDERS = {"F": "women", "M": "men"}
+
+
+def _percent(part: int, whole: int) -> float:
+    return round(100 * part / whole, 1) if whole else 0.0
+
+
+def enrolment_chart(enrolled: list[dict]):
+    by_district: dict[str, int] = defaultdict(int)
+    for row in enrolled:
+        by_district[row["district"]] += row["count"]
+    return bars("Enrolled by district", [(d, n, str(n)) for d, n in sorted(by_district.items())])
+
+
+def completion_chart(completions: list[dict]):
+    return bars("Completion rate by course track (passed / seated)",
+                [(row["track"], _percent(row["passed"], row["seated"]),
+                  f"{_percent(row['passed'], row['seated'])} %") for row in completions], scale_to=100)
+
+
+def paid_by_month(grants_paid: list[dict]) -> list[tuple[str, str, Decimal]]:
+    totals: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for row in grants_paid:
+        totals[(row["month"], row["currency"])] += Decimal(row["amount"])
+    return [(month, currency, amount) for (month, currency), amount in sorted(totals.items())]
+
+
+def payments_chart(grants_paid: list[dict]):
+    return bars("Grants paid by month", [(f"{month} {currency}", float(amount), f"{amount} {currency}")
+                                         for month, currency, amount in paid_by_month(grants_paid)])
+
+
+def matches_chart(matches: list[dict]):
+    return bars("Mentor offers accepted by district (accepted / sent)",
+                [(row["district"], _percent(row["accepted"], row["sent"]),
+                  f"{row['accepted']} of {row['sent']}") for row in matches], scale_to=100)
+
+
+class FiguresPages:
+    """Mixed into the gateway service; each service answers its own de-identified counts."""
+
+    @page("GET", "/app/figures", roles=VIEWERS)
+    def page_figures(self, view):
+        people = self.enrollment.programme_figures()
+        money = self.livelihoods.programme_figures()
+        mentoring = self.mentorship.programme_figures()
+        charts = [enrolment_chart(people["enrolled"]), completion_chart(people["completions"]),
+                  payments_chart(money["grants_paid"]), matches_chart(mentoring["matches"])]
+        return view.show("figures.html", charts=charts, genders=GENDERS, **people, **money, **mentoring,
+                         enrolled_total=sum(row["count"] for row in people["enrolled"]),
+                         accepted_total=sum(row["accepted"] for row in mentoring["matches"]))

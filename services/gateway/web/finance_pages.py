@@ -1,0 +1,69 @@
+"""Finance's screens: grants awaiting release and their disbursements, and reconciliation
+of the rail's statement (import, resolve exceptions, sign off), with a link to Fava."""
+from services.gateway.web.entrypoint import page
+from services.gateway.web.forms import command, optional
+from services.ledger.schemas import ResolveItem
+from shared.errors import ValidationFailed
+
+FINANCE = {"finance"}
+STATEMENT_PAGE = "/app/reconciliation/<statement_id>"
+
+
+class FinancePages:
+    """Mixed into the gateway service; uses its `livelihoods` and `ledger` RPC proxies."""
+
+    @page("GET", "/app/payments", roles=FINANCE)
+    def page_payments(self, view):
+        waiting = self.livelihoods.approval_queue({"status": "APPROVED"})
+        disbursing = self.livelihoods.approval_queue({"status": "DISBURSING"})
+        budgets = [self.livelihoods.budget(p["code"]) for p in self.livelihoods.list_programmes()]
+        return view.show("payments.html", waiting=waiting, disbursing=disbursing, budgets=budgets,
+                         fava_url=self.config["GATEWAY"]["fava_url"])
+
+    @page("POST", "/app/payments/<application_id>/release", roles=FINANCE, back="/app/payments")
+    def form_release(self, view, application_id):
+        released = self.livelihoods.release_application(application_id, view.user.username)
+        tranche = max(d["tranche"] for d in released["disbursements"])
+        return view.then("/app/payments", f"{application_id}: tranche {tranche} released; the rail's answer "
+                                          f"shows here when it arrives.")
+
+    @page("GET", "/app/reconciliation", roles=FINANCE)
+    def page_reconciliation(self, view):
+        return view.show("reconciliation.html", statements=self.ledger.list_statements(),
+                         fava_url=self.config["GATEWAY"]["fava_url"])
+
+    @page("POST", "/app/reconciliation", roles=FINANCE)
+    def form_import_statement(self, view):
+        upload = view.request.files.get("statement")
+        if upload is None or not upload.filename:
+            raise ValidationFailed("choose the rail's statement file (CSV) to upload")
+        try:
+            text = upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ValidationFailed("the statement is not UTF-8 text") from None
+        imported = self.ledger.import_statement(text, view.user.username)
+        said = "was imported before; nothing changed" if imported["already_imported"] else \
+            f"imported: {imported['counts']['MATCHED']} matched, {imported['open_exceptions']} exceptions to resolve"
+        return view.then(f"/app/reconciliation/{imported['id']}", f"Statement {imported['id']} {said}.")
+
+    @page("GET", STATEMENT_PAGE, roles=FINANCE)
+    def page_statement(self, view, statement_id):
+        return view.show("statement.html", statement=self.ledger.statement(statement_id, None),
+                         fava_url=self.config["GATEWAY"]["fava_url"])
+
+    @page("POST", "/app/reconciliation/<statement_id>/items/<int:item_id>/resolve", roles=FINANCE,
+          back=STATEMENT_PAGE)
+    def form_resolve_item(self, view, statement_id, item_id):
+        form = view.request.form
+        data = command(ResolveItem, {"action": form.get("action", ""), "reason": form.get("reason", ""),
+                                     "account": optional(form, "account")})
+        resolved = self.ledger.resolve_item(statement_id, item_id, data, view.user.username)
+        return view.then(f"/app/reconciliation/{statement_id}",
+                         f"Line {resolved['receipt'] or item_id} resolved: {resolved['resolution']}.")
+
+    @page("POST", "/app/reconciliation/<statement_id>/sign-off", roles=FINANCE, back=STATEMENT_PAGE)
+    def form_sign_off(self, view, statement_id):
+        signed = self.ledger.sign_off(statement_id, view.user.username)
+        return view.then(f"/app/reconciliation/{statement_id}",
+                         f"Statement {statement_id} signed off; the ledger asserts the float's closing "
+                         f"balance of {signed['closing_balance']} {signed['currency']}.")

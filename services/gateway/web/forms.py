@@ -1,0 +1,37 @@
+"""Form fields into the API's commands: the same schemas validate a page's form and a JSON body."""
+from datetime import datetime, timezone
+
+from pydantic import BaseModel
+
+from shared.errors import ValidationFailed
+from shared.validation import parse
+
+
+def today() -> str:
+    return datetime.now(timezone.utc).date().isoformat()
+
+
+def words(text: str) -> list[str]:
+    """`so, sw` or one per line: a list without blanks."""
+    return [part.strip() for part in text.replace("\n", ",").split(",") if part.strip()]
+
+
+def budget_lines(text: str) -> list[dict]:
+    """One `item: amount` per line, e.g. `sewing machine: 300.00`."""
+    lines = []
+    for line in filter(None, (raw.strip() for raw in text.splitlines())):
+        item, separator, amount = line.rpartition(":")
+        if not separator or not item.strip():
+            raise ValidationFailed(f"budget line '{line[:60]}': write it as 'item: amount'")
+        lines.append({"item": item.strip(), "amount": amount.strip()})
+    return lines
+
+
+def command(model: type[BaseModel], data: dict) -> dict:
+    """Validate as the API does; the JSON-safe dict an RPC carries."""
+    return parse(model, data).model_dump(mode="json")
+
+
+def optional(form, name: str) -> str | None:
+    value = form.get(name, "").strip()
+    return value or None

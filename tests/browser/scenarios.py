@@ -1,0 +1,187 @@
+"""What each role does in the browser, run by `python -m tests.browser.scenarios NAME` with
+its arguments as JSON on stdin (see conftest.py); prints what it saw as JSON. The tests
+seed data through the API before and check the outcome through the API after."""
+import json
+import sys
+
+from tests.browser.browser import PHONE, browse
+
+SECURITY_HEADERS = ("content-security-policy", "x-frame-options", "x-content-type-options", "referrer-policy")
+
+
+def officer_day(open_person, cohort, eligible, programme, newcomer, personal):
+    officer = open_person()
+    page = officer.sign_in("officer-k")
+    seen = {"landing": page.url, "listed": page.locator("main").inner_text()}
+    officer.shot("officer-1-participants")
+
+    officer.press("text=Enroll a participant")
+    for field in ("full_name", "phone", "national_id", "date_of_birth"):
+        page.fill(f"[name={field}]", newcomer[field])
+    page.select_option("[name=gender]", "F")
+    page.fill("[name=languages]", "so, sw")
+    page.fill("[name=livelihood_interest]", "fishing")
+    page.fill("[name=clearance_reference]", "NSC-2026-0999")
+    page.check("[name=consent]")
+    officer.shot("officer-2-enroll")
+    officer.press("main button[type=submit]")
+    seen["enrolled"] = officer.notice()
+    seen["participant_heading"] = page.locator("h1").inner_text()
+    participant_id = seen["enrolled"].removeprefix("Enrolled as ").rstrip(".")
+
+    page.fill("[name=cohort_id]", cohort)
+    officer.press("button:text-is('Seat')")
+    seen["seated"] = officer.notice()
+    officer.press(f"a:text('{cohort}')")
+    page.fill("[name=session_date]", "2026-09-14")
+    page.check(f"input[value={participant_id}]")
+    officer.shot("officer-3-attendance")
+    officer.press("text=Record attendance")
+    seen["attendance"] = officer.notice()
+
+    page.goto(f"/app/participants/{eligible}")
+    officer.press("text=Apply for a grant")
+    card = page.locator(".card", has_text=programme)
+    seen["eligibility"] = card.locator("p.pass, p.fail").inner_text()
+    seen["conditions"] = card.locator("li").count()
+    page.fill("[name=amount]", "350.00")
+    page.fill("[name=trade]", "tailoring")
+    page.fill("[name=summary]", "A tailoring stall in Kismayo market")
+    page.fill("[name=budget_lines]", "sewing machine: 300.00\nfabric: 50.00")
+    officer.shot("officer-4-grant-draft")
+    officer.press("text=Save draft")
+    seen["drafted"] = officer.notice()
+    seen["application"] = page.url.rsplit("/", 1)[1]
+    officer.press("text=Submit for approval")
+    seen["submitted"] = officer.notice()
+    seen["grant_heading"] = page.locator("h1").inner_text()
+    officer.shot("officer-5-grant-submitted")
+    seen["participant_id"] = participant_id
+    seen["urls_with_personal_data"] = [url for url in officer.urls if any(value in url for value in personal)]
+    return seen
+
+
+def supervisor_decides(open_person, application, decision):
+    supervisor = open_person()
+    page = supervisor.sign_in("supervisor")
+    seen = {"landing": page.url, "queue": page.locator("main").inner_text()}
+    supervisor.shot(f"supervisor-{decision}-1-queue")
+    supervisor.press(f"a:text('{application}')")
+    seen["eligibility"] = page.locator(".card", has_text="Eligibility").locator("p").first.inner_text()
+    if decision == "return":
+        page.fill("[name=reason]", "Add the cost of thread and a market stall fee to the budget")
+        supervisor.shot("supervisor-return-2-reason")
+        supervisor.press("text=Return for revision")
+    else:
+        supervisor.shot("supervisor-approve-2-application")
+        supervisor.press("main button:text('Approve')")
+    seen["notice"] = supervisor.notice()
+    return seen
+
+
+def finance_releases(open_person, application):
+    finance = open_person()
+    page = finance.sign_in("finance")
+    seen = {"landing": page.url, "fava": page.get_attribute("a:text('Fava')", "href")}
+    finance.shot("finance-1-payments")
+    finance.press(f"tr:has-text('{application}') button")
+    seen["released"] = finance.notice()
+    for _ in range(100):
+        if "PAID" in page.locator("main").inner_text():
+            break
+        page.wait_for_timeout(200)
+        page.reload()
+    seen["progress"] = page.locator("tr", has_text=application).inner_text()
+    finance.shot("finance-2-disbursing")
+    return seen
+
+
+def finance_reconciles(open_person, statement_file):
+    finance = open_person()
+    page = finance.sign_in("finance")
+    finance.press("nav a:text('Reconciliation')")
+    page.set_input_files("[name=statement]", statement_file)
+    finance.shot("finance-3-upload")
+    finance.press("text=Import and reconcile")
+    seen = {"imported": finance.notice(), "statement": page.url.rsplit("/", 1)[1]}
+    finance.shot("finance-4-exceptions")
+    finance.press("text=Sign off this period")
+    seen["refused"] = finance.notice()
+    exception = page.locator("section", has=page.locator("form[action$='/resolve']")).first
+    seen["exception"] = exception.locator("h3").inner_text()
+    exception.locator("[name=action]").select_option("ADJUST")
+    exception.locator("[name=account]").fill("Assets:Bank:MDTF")
+    exception.locator("[name=reason]").fill("float top-up from the MDTF account")
+    with page.expect_navigation():
+        exception.locator("button").click()
+    seen["resolved"] = finance.notice()
+    finance.press("text=Sign off this period")
+    seen["signed"] = finance.notice()
+    seen["heading"] = page.locator("h1").inner_text()
+    finance.shot("finance-5-signed-off")
+    return seen
+
+
+def mentor_day(open_person):
+    mentor = open_person(PHONE)
+    page = mentor.sign_in("mentor-t")
+    seen = {"landing": page.url, "offer": page.locator("main section").first.inner_text()}
+    mentor.shot("mentor-1-offer-phone")
+    seen["fits_phone"] = page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    mentor.press("main button:text('Accept')")
+    seen["accepted"] = mentor.notice()
+    page.click("summary:text('Log a session')")
+    page.fill("[name=topic]", "Costing a dress")
+    page.fill("[name=note]", "Market visit")
+    mentor.shot("mentor-2-log-session-phone")
+    mentor.press("text=Log session")
+    seen["logged"] = mentor.notice()
+    seen["mentees"] = page.locator("main").inner_text()
+    mentor.shot("mentor-3-mentee-phone")
+    officer_page = page.goto("/app/participants")
+    seen["officer_page_status"] = officer_page.status
+    seen["officer_page_text"] = page.locator("body").inner_text()
+    return seen
+
+
+def monitoring_figures(open_person):
+    viewer = open_person()
+    page = viewer.sign_in("monitoring")
+    seen = {"landing": page.url, "figures": page.locator(".figure").all_inner_texts(),
+            "charts": page.locator("svg.chart").count(), "html": page.content()}
+    viewer.shot("monitoring-1-figures")
+    response = page.goto("/app/participants")
+    seen["officer_page_status"] = response.status
+    return seen
+
+
+def refusals(open_person, other_participant, other_grant):
+    """An officer of another district, forms without their CSRF token, a wrong password."""
+    baidoa = open_person()
+    page = baidoa.sign_in("officer-b")
+    seen = {"headers": {name: page.goto("/app/participants").headers.get(name) for name in SECURITY_HEADERS}}
+    response = page.goto(f"/app/participants/{other_participant}")
+    seen["participant"] = {"status": response.status, "text": page.locator("body").inner_text()}
+    seen["grant_status"] = page.goto(f"/app/grants/{other_grant}").status
+    seen["grant_form_status"] = page.goto(f"/app/participants/{other_participant}/grant").status
+    form = {"full_name": "Forged Person", "phone": "+252 61 000 0000", "national_id": "X-1",
+            "date_of_birth": "1990-01-01", "gender": "M", "district": "Baidoa", "languages": "so",
+            "clearance_reference": "NSC-X", "consent_given_on": "2026-09-01", "consent": "yes"}
+    seen["no_csrf"] = page.request.post("/app/enroll", form=form, max_redirects=0).status
+    seen["wrong_csrf"] = page.request.post("/app/enroll", form={**form, "csrf_token": "0" * 64},
+                                           max_redirects=0).status
+    seen["sign_out_no_csrf"] = page.request.post("/app/sign-out", form={}, max_redirects=0).status
+    stranger = open_person()
+    seen["no_session"] = stranger.page.request.post("/app/enroll", form=form, max_redirects=0).status
+    seen["no_session_page"] = stranger.page.goto("/app/participants").url
+    stranger.sign_in("officer-b", "not the password")
+    seen["wrong_password"] = {"url": stranger.page.url, "notice": stranger.notice()}
+    stranger.shot("refused-sign-in")
+    return seen
+
+
+if __name__ == "__main__":
+    arguments = json.load(sys.stdin)
+    base_url = arguments.pop("base_url")
+    scenario = globals()[sys.argv[1]]
+    json.dump(browse(base_url, lambda open_person: scenario(open_person, **arguments)), sys.stdout)
