@@ -10,6 +10,7 @@ from services.enrollment import schemas as enrollment_schemas
 from services.gateway.models import Base
 from services.gateway.openapi import document
 from services.gateway.accounts import in_district
+from services.gateway.allowance_routes import AllowanceRoutes
 from services.gateway.auth_routes import AuthRoutes
 from services.gateway.grant_routes import GrantRoutes
 from services.gateway.ledger_routes import LedgerRoutes
@@ -23,7 +24,7 @@ from shared.store import Store
 STAFF = {"officer", "supervisor", "finance", "admin"}
 
 
-class GatewayService(AuthRoutes, GrantRoutes, LedgerRoutes, MentorshipRoutes, ReferralRoutes, WebPages):
+class GatewayService(AllowanceRoutes, AuthRoutes, GrantRoutes, LedgerRoutes, MentorshipRoutes, ReferralRoutes, WebPages):
     name = "gateway"
     config = Config()
     db = Store(Base.metadata)

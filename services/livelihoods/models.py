@@ -1,9 +1,10 @@
-"""Livelihoods' own tables: programmes, grant applications, disbursements, and the
+"""Livelihoods' own tables: programmes, grant applications, disbursements, allowance cycles, and the
 projection of participant facts it learns from enrollment's events."""
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, Numeric, String, Text
+from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Integer, Numeric, String, Text,
+                        UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.messaging_tables import add_messaging_tables
@@ -26,6 +27,7 @@ class Programme(Base):
     conditions: Mapped[list] = mapped_column(JSON)
     tranches: Mapped[list] = mapped_column(JSON)
     approval_tiers: Mapped[list] = mapped_column(JSON)
+    allowance: Mapped[dict | None] = mapped_column(JSON)  # {"amount", "phases", "conditions"} if it pays one
     created_by: Mapped[str] = mapped_column(String(60))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
@@ -133,6 +135,37 @@ class Disbursement(Base):
     status: Mapped[str] = mapped_column(String(10))
     requested_by: Mapped[str] = mapped_column(String(60))
     requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    settled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    rail_reference: Mapped[str | None] = mapped_column(String(60))
+    failure_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class AllowanceCycle(Base):
+    """One month's allowances of one programme: prepared by one finance user, released by another."""
+    __tablename__ = "allowance_cycles"
+    id: Mapped[str] = mapped_column(String(12), primary_key=True)
+    programme: Mapped[str] = mapped_column(ForeignKey("programmes.code"))
+    month: Mapped[str] = mapped_column(String(7))
+    status: Mapped[str] = mapped_column(String(10))
+    prepared_by: Mapped[str] = mapped_column(String(60))
+    prepared_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    released_by: Mapped[str | None] = mapped_column(String(60))
+    released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (UniqueConstraint("programme", "month"),)
+
+
+class AllowancePayment(Base):
+    """One participant's allowance in a cycle; its id is the disbursement id the ledger sees."""
+    __tablename__ = "allowance_payments"
+    id: Mapped[str] = mapped_column(String(12), primary_key=True)
+    cycle_id: Mapped[str] = mapped_column(ForeignKey("allowance_cycles.id"), index=True)
+    participant_id: Mapped[str] = mapped_column(String(8))
+    amount: Mapped[Decimal] = mapped_column(MONEY)
+    currency: Mapped[str] = mapped_column(String(3))
+    attempt: Mapped[int] = mapped_column(Integer)
+    idempotency_key: Mapped[str] = mapped_column(String(80), unique=True)
+    status: Mapped[str] = mapped_column(String(10))
     settled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     rail_reference: Mapped[str | None] = mapped_column(String(60))
     failure_reason: Mapped[str | None] = mapped_column(Text)

@@ -1,4 +1,4 @@
-"""Grant programmes: donor, currency, amount, approval tier and conditions as data."""
+"""Grant programmes: donor, currency, amount, approval tier, conditions and allowance as data."""
 from datetime import datetime, timezone
 
 from sqlalchemy import select
@@ -16,10 +16,12 @@ def create(session: Session, command: CreateProgramme, actor: str, emit) -> Prog
     for tranche in command.tranches:
         if tranche.conditions:
             parse_conditions(tranche.conditions)
+    if command.allowance and command.allowance.conditions:
+        parse_conditions(command.allowance.conditions)
     if session.get(Programme, command.code) is not None:
         raise Conflict(f"programme {command.code} already exists")
     programme = Programme(**{**command.model_dump(), **command.model_dump(
-        mode="json", include={"tranches", "approval_tiers"})}, created_by=actor, created_at=datetime.now(timezone.utc))
+        mode="json", include={"tranches", "approval_tiers", "allowance"})}, created_by=actor, created_at=datetime.now(timezone.utc))
     session.add(programme)
     emit(ProgrammeCreated(programme=programme.code, donor=programme.donor, currency=programme.currency))
     return programme
@@ -40,4 +42,4 @@ def describe(programme: Programme) -> dict:
     return {"code": programme.code, "name": programme.name, "donor": programme.donor,
             "currency": programme.currency, "grant_amount": str(programme.grant_amount),
             "budget": str(programme.budget), "conditions": programme.conditions,
-            "tranches": programme.tranches, "approval_tiers": programme.approval_tiers}
+            "tranches": programme.tranches, "approval_tiers": programme.approval_tiers, "allowance": programme.allowance}

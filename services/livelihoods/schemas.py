@@ -4,6 +4,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from shared.contracts import Phase
 from shared.money import Amount
 
 CODE = r"^[A-Z][A-Z0-9-]{1,31}$"
@@ -27,6 +28,13 @@ class ApprovalTier(Command):
     approvers: list[Literal["officer", "supervisor"]] = Field(min_length=1)
 
 
+class Allowance(Command):
+    """A monthly amount for participants in `phases` who meet `conditions` (rules, as for grants)."""
+    amount: Amount
+    phases: list[Phase] = Field(min_length=1)
+    conditions: list[dict] = Field(default_factory=list)
+
+
 class CreateProgramme(Command):
     code: str = Field(pattern=CODE)
     name: str = Field(min_length=2, max_length=200)
@@ -38,6 +46,7 @@ class CreateProgramme(Command):
     tranches: list[Tranche] = Field(default_factory=lambda: [Tranche(percent=100)], min_length=1, max_length=6)
     approval_tiers: list[ApprovalTier] = Field(
         default_factory=lambda: [ApprovalTier(approvers=["officer"])], min_length=1, max_length=5)
+    allowance: Allowance | None = None
 
     @model_validator(mode="after")
     def coherent(self):
@@ -86,6 +95,11 @@ class ApplicationQuery(Command):
     tier: int | None = Field(default=None, ge=1, le=5)
     limit: int = Field(default=100, ge=1, le=500)
     offset: int = Field(default=0, ge=0, le=10**9)  # a database integer, whatever the database
+
+
+class PrepareCycle(Command):
+    programme: str = Field(pattern=CODE)
+    month: str = Field(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")
 
 
 class FollowUp(Command):

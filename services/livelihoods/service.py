@@ -1,16 +1,25 @@
 """Livelihoods service: nameko entrypoints only; the rules live in the plain modules."""
 from nameko.rpc import rpc
 
-from services.livelihoods import (attendance, budget, eligibility, grants, programmes, projections, stats,
+from services.livelihoods import (allowances, attendance, budget, eligibility, grants, programmes, projections, stats,
                                   tranches)
 from services.livelihoods.models import Base
 from services.livelihoods.referral_service import ReferralEntrypoints
 from services.livelihoods.schemas import (ApplicationQuery, CreateApplication, CreateProgramme, Decision, FollowUp,
-                                          Revision)
+                                          PrepareCycle, Revision)
 from shared.errors import NotEligible
 from shared.handlers import on_event
 from shared.store import Store
 from shared.validation import parse
+
+
+def _settled(session, event):
+    """The ledger's answer for any disbursement: an allowance payment or a grant tranche."""
+    (allowances.settled if allowances.owns(event.disbursement_id) else tranches.settled)(session, event)
+
+
+def _failed(session, event):
+    (allowances.failed if allowances.owns(event.disbursement_id) else tranches.failed)(session, event)
 
 
 class LivelihoodsService(ReferralEntrypoints):
@@ -114,6 +123,29 @@ class LivelihoodsService(ReferralEntrypoints):
             raise NotEligible(f"paused, not paid: {outcome.paused_reason}")
         return view
 
+    @rpc
+    def prepare_cycle(self, data, actor):
+        """Prepare a month's allowance payments; who was left out comes back with the reason."""
+        command = parse(PrepareCycle, data)
+        with self.db.transaction() as session:
+            cycle, left_out = allowances.prepare(session, command, actor)
+            return allowances.describe(session, cycle, left_out)
+
+    @rpc
+    def get_cycle(self, cycle_id):
+        with self.db.session.begin():
+            return allowances.describe(self.db.session, allowances.load(self.db.session, cycle_id))
+
+    @rpc
+    def list_cycles(self, programme=None):
+        with self.db.session.begin():
+            return [allowances.describe(self.db.session, c) for c in allowances.all_cycles(self.db.session, programme)]
+
+    @rpc
+    def release_cycle(self, cycle_id, actor):
+        with self.db.transaction() as session:
+            return allowances.describe(session, allowances.release(session, cycle_id, actor, self.db.emit))
+
     @on_event("enrollment", "participant.enrolled")
     def on_participant_enrolled(self, body):
         self.db.apply_once(body, "livelihoods.participant_enrolled", projections.participant_enrolled)
@@ -144,11 +176,11 @@ class LivelihoodsService(ReferralEntrypoints):
 
     @on_event("ledger", "disbursement.completed")
     def on_disbursement_completed(self, body):
-        self.db.apply_once(body, "livelihoods.disbursement_completed", tranches.settled)
+        self.db.apply_once(body, "livelihoods.disbursement_completed", _settled)
 
     @on_event("ledger", "disbursement.failed")
     def on_disbursement_failed(self, body):
-        self.db.apply_once(body, "livelihoods.disbursement_failed", tranches.failed)
+        self.db.apply_once(body, "livelihoods.disbursement_failed", _failed)
 
     @on_event("ledger", "funding.received")
     def on_funding_received(self, body):

@@ -116,6 +116,7 @@ INCOMPATIBLE = [  # duties one person must never hold together; an account's rol
     (("POST", "/grants"), ("POST", "/grants/<application_id>/release")),
     (("POST", "/grants/<application_id>/approve"), ("POST", "/ledger/statements/<statement_id>/sign-off")),
     (("POST", "/grants/<application_id>/approve"), ("POST", "/programmes/<programme>/funding")),
+    (("POST", "/grants/<application_id>/approve"), ("POST", "/allowances/cycles/<cycle_id>/release")),
 ]
 
 

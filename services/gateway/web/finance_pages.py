@@ -1,12 +1,15 @@
-"""Finance's screens: grants awaiting release and their disbursements, and reconciliation
+"""Finance's screens: grants awaiting release and their disbursements, monthly allowance
+payment cycles (prepare, review, release by another person), and reconciliation
 of the rail's statement (import, resolve exceptions, sign off), with a link to Fava."""
 from services.gateway.web.entrypoint import page
 from services.gateway.web.forms import command, optional
 from services.ledger.schemas import ResolveItem
+from services.livelihoods.schemas import PrepareCycle
 from shared.errors import ValidationFailed
 
 FINANCE = {"finance"}
 STATEMENT_PAGE = "/app/reconciliation/<statement_id>"
+CYCLE_PAGE = "/app/payments/cycles/<cycle_id>"
 
 
 class FinancePages:
@@ -16,9 +19,30 @@ class FinancePages:
     def page_payments(self, view):
         waiting = self.livelihoods.approval_queue({"status": "APPROVED"})
         disbursing = self.livelihoods.approval_queue({"status": "DISBURSING"})
-        budgets = [self.livelihoods.budget(p["code"]) for p in self.livelihoods.list_programmes()]
+        listed = self.livelihoods.list_programmes()
+        budgets = [self.livelihoods.budget(p["code"]) for p in listed]
         return view.show("payments.html", waiting=waiting, disbursing=disbursing, budgets=budgets,
+                         cycles=self.livelihoods.list_cycles(), paying=[p["code"] for p in listed if p["allowance"]],
                          fava_url=self.config["GATEWAY"]["fava_url"])
+
+    @page("POST", "/app/payments/cycles", roles=FINANCE, back="/app/payments")
+    def form_prepare_cycle(self, view):
+        form = view.request.form
+        data = command(PrepareCycle, {"programme": form.get("programme", ""), "month": form.get("month", "")})
+        cycle = self.livelihoods.prepare_cycle(data, view.user.username)
+        return view.then(f"/app/payments/cycles/{cycle['cycle_id']}",
+                         f"Cycle {cycle['cycle_id']} prepared: {len(cycle['payments'])} payments, "
+                         f"{len(cycle['left_out'])} left out. Another finance user releases it.")
+
+    @page("GET", CYCLE_PAGE, roles=FINANCE)
+    def page_cycle(self, view, cycle_id):
+        return view.show("cycle.html", cycle=self.livelihoods.get_cycle(cycle_id))
+
+    @page("POST", "/app/payments/cycles/<cycle_id>/release", roles=FINANCE, back=CYCLE_PAGE)
+    def form_release_cycle(self, view, cycle_id):
+        cycle = self.livelihoods.release_cycle(cycle_id, view.user.username)
+        return view.then(f"/app/payments/cycles/{cycle_id}", f"Cycle {cycle_id} released: "
+                                                            f"{cycle['counts'].get('REQUESTED', 0)} payments sent.")
 
     @page("POST", "/app/payments/<application_id>/release", roles=FINANCE, back="/app/payments")
     def form_release(self, view, application_id):

@@ -1,0 +1,38 @@
+"""Monthly allowance payment cycles at the HTTP edge: finance prepares and, as another
+person, releases; supervisors and monitoring follow the progress."""
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.gateway.routes import api, body
+from services.gateway.schemas import Empty
+from services.livelihoods.schemas import CODE, PrepareCycle
+
+READERS = {"finance", "supervisor", "monitoring"}
+
+
+class CycleQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    programme: str | None = Field(default=None, pattern=CODE)
+
+
+class AllowanceRoutes:
+    """Mixed into the gateway service; uses its `livelihoods` RPC proxy."""
+
+    @api("POST", "/allowances/cycles", roles={"finance"}, body=PrepareCycle, status=201)
+    def prepare_cycle(self, user, data):
+        """Prepare a programme's allowance payments for a month (nothing is sent yet)."""
+        return self.livelihoods.prepare_cycle(body(data), user.username)
+
+    @api("GET", "/allowances/cycles", roles=READERS, query=CycleQuery)
+    def list_cycles(self, user, query):
+        """Payment cycles, newest month first, with their progress."""
+        return self.livelihoods.list_cycles(query.programme)
+
+    @api("GET", "/allowances/cycles/<cycle_id>", roles=READERS)
+    def get_cycle(self, user, cycle_id):
+        """A cycle's totals, counts by status and payments (pseudonymous ids only)."""
+        return self.livelihoods.get_cycle(cycle_id)
+
+    @api("POST", "/allowances/cycles/<cycle_id>/release", roles={"finance"}, body=Empty, status=202)
+    def release_cycle(self, user, data, cycle_id):
+        """Send the cycle's payments (or those the rail refused); never by who prepared it."""
+        return self.livelihoods.release_cycle(cycle_id, user.username)
