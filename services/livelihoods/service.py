@@ -188,6 +188,6 @@ class LivelihoodsService(ReferralEntrypoints):
 
     @rpc
     def programme_figures(self):
-        """Grant money paid, summed for monitoring and evaluation: no ids, no names."""
+        """Grant and allowance money paid, summed for monitoring and evaluation: no ids, no names."""
         with self.db.session.begin():
-            return {"grants_paid": stats.grants_paid(self.db.session)}
+            return {"paid": stats.paid(self.db.session)}

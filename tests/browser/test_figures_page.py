@@ -24,7 +24,7 @@ def test_monitoring_sees_de_identified_figures(suite, browse):
     seen = browse("monitoring_figures")
     assert seen["landing"].endswith("/app/figures")
     assert [" ".join(text.split()) for text in seen["figures"]] == [
-        "2 enrolled", "2 courses passed", "1 grant payments", "1 mentor matches accepted"]
+        "2 enrolled", "2 courses passed", "1 grant payments", "0 allowance payments", "1 mentor matches accepted"]
     assert seen["charts"] == 4
     for private in (pid, other, offer, application, PERSON["full_name"], "Amina", "Hodan", PERSON["phone"]):
         assert private not in seen["html"]

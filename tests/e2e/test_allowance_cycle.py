@@ -59,3 +59,6 @@ def test_prepare_release_and_pay_a_cycle(suite, config):
         page = pages.get(f"{finance_a.base_url}{path}", timeout=30)
         assert page.status_code == 200 and cid in page.text, (path, page.status_code)
     assert "Amina" not in page.text and pids[0] in page.text  # pseudonymous ids, never names
+    pages.cookies.set("ddrr_session", monitoring.token, path="/app")
+    figures = pages.get(f"{monitoring.base_url}/app/figures", timeout=30).text
+    assert "<strong>2</strong>allowance payments" in figures and "allowance</td><td>SP-2026" in figures

@@ -26,16 +26,16 @@ def completion_chart(completions: list[dict]):
                   f"{_percent(row['passed'], row['seated'])} %") for row in completions], scale_to=100)
 
 
-def paid_by_month(grants_paid: list[dict]) -> list[tuple[str, str, Decimal]]:
+def paid_by_month(paid: list[dict]) -> list[tuple[str, str, Decimal]]:
     totals: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
-    for row in grants_paid:
+    for row in paid:
         totals[(row["month"], row["currency"])] += Decimal(row["amount"])
     return [(month, currency, amount) for (month, currency), amount in sorted(totals.items())]
 
 
-def payments_chart(grants_paid: list[dict]):
-    return bars("Grants paid by month", [(f"{month} {currency}", float(amount), f"{amount} {currency}")
-                                         for month, currency, amount in paid_by_month(grants_paid)])
+def payments_chart(paid: list[dict]):
+    return bars("Grants and allowances paid by month", [(f"{month} {currency}", float(amount), f"{amount} {currency}")
+                                                        for month, currency, amount in paid_by_month(paid)])
 
 
 def matches_chart(matches: list[dict]):
@@ -53,7 +53,7 @@ class FiguresPages:
         money = self.livelihoods.programme_figures()
         mentoring = self.mentorship.programme_figures()
         charts = [enrolment_chart(people["enrolled"]), completion_chart(people["completions"]),
-                  payments_chart(money["grants_paid"]), matches_chart(mentoring["matches"])]
+                  payments_chart(money["paid"]), matches_chart(mentoring["matches"])]
         return view.show("figures.html", charts=charts, genders=GENDERS, **people, **money, **mentoring,
                          enrolled_total=sum(row["count"] for row in people["enrolled"]),
                          accepted_total=sum(row["accepted"] for row in mentoring["matches"]))
