@@ -1,5 +1,5 @@
 -- One database and one login role per service, each owning only its own database:
--- no service can read another's tables (DESIGN.md §3).
+-- no service can read another's tables.
 --
 -- Run once by the postgres image on an empty data directory (/docker-entrypoint-initdb.d).
 -- Passwords are read from the container's environment with psql's \getenv (psql 15+),

@@ -1,5 +1,4 @@
-"""Case phases, the only transitions allowed between them, and what each one needs
-(DESIGN.md §2)."""
+"""Case phases, the only transitions allowed between them, and what each one needs."""
 from datetime import date
 
 from dateutil.relativedelta import relativedelta
