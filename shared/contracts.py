@@ -83,6 +83,7 @@ class DisbursementCompleted(Payload):
     rail_reference: str
     amount: Decimal
     currency: str
+    repeat: bool = False  # the ledger answering again what it already answered: news to nobody
 
 
 @contract("disbursement.failed")
@@ -90,6 +91,7 @@ class DisbursementFailed(Payload):
     disbursement_id: str
     idempotency_key: str
     reason: str
+    repeat: bool = False  # as for DisbursementCompleted; a reversal of a payment is not a repeat
 
 
 @contract("consent.withdrawn")
