@@ -1,0 +1,75 @@
+"""The organisation's float: its balance, top-ups, and the statement lines that move it.
+
+Every change of the float takes `FLOAT_LOCK` (one provider process) and the row lock (on
+PostgreSQL), so the running balance printed on each statement line is exact."""
+import json
+import threading
+from datetime import datetime
+
+from sqlalchemy import insert, select, update
+
+from services.provider import simulation
+from services.provider.units import text, to_minor
+from services.provider.models import FloatAccount, StatementLine, TopUp
+from shared.errors import IdempotencyConflict, ValidationFailed
+
+FLOAT_LOCK = threading.Lock()
+
+
+def balance(conn, settings) -> int:
+    """The float's balance in minor units, opening it at the configured balance if new."""
+    row = conn.execute(select(FloatAccount.balance_minor).where(FloatAccount.currency == settings.currency)
+                       .with_for_update()).first()
+    if row is not None:
+        return row[0]
+    opening = to_minor(settings.opening_balance)
+    conn.execute(insert(FloatAccount).values(currency=settings.currency, balance_minor=opening))
+    return opening
+
+
+def store_balance(conn, settings, minor: int) -> None:
+    conn.execute(update(FloatAccount).where(FloatAccount.currency == settings.currency).values(balance_minor=minor))
+
+
+def line(receipt: str, at: datetime, details: str, reference: str, balance_after: int,
+         paid_in: int = 0, withdrawn: int = 0, status: str = "Completed") -> dict:
+    return {"receipt": receipt, "completed_at": at, "details": details, "status": status,
+            "paid_in_minor": paid_in, "withdrawn_minor": withdrawn, "balance_minor": balance_after,
+            "reference": reference}
+
+
+def add_lines(conn, lines: list[dict]) -> None:
+    if lines:
+        conn.execute(insert(StatementLine), lines)
+
+
+def top_up_answer(row) -> dict:
+    return {"reference_id": row.reference_id, "receipt": row.receipt, "amount": text(row.amount_minor),
+            "currency": row.currency, "balance": text(row.balance_minor)}
+
+
+def top_up(engine, settings, reference_id: str, amount_minor: int, currency: str, now: datetime) -> tuple[int, dict]:
+    """201 and the new balance; the same reference and content again is 200 with the first
+    answer, another content under that reference is an `IdempotencyConflict`."""
+    if currency != settings.currency:
+        raise ValidationFailed(f"the float is in {settings.currency}, not {currency}")
+    content = json.dumps([amount_minor, currency])
+    with FLOAT_LOCK, engine.begin() as conn:
+        known = conn.execute(select(TopUp).where(TopUp.reference_id == reference_id)).first()
+        if known is not None:
+            if known.content_hash != content:
+                raise IdempotencyConflict(f"top-up {reference_id} was made with another amount or currency")
+            return 200, top_up_answer(known)
+        after = balance(conn, settings) + amount_minor
+        receipt = simulation.receipt(settings.seed, "topup", reference_id)
+        row = {"reference_id": reference_id, "content_hash": content, "receipt": receipt,
+               "amount_minor": amount_minor, "currency": currency, "balance_minor": after, "created_at": now}
+        conn.execute(insert(TopUp).values(**row))
+        add_lines(conn, [line(receipt, now, "Funds transfer from bank", reference_id, after, paid_in=amount_minor)])
+        store_balance(conn, settings, after)
+    return 201, top_up_answer(TopUp(**row))
+
+
+def current(engine, settings) -> dict:
+    with FLOAT_LOCK, engine.begin() as conn:
+        return {"currency": settings.currency, "balance": text(balance(conn, settings))}
