@@ -19,12 +19,12 @@ from kombu import Connection, Exchange, Producer, Queue
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.orm import Session
 
-from services.ledger import reports
-from services.ledger.book import Book
-from services.ledger.group_commit import BATCH_SIZE, OUTBOX, GroupCommitter
+from services.ledger.reports import from_index as reports
+from services.ledger.book.files import LedgerFiles
+from services.ledger.writer.group_commit import BATCH_SIZE, OUTBOX, GroupCommitter
 from services.ledger.models import KnownProgramme
 from services.ledger.rail import SimulatedRail
-from services.ledger.verify import verify
+from services.ledger.verification.verify import verify
 from shared.config import load
 from shared.contracts import DisbursementRequested
 from shared.db import make_engine
@@ -46,9 +46,9 @@ def in_process(count: int, scratch: str) -> None:
     url = f"sqlite:///{scratch}/ledger.db"
     upgrade("ledger", url)
     engine = make_engine(url)
-    book = Book(f"{scratch}/books", "Benchmark", date(2026, 1, 1))
-    book.ensure_created()
-    committer = GroupCommitter(engine, book, SimulatedRail("SimMobile"), Semaphore())
+    files = LedgerFiles(f"{scratch}/books", "Benchmark", date(2026, 1, 1))
+    files.ensure_created()
+    committer = GroupCommitter(engine, files, SimulatedRail("SimMobile"), Semaphore())
     bodies = envelopes(count, "a")
     started = time.perf_counter()
     for first in range(0, count, BATCH_SIZE):
@@ -59,7 +59,7 @@ def in_process(count: int, scratch: str) -> None:
     print(f"ledger posting, in-process (batches of {BATCH_SIZE}, one fsync and one commit each): {count} "
           f"disbursements ({2 * count} transactions) in {elapsed:.2f} s = {count / elapsed:,.0f} disbursements/s")
     verified = time.perf_counter()
-    report = verify(book.directory)
+    report = verify(files.directory)
     print(f"ledger verify: {report.transactions} transactions in {time.perf_counter() - verified:.2f} s, "
           f"ok={report.ok}")
 

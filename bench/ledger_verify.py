@@ -10,14 +10,15 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from services.ledger import accounts
-from services.ledger.book import Book
-from services.ledger.entries import GENESIS, Leg, Transaction, render
+from services.ledger.book import chart
+from services.ledger.book.files import LedgerFiles
+from services.ledger.book.data import Leg, Transaction
+from services.ledger.book.text import GENESIS, render
 
 RAIL, DONOR, CURRENCY = "SimMobile", "Donor", "USD"
 PROGRAMMES = ("LG-2026", "LG-2027")
-FLOAT = accounts.rail_float(RAIL)
-BANK, INCOME = accounts.donor_accounts(DONOR)
+FLOAT = chart.rail_float(RAIL)
+BANK, INCOME = chart.donor_accounts(DONOR)
 FEES = "Expenses:Fees:MobileMoney"
 LOADER_UP_TO = 1_000_000
 
@@ -28,7 +29,7 @@ def _disbursement(n: int, day: date) -> list[Transaction]:
     kind = "ALLOWANCE" if n % 5 == 0 else "GRANT"
     programme = PROGRAMMES[n % 2]
     amount = Decimal(50 + n % 400) + Decimal("0.25") * (n % 4)
-    payable, expense = accounts.PAYABLE[kind], accounts.expense(kind, programme)
+    payable, expense = chart.PAYABLE[kind], chart.expense(kind, programme)
     meta = {"idempotency-key": f"{kind.lower()}:G-{n}:t1:a1", "disbursement-id": f"D-{n:08d}",
             "participant": f"P-{n % 60_000:06X}", "programme": programme, "cycle": f"{day:%Y-%m}"}
     links = (f"disb-D-{n:08d}", f"{kind.lower()}-G-{n}")
@@ -57,11 +58,11 @@ def write_ledger(directory: Path, transactions: int, start: date = date(2025, 1,
     finance reconciles the month before, the latest file also gets that month's statement
     fees (backdated to its last day) and then the sign-off's balance assertions (dated the 1st)."""
     months = min(24, max(12, transactions // 40_000))
-    book = Book(str(directory), "Benchmark", start)
-    book.ensure_created()
-    for account in sorted({BANK, INCOME, FLOAT, FEES, *accounts.PAYABLE.values(),
-                           *(accounts.expense(kind, p) for kind in accounts.PAYABLE for p in PROGRAMMES)}):
-        book.open_account(account)
+    files = LedgerFiles(str(directory), "Benchmark", start)
+    files.ensure_created()
+    for account in sorted({BANK, INCOME, FLOAT, FEES, *chart.PAYABLE.values(),
+                           *(chart.expense(kind, p) for kind in chart.PAYABLE for p in PROGRAMMES)}):
+        files.open_account(account)
     previous, balances, n, written = GENESIS, {BANK: Decimal(0), FLOAT: Decimal(0)}, 0, 0
     for month in range(months):
         first = date(start.year + (start.month - 1 + month) // 12, (start.month - 1 + month) % 12 + 1, 1)
@@ -94,7 +95,7 @@ def write_ledger(directory: Path, transactions: int, start: date = date(2025, 1,
             if month and number == len(txns) // 3:
                 parts += [f"\n{first.isoformat()} balance {account}  {amount:.2f} {CURRENCY}\n"
                           for account, amount in signed_off.items()]
-        with open(book.period_file(first), "a", encoding="utf-8") as handle:
+        with open(files.period_file(first), "a", encoding="utf-8") as handle:
             handle.write("".join(parts))
         written += len(txns)
 
@@ -130,7 +131,7 @@ def in_child(target, *args):
 
 
 def run_verify(directory: str) -> str:
-    from services.ledger.verify import verify
+    from services.ledger.verification.verify import verify
 
     report = verify(directory)
     return (f"{report.transactions:,} transactions, ok={report.ok}, "

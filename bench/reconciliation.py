@@ -10,14 +10,14 @@ from decimal import Decimal
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from services.ledger.book import Book
+from services.ledger.book.files import LedgerFiles
 from services.ledger.models import Posting
-from services.ledger.posting import Ledger
+from services.ledger.writer.posting import LedgerWriter
 from services.ledger.rail import SimulatedRail
-from services.ledger.reconcile import ExpectedPayment, reconcile
-from services.ledger.reconciliation import Reconciliation
-from services.ledger.statement_importer import StatementLine
-from services.ledger.verify import verify
+from services.ledger.reconciliation.matcher import ExpectedPayment, reconcile
+from services.ledger.reconciliation.workflow import Reconciliation
+from services.ledger.reconciliation.importer import StatementLine
+from services.ledger.verification.verify import verify
 from shared.db import make_engine
 from shared.migrations import upgrade
 
@@ -82,8 +82,8 @@ def bench_import(count: int = 100_000) -> float:
         url = f"sqlite:///{scratch}/ledger.db"
         upgrade("ledger", url)
         engine = make_engine(url)
-        book = Book(f"{scratch}/books", "Benchmark", date(2026, 1, 1))
-        book.ensure_created()
+        files = LedgerFiles(f"{scratch}/books", "Benchmark", date(2026, 1, 1))
+        files.ensure_created()
         now = datetime.now(timezone.utc)
         with Session(engine) as session, session.begin():
             rows = [dict(idempotency_key=f"bench:{p.disbursement_id}", request_hash="-", programme="LG-2026",
@@ -95,11 +95,11 @@ def bench_import(count: int = 100_000) -> float:
         text = as_csv(lines, "Assets:MobileMoney:SimMobile:Float")
         started = time.perf_counter()
         with Session(engine) as session, session.begin():
-            recon = Reconciliation(session, Ledger(session, book, SimulatedRail("SimMobile")), "SimMobile", "USD",
+            recon = Reconciliation(session, LedgerWriter(session, files, SimulatedRail("SimMobile")), "SimMobile", "USD",
                                    lambda *events: None)
             statement, _ = recon.import_statement(text, "bench")
         elapsed = time.perf_counter() - started
-        report = verify(str(book.directory))
+        report = verify(str(files.directory))
         engine.dispose()
     print(f"reconciliation import: a {len(text) / 1e6:.1f} MB statement of {len(lines):,} lines parsed, matched, "
           f"kept and its fees posted in {elapsed:.2f} s = {len(lines) / elapsed:,.0f} lines/s; "

@@ -163,7 +163,7 @@ def cmd_ledger(args, config):
         return
     from sqlalchemy.orm import Session
 
-    from services.ledger import reports
+    from services.ledger.reports import from_index as reports
     from shared.db import make_engine
 
     engine = make_engine(config["DATABASES"]["ledger"])
@@ -180,7 +180,7 @@ def cmd_ledger(args, config):
 
 def print_rows(rows: list[dict], as_csv: bool) -> None:
     """A report from the ledger's index, as the gateway answers it: CSV, or aligned columns."""
-    from services.ledger.reports import as_csv as to_csv
+    from services.ledger.reports.from_index import as_csv as to_csv
 
     if as_csv:
         print(to_csv(rows), end="")
@@ -195,7 +195,7 @@ def print_rows(rows: list[dict], as_csv: bool) -> None:
 
 
 def ledger_verify(config) -> None:
-    from services.ledger.verify import verify
+    from services.ledger.verification.verify import verify
 
     report = verify(config["LEDGER"]["directory"])
     for line in report.beancount_errors + report.chain_errors + report.key_errors:

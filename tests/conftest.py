@@ -10,7 +10,7 @@ from services.cli import SERVICES
 from services.enrollment.service import EnrollmentService
 from services.gateway.service import GatewayService
 from services.ledger.service import LedgerService
-from services.ledger.verify import verify
+from services.ledger.verification.verify import verify
 from services.livelihoods.service import LivelihoodsService
 from services.mentorship.service import MentorshipService
 from shared.config import load

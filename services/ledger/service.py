@@ -13,13 +13,16 @@ from nameko.rpc import rpc
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.ledger import accounts, corrections, reconciliation, reports
-from services.ledger.book import Book
-from services.ledger.group_commit import GroupCommitter, on_event_batch
+from services.ledger.book import chart
+from services.ledger.reconciliation import workflow as reconciliation
+from services.ledger.reports import from_index as reports
+from services.ledger.writer import corrections
+from services.ledger.book.files import LedgerFiles
+from services.ledger.writer.group_commit import GroupCommitter, on_event_batch
 from services.ledger.models import Base, KnownProgramme, Posting, Statement
-from services.ledger.posting import Ledger, ensure_open
+from services.ledger.writer.posting import LedgerWriter, ensure_open
 from services.ledger.rail import SimulatedRail
-from services.ledger.reconciliation import Reconciliation
+from services.ledger.reconciliation.workflow import Reconciliation
 from services.ledger.schemas import RecordFunding, ResolveItem, ReverseEntry
 from shared.config import database_url
 from shared.contracts import FundingReceived
@@ -32,28 +35,28 @@ from shared.validation import parse
 log = logging.getLogger(__name__)
 
 
-class BookKeeper(DependencyProvider):
-    """Gives workers the book, the rail, the writer lock and the group committer, built
+class SingleWriter(DependencyProvider):
+    """Gives workers the files, the rail, the writer lock and the group committer, built
     once from config. A batch holds at most the messages in flight, and nameko sets the
     queues' prefetch to the container's `max_workers`: `LEDGER.max_workers` sets it for
     the ledger's container alone."""
 
     def setup(self):
         settings = self.container.config["LEDGER"]
-        self.book = Book(settings["directory"], settings["title"], date.fromisoformat(settings["opened_on"]))
-        self.book.ensure_created()
+        self.files = LedgerFiles(settings["directory"], settings["title"], date.fromisoformat(settings["opened_on"]))
+        self.files.ensure_created()
         self.rail = SimulatedRail(settings["rail"]["name"], settings["rail"].get("decline_participants"))
         self.lock = Semaphore()
         self.engine = make_engine(database_url(self.container.config, "ledger"))
-        self.committer = GroupCommitter(self.engine, self.book, self.rail, self.lock)
+        self.committer = GroupCommitter(self.engine, self.files, self.rail, self.lock)
         if settings.get("max_workers"):
             self.container.max_workers = settings["max_workers"]
             self.container._worker_pool.resize(settings["max_workers"])
         for line in self.committer.recover():  # before any posting: files whole, index matching them
             log.warning("ledger recovery: %s", line)
         with Session(self.engine) as session, session.begin():
-            for account in accounts.configured(settings):
-                ensure_open(session, self.book, account)
+            for account in chart.configured(settings):
+                ensure_open(session, self.files, account)
 
     def stop(self):
         self.engine.dispose()
@@ -65,14 +68,14 @@ class BookKeeper(DependencyProvider):
 class LedgerService:
     name = "ledger"
     db = Store(Base.metadata)
-    keeper = BookKeeper()
+    single_writer = SingleWriter()
     config = Config()
 
     @on_event_batch("livelihoods", "disbursement.requested", single_active_consumer=True)
     def on_disbursement_requested(self, bodies):
         """A batch of events posted with one fsync and one commit; a result per event, and
         its message is acked (or dead-lettered) only after that commit."""
-        results = self.keeper.committer.post(bodies)
+        results = self.single_writer.committer.post(bodies)
         self.db.emitted += results.count(True)  # the answers are in the outbox: the relay is woken
         return results
 
@@ -80,18 +83,18 @@ class LedgerService:
     def on_programme_created(self, body):
         def open_accounts(session, event):
             session.merge(KnownProgramme(code=event.programme, donor=event.donor, currency=event.currency))
-            for account in [accounts.expense("GRANT", event.programme), *accounts.donor_accounts(event.donor)]:
-                ensure_open(session, self.keeper.book, account)
+            for account in [chart.expense("GRANT", event.programme), *chart.donor_accounts(event.donor)]:
+                ensure_open(session, self.single_writer.files, account)
 
-        with self.keeper.lock:
+        with self.single_writer.lock:
             self.db.apply_once(body, "ledger.programme_created", open_accounts)
 
     @rpc
     def post_funding(self, data):
         """Finance records donor funding received for a programme."""
         command = parse(RecordFunding, data)
-        with self.keeper.lock, self.db.session.begin():
-            posting, new = Ledger(self.db.session, self.keeper.book, self.keeper.rail).post_funding(command)
+        with self.single_writer.lock, self.db.session.begin():
+            posting, new = self._writer().post_funding(command)
             programme = self.db.session.get(KnownProgramme, posting.programme)
             if new:
                 self.db.emit(FundingReceived(programme=posting.programme, donor=programme.donor,
@@ -130,26 +133,27 @@ class LedgerService:
                     "amount": str(posting.amount), "currency": posting.currency, "status": posting.status,
                     "rail_reference": posting.rail_reference, "failure_reason": posting.failure_reason}
 
-    def _writer(self):
-        """The ledger as one writer sees it, and the reconciliation of the rail's float."""
-        ledger = Ledger(self.db.session, self.keeper.book, self.keeper.rail)
+    def _writer(self) -> LedgerWriter:
+        return LedgerWriter(self.db.session, self.single_writer.files, self.single_writer.rail)
+
+    def _reconciliation(self) -> Reconciliation:
+        """The reconciliation of the rail's float, appending through this worker's writer."""
         rail = self.config["LEDGER"]["rail"]
-        return ledger, Reconciliation(self.db.session, ledger, rail["name"], rail["currency"], self.db.emit)
+        return Reconciliation(self.db.session, self._writer(), rail["name"], rail["currency"], self.db.emit)
 
     @rpc
     def reverse_entry(self, data, user):
         """A correction: the reversing entry of one transaction, with the reason."""
         command = parse(ReverseEntry, data)
-        with self.keeper.lock, self.db.session.begin():
-            ledger, _ = self._writer()
-            return corrections.reverse(self.db.session, ledger, command.hash, command.reason, user,
+        with self.single_writer.lock, self.db.session.begin():
+            return corrections.reverse(self.db.session, self._writer(), command.hash, command.reason, user,
                                        datetime.now(timezone.utc).date(), self.db.emit)
 
     @rpc
     def import_statement(self, text, user):
         """Finance imports the rail's statement; the same file twice changes nothing."""
-        with self.keeper.lock, self.db.session.begin():
-            statement, new = self._writer()[1].import_statement(text, user)
+        with self.single_writer.lock, self.db.session.begin():
+            statement, new = self._reconciliation().import_statement(text, user)
             return {**reconciliation.describe(self.db.session, statement), "already_imported": not new}
 
     @rpc
@@ -171,14 +175,14 @@ class LedgerService:
     def resolve_item(self, statement_id, item_id, data, user):
         """Finance settles one exception: accept it, adjust the difference, or reverse the payment."""
         command = parse(ResolveItem, data)
-        with self.keeper.lock, self.db.session.begin():
-            item = self._writer()[1].resolve(statement_id, item_id, reconciliation.Resolution(
+        with self.single_writer.lock, self.db.session.begin():
+            item = self._reconciliation().resolve(statement_id, item_id, reconciliation.Resolution(
                 command.action, command.reason, command.account), user)
             return reconciliation.item_view(item)
 
     @rpc
     def sign_off(self, statement_id, user):
         """Close the statement's period with a balance assertion; refused while anything is open."""
-        with self.keeper.lock, self.db.session.begin():
-            statement = self._writer()[1].sign_off(statement_id, user)
+        with self.single_writer.lock, self.db.session.begin():
+            statement = self._reconciliation().sign_off(statement_id, user)
             return reconciliation.describe(self.db.session, statement)

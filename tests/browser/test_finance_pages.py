@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 
-from services.ledger.verify import verify
+from services.ledger.verification.verify import verify
 from tests.browser.seed import eligible_participant, funded, staff, submitted_grant
 from tests.e2e.test_finance_path import HEADER
 from tests.e2e.test_grant_path import PROGRAMME

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import requests
 
-from services.ledger.verify import verify
+from services.ledger.verification.verify import verify
 from tests.e2e.test_grant_path import PERSON
 from tests.support import eventually
 

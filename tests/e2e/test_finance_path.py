@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from services.ledger.corrections import find
-from services.ledger.verify import verify
+from services.ledger.writer.corrections import find
+from services.ledger.verification.verify import verify
 from shared.contracts import DisbursementRequested
 from shared.events import new_envelope
 from tests.support import event_publisher, eventually

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from services.ledger.verify import verify
+from services.ledger.verification.verify import verify
 from tests.support import eventually
 
 PERSON = {"full_name": "Amina Hassan Warsame", "phone": "+252 61 555 0101", "national_id": "SO-1987-554433",

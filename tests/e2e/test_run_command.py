@@ -10,7 +10,7 @@ import time
 
 import requests
 
-from services.ledger.verify import verify
+from services.ledger.verification.verify import verify
 
 
 def free_port() -> int:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from services.ledger.models import Base as LedgerBase, Posting
 from services.ledger.service import LedgerService
-from services.ledger.verify import verify
+from services.ledger.verification.verify import verify
 from shared.contracts import DisbursementRequested
 from shared.db import make_engine
 from shared.dead_letters import list_dead_letters, replay_dead_letters

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy.orm import Session
 
 from services.cli import main
-from services.ledger.book import Book
-from services.ledger.posting import Ledger
+from services.ledger.book.files import LedgerFiles
+from services.ledger.writer.posting import LedgerWriter
 from services.ledger.rail import SimulatedRail
 from shared.config import load
 from shared.db import make_engine
@@ -20,10 +20,10 @@ def data_dir(tmp_path, monkeypatch):
     main(["migrate", "--service", "ledger"])
     config = load()
     engine = make_engine(config["DATABASES"]["ledger"])
-    book = Book(config["LEDGER"]["directory"], "Test", date(2026, 1, 1))
-    book.ensure_created()
+    files = LedgerFiles(config["LEDGER"]["directory"], "Test", date(2026, 1, 1))
+    files.ensure_created()
     with Session(engine) as session, session.begin():
-        Ledger(session, book, SimulatedRail("SimMobile")).post_disbursement(command(), today=date(2026, 11, 23))
+        LedgerWriter(session, files, SimulatedRail("SimMobile")).post_disbursement(command(), today=date(2026, 11, 23))
     engine.dispose()
     return tmp_path
 

@@ -9,12 +9,12 @@ from eventlet.semaphore import Semaphore
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from services.ledger import book as book_module
-from services.ledger import group_commit
-from services.ledger.group_commit import INBOX, OUTBOX, GroupCommitter, Request
+from services.ledger.book import files as files_module
+from services.ledger.writer import group_commit
+from services.ledger.writer.group_commit import INBOX, OUTBOX, GroupCommitter, Request
 from services.ledger.models import ChainHead, Posting
 from services.ledger.service import LedgerService
-from services.ledger.verify import verify
+from services.ledger.verification.verify import verify
 from shared.db import make_engine
 from shared.errors import IdempotencyConflict, ValidationFailed
 from shared.events import new_envelope, open_envelope
@@ -38,8 +38,8 @@ def head(engine) -> str:
         return session.get(ChainHead, 1).head_hash
 
 
-def period_text(book) -> str:
-    return book.period_file(datetime.now(timezone.utc).date()).read_text()
+def period_text(files) -> str:
+    return files.period_file(datetime.now(timezone.utc).date()).read_text()
 
 
 def checked(env) -> None:
@@ -49,16 +49,16 @@ def checked(env) -> None:
 
 @pytest.fixture
 def committer(ledger_env):  # noqa: F811
-    engine, book, rail = ledger_env
-    return GroupCommitter(engine, book, rail, Semaphore())
+    engine, files, rail = ledger_env
+    return GroupCommitter(engine, files, rail, Semaphore())
 
 
 def test_a_batch_posts_each_event_once_with_one_fsync(ledger_env, committer, monkeypatch):  # noqa: F811
     first = body(0)
     assert committer.post([first]) == [True]  # the period file and the accounts exist from here on
     fsyncs = []
-    real_fsync = book_module.os.fsync
-    monkeypatch.setattr(book_module.os, "fsync", lambda fd: fsyncs.append(fd) or real_fsync(fd))
+    real_fsync = files_module.os.fsync
+    monkeypatch.setattr(files_module.os, "fsync", lambda fd: fsyncs.append(fd) or real_fsync(fd))
     bodies = [body(n) for n in range(1, 201)]
     again = body(5)  # the same command in another event
     conflicting = body(7, amount=Decimal("999.00"))
@@ -110,28 +110,28 @@ def crash_after_fsync(committer, bodies, monkeypatch):
 def test_a_batch_in_the_files_but_not_in_the_index_is_recovered_at_start(ledger_env, committer, monkeypatch):  # noqa: F811
     bodies = [body(n) for n in range(50)]
     crash_after_fsync(committer, bodies, monkeypatch)
-    engine, book, rail = ledger_env
+    engine, files, rail = ledger_env
     assert count(engine, Posting) == 0
-    done = GroupCommitter(engine, book, rail, Semaphore()).recover()
+    done = GroupCommitter(engine, files, rail, Semaphore()).recover()
     assert len(done) == 50 and count(engine, Posting) == 50
     assert count(engine, OUTBOX) == 50  # each answered
     checked(ledger_env)
-    before = period_text(book)
+    before = period_text(files)
     assert committer.post(bodies) == [True] * 50  # the redelivered events: replayed, nothing written
-    assert period_text(book) == before
+    assert period_text(files) == before
     assert count(engine, Posting) == 50
 
 
 def test_a_batch_torn_inside_its_write_is_cut_back_and_completed(ledger_env, committer, monkeypatch):  # noqa: F811
-    engine, book, rail = ledger_env
+    engine, files, rail = ledger_env
     assert committer.post([body(0)]) == [True]
-    path = book.period_file(datetime.now(timezone.utc).date())
+    path = files.period_file(datetime.now(timezone.utc).date())
     committed = path.stat().st_size
     crash_after_fsync(committer, [body(n) for n in range(1, 11)], monkeypatch)
     written = path.read_bytes()
     path.write_bytes(written[: committed + (len(written) - committed) * 5 // 8])  # the write stopped part-way
 
-    done = GroupCommitter(engine, book, rail, Semaphore()).recover()
+    done = GroupCommitter(engine, files, rail, Semaphore()).recover()
     assert done[0] == "torn tail cut"
     recovered = count(engine, Posting) - 1
     assert 0 < recovered < 10

@@ -12,12 +12,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from services.ledger.book import Book
+from services.ledger.book.files import LedgerFiles
 from services.ledger.models import ChainHead, Posting
-from services.ledger.posting import Ledger
+from services.ledger.writer.posting import LedgerWriter
 from services.ledger.rail import SimulatedRail
-from services.ledger.recovery import recover
-from services.ledger.verify import verify
+from services.ledger.writer.recovery import recover
+from services.ledger.verification.verify import verify
 from shared.db import make_engine
 from shared.migrations import upgrade
 
@@ -26,21 +26,21 @@ WRITER = textwrap.dedent("""
     from datetime import date
     from decimal import Decimal
     from sqlalchemy.orm import Session
-    from services.ledger.book import Book
-    from services.ledger.posting import Ledger
+    from services.ledger.book.files import LedgerFiles
+    from services.ledger.writer.posting import LedgerWriter
     from services.ledger.rail import SimulatedRail
     from shared.contracts import DisbursementRequested
     from shared.db import make_engine
 
     url, directory = sys.argv[1:]
-    engine, book = make_engine(url), Book(directory, "Kill test", date(2026, 1, 1))
-    book.ensure_created()
+    engine, files = make_engine(url), LedgerFiles(directory, "Kill test", date(2026, 1, 1))
+    files.ensure_created()
     for n in range(1_000_000):
         command = DisbursementRequested(
             disbursement_id=f"D-{n:08d}", idempotency_key=f"kill:{n}", participant_id="P-7K3M9Q",
             programme="LG-2026", kind="GRANT", amount=Decimal("125.00"), currency="USD", reference=f"G-{n}")
         with Session(engine) as session, session.begin():
-            Ledger(session, book, SimulatedRail("SimMobile")).post_disbursement(command, today=date(2026, 11, 23))
+            LedgerWriter(session, files, SimulatedRail("SimMobile")).post_disbursement(command, today=date(2026, 11, 23))
         if n == 20:
             print("posting", flush=True)
 """)
@@ -58,9 +58,9 @@ def test_a_killed_writer_is_recovered(tmp_path, after_seconds):
     writer.wait()
 
     engine = make_engine(url)
-    book = Book(str(directory), "Kill test", date(2026, 1, 1))
+    files = LedgerFiles(str(directory), "Kill test", date(2026, 1, 1))
     with Session(engine) as session, session.begin():
-        recover(session, Ledger(session, book, SimulatedRail("SimMobile")), lambda *events: None)
+        recover(session, LedgerWriter(session, files, SimulatedRail("SimMobile")), lambda *events: None)
     report = verify(str(directory))
     with Session(engine) as session:
         head = session.get(ChainHead, 1)

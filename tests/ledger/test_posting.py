@@ -5,12 +5,12 @@ from decimal import Decimal
 import pytest
 from sqlalchemy.orm import Session
 
-from services.ledger.book import Book
-from services.ledger.entries import Leg, Transaction
+from services.ledger.book.files import LedgerFiles
+from services.ledger.book.data import Leg, Transaction
 from services.ledger.models import Posting
-from services.ledger.posting import Ledger
+from services.ledger.writer.posting import LedgerWriter
 from services.ledger.rail import SimulatedRail
-from services.ledger.verify import verify
+from services.ledger.verification.verify import verify
 from shared.contracts import DisbursementRequested
 from shared.db import make_engine
 from shared.errors import IdempotencyConflict
@@ -24,10 +24,10 @@ def ledger_env(tmp_path):
     url = f"sqlite:///{tmp_path}/ledger.db"
     upgrade("ledger", url)
     engine = make_engine(url)
-    book = Book(str(tmp_path / "books"), "Test", date(2026, 1, 1))
-    book.ensure_created()
+    files = LedgerFiles(str(tmp_path / "books"), "Test", date(2026, 1, 1))
+    files.ensure_created()
     rail = SimulatedRail("SimMobile", decline_participants=["P-DECL00"])
-    yield engine, book, rail
+    yield engine, files, rail
     engine.dispose()
 
 
@@ -38,9 +38,9 @@ def command(**overrides):
 
 
 def post(env, cmd, day=DAY):
-    engine, book, rail = env
+    engine, files, rail = env
     with Session(engine) as session, session.begin():
-        outcome = Ledger(session, book, rail).post_disbursement(cmd, today=day)
+        outcome = LedgerWriter(session, files, rail).post_disbursement(cmd, today=day)
         return outcome.posting.status, outcome.replayed
 
 
@@ -103,7 +103,7 @@ def test_an_edited_amount_is_found_by_verify(ledger_env):
 def test_the_trial_balance_from_the_index_matches_beancount(ledger_env):
     from beancount import loader
 
-    from services.ledger.reports import as_csv, trial_balance
+    from services.ledger.reports.from_index import as_csv, trial_balance
 
     post(ledger_env, command())
     post(ledger_env, command(disbursement_id="D-AAAA0002", idempotency_key="k2", participant_id="P-DECL00"))
@@ -127,14 +127,14 @@ def test_verify_finds_a_key_posted_twice(ledger_env):
     from services.ledger.models import ChainHead
 
     post(ledger_env, command())
-    engine, book, rail = ledger_env
+    engine, files, rail = ledger_env
     with Session(engine) as session, session.begin():
-        Ledger(session, book, rail).append(Transaction(DAY, "Grant payable", (
+        LedgerWriter(session, files, rail).append(Transaction(DAY, "Grant payable", (
             Leg("Expenses:Livelihoods:Grants:LG-2026", Decimal("450.00"), "USD"),
             Leg("Liabilities:Payable:Grants", Decimal("-450.00"), "USD")),
             {"idempotency-key": "grant:G-1:t1:a1", "entry": "payable"}))
         head = session.get(ChainHead, 1).head_hash
-    report = verify(str(book.directory), expected_head=head)
+    report = verify(str(files.directory), expected_head=head)
     assert report.chain_errors == [] and len(report.key_errors) == 1
     assert "grant:G-1:t1:a1 (payable) already at 2026-11.beancount" in report.key_errors[0]
 

@@ -17,9 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.ledger.models import Posting
-from services.ledger.reconcile import (ExpectedPayment, Outcome, expected_from_entries, expected_from_postings,
+from services.ledger.reconciliation.matcher import (ExpectedPayment, Outcome, expected_from_entries, expected_from_postings,
                                        reconcile)
-from services.ledger.statement_importer import (FEE_ACCOUNT, StatementImporter, StatementLine, read_statement,
+from services.ledger.reconciliation.importer import (FEE_ACCOUNT, StatementImporter, StatementLine, read_statement,
                                                 statement_account)
 from shared.errors import ValidationFailed
 from tests.ledger.test_posting import command, ledger_env, post  # noqa: F401  (the fixture)
@@ -190,7 +190,7 @@ def test_fees_already_in_the_ledger_are_marked_duplicate_by_receipt():
 
 
 def test_the_beangulp_command_line_extracts_and_identifies():
-    run = [sys.executable, "-m", "services.ledger.statement_importer"]
+    run = [sys.executable, "-m", "services.ledger.reconciliation.importer"]
     out = subprocess.run([*run, "extract", str(STATEMENTS / "simmobile_2026-11.csv")], cwd=ROOT,
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
@@ -336,8 +336,8 @@ def test_a_posted_ledger_reconciles_and_stays_valid_with_the_extracted_fees(ledg
                                  reference=f"G-{n}", amount=Decimal(amount)))
     post(ledger_env, command(disbursement_id="D-AAAA0004", idempotency_key="grant:G-4:t1:a1", reference="G-4",
                              participant_id="P-DECL00", amount=Decimal("99.00")))  # declined: not expected
-    engine, book, _rail = ledger_env
-    entries, errors, _ = loader.load_file(str(book.main_file))
+    engine, files, _rail = ledger_env
+    entries, errors, _ = loader.load_file(str(files.main_file))
     assert errors == []
     from_ledger = expected_from_entries(entries, FLOAT)
     with Session(engine) as session:
@@ -351,7 +351,7 @@ def test_a_posted_ledger_reconciles_and_stays_valid_with_the_extracted_fees(ledg
 
     fees = StatementImporter(FLOAT, "USD").extract(str(path), entries)
     copy = tmp_path / "copy"
-    shutil.copytree(book.directory, copy)
+    shutil.copytree(files.directory, copy)
     lines = read_statement(path)
     opening = lines[0].balance + lines[0].withdrawn - lines[0].paid_in
     movement = lines[-1].balance - opening                   # what the statement says the float moved

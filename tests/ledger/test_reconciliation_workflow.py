@@ -8,12 +8,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from services.ledger.corrections import REVERSED_REASON, payment_hash, reverse
+from services.ledger.writer.corrections import REVERSED_REASON, payment_hash, reverse
 from services.ledger.models import AccountBalance, ChainHead, Posting, Statement, StatementItem
-from services.ledger.posting import Ledger, ensure_open
-from services.ledger.reconciliation import Reconciliation, Resolution
-from services.ledger.recovery import recover
-from services.ledger.verify import verify
+from services.ledger.writer.posting import LedgerWriter, ensure_open
+from services.ledger.reconciliation.workflow import Reconciliation, Resolution
+from services.ledger.writer.recovery import recover
+from services.ledger.verification.verify import verify
 from shared.errors import BalanceMismatch, Conflict, NotFound, OpenExceptions, ValidationFailed
 from tests.ledger.test_posting import command, ledger_env  # noqa: F401  (the fixture)
 from tests.ledger.test_reconcile import FLOAT, statement
@@ -27,14 +27,14 @@ PAYMENTS = {"D-00000001": "100.00", "D-00000002": "250.00", "D-00000003": "50.00
 @pytest.fixture
 def paid(ledger_env):  # noqa: F811
     """Five payments made on 23 November, and the accounts finance adjusts to."""
-    engine, book, rail = ledger_env
+    engine, files, rail = ledger_env
     with Session(engine) as session, session.begin():
-        ledger = Ledger(session, book, rail)
+        ledger = LedgerWriter(session, files, rail)
         for n, (disbursement_id, amount) in enumerate(PAYMENTS.items(), start=1):
             ledger.post_disbursement(command(disbursement_id=disbursement_id, idempotency_key=f"grant:G-{n}:t1:a1",
                                              amount=Decimal(amount), reference=f"G-{n}"), today=DAY)
         for account in ADJUSTABLE:
-            ensure_open(session, book, account)
+            ensure_open(session, files, account)
         references = {p.disbursement_id: p.rail_reference for p in session.scalars(select(Posting))}
     return (*ledger_env, []), references  # the fourth: events the ledger emitted
 
@@ -69,9 +69,9 @@ def every_exception_kind(ref: dict) -> str:
 
 
 def run(env, work):
-    engine, book, rail, events = env
+    engine, files, rail, events = env
     with Session(engine) as session, session.begin():
-        return work(session, Reconciliation(session, Ledger(session, book, rail), "SimMobile", "USD", collect(events)))
+        return work(session, Reconciliation(session, LedgerWriter(session, files, rail), "SimMobile", "USD", collect(events)))
 
 
 def imported(env, text, user="fin1"):
@@ -248,32 +248,32 @@ def test_nothing_changes_in_a_signed_off_statement(paid):
 
 def test_an_edited_balance_assertion_is_caught_and_a_whole_one_survives_recovery(paid):
     env, _ = paid
-    engine, book, rail, events = env
+    engine, files, rail, events = env
     signed_off_top_up(env)
-    path = book.period_file(DAY)
+    path = files.period_file(DAY)
     text = path.read_text()
     assert text.rstrip().endswith("balance Assets:MobileMoney:SimMobile:Float  1000.00 USD")
     with Session(engine) as session, session.begin():
-        assert recover(session, Ledger(session, book, rail), lambda *events: None) == []
+        assert recover(session, LedgerWriter(session, files, rail), lambda *events: None) == []
     assert path.read_text() == text
     head_text, _, assertion = text.rpartition("balance ")
     path.write_text(head_text + "balance " + assertion.replace("1000.00", "1100.00"))
-    report = verify(str(book.directory))
+    report = verify(str(files.directory))
     assert not report.ok and not report.chain_errors, report
     assert any("Balance failed" in error for error in report.beancount_errors), report
 
 
 def test_an_entry_dated_in_an_earlier_month_joins_the_latest_file_and_verifies(paid):
     env, ref = paid
-    engine, book, rail, events = env
+    engine, files, rail, events = env
     with Session(engine) as session, session.begin():
-        Ledger(session, book, rail).post_disbursement(command(
+        LedgerWriter(session, files, rail).post_disbursement(command(
             disbursement_id="D-00000009", idempotency_key="grant:G-9:t1:a1", reference="G-9"), today=date(2026, 12, 2))
     statement_id = imported(env, every_exception_kind(ref))  # a November statement with a fee
-    december = book.period_file(date(2026, 12, 1)).read_text()
+    december = files.period_file(date(2026, 12, 1)).read_text()
     assert 'entry: "fee"' in december and december.index('entry: "fee"') > december.index("D-00000009")
-    assert 'entry: "fee"' not in book.period_file(DAY).read_text()
-    assert verify(str(book.directory)).ok
+    assert 'entry: "fee"' not in files.period_file(DAY).read_text()
+    assert verify(str(files.directory)).ok
     found = items(env, statement_id)
     with pytest.raises(OpenExceptions):
         sign_off(env, statement_id)
@@ -282,34 +282,34 @@ def test_an_entry_dated_in_an_earlier_month_joins_the_latest_file_and_verifies(p
 
 def test_a_correction_reverses_an_entry_once_and_links_to_it(paid):
     env, _ = paid
-    engine, book, rail, events = env
-    digest = payment_hash(book.directory, "D-00000001")
+    engine, files, rail, events = env
+    digest = payment_hash(files.directory, "D-00000001")
     with Session(engine) as session, session.begin():
-        done = reverse(session, Ledger(session, book, rail), digest, "paid to the wrong wallet", "fin1", DAY,
+        done = reverse(session, LedgerWriter(session, files, rail), digest, "paid to the wrong wallet", "fin1", DAY,
                        collect(events))
     assert done["entry"] == "payment"
-    text = book.period_file(DAY).read_text()
+    text = files.period_file(DAY).read_text()
     assert f'reverses: "{digest}"' in text and f"^reverses-{digest[:16]}" in text
-    assert verify(str(book.directory)).ok
+    assert verify(str(files.directory)).ok
     with Session(engine) as session, session.begin():
         with pytest.raises(Conflict, match="already been reversed"):
-            reverse(session, Ledger(session, book, rail), digest, "again", "fin1", DAY, collect(events))
+            reverse(session, LedgerWriter(session, files, rail), digest, "again", "fin1", DAY, collect(events))
         with pytest.raises(NotFound):
-            reverse(session, Ledger(session, book, rail), "a" * 64, "no such entry", "fin1", DAY, collect(events))
+            reverse(session, LedgerWriter(session, files, rail), "a" * 64, "no such entry", "fin1", DAY, collect(events))
         with pytest.raises(ValidationFailed):
-            reverse(session, Ledger(session, book, rail), "not-a-hash", "bad", "fin1", DAY, collect(events))
+            reverse(session, LedgerWriter(session, files, rail), "not-a-hash", "bad", "fin1", DAY, collect(events))
 
 
 def crash_before_commit(env, work):
     """Run `work(session, recon)`, its entries reaching the files, then lose the index
     transaction as a writer killed before its commit would; then start-up recovery."""
-    engine, book, rail, events = env
+    engine, files, rail, events = env
     with Session(engine) as session:
         session.begin()
-        work(session, Reconciliation(session, Ledger(session, book, rail), "SimMobile", "USD", collect(events)))
+        work(session, Reconciliation(session, LedgerWriter(session, files, rail), "SimMobile", "USD", collect(events)))
         session.rollback()
     with Session(engine) as session, session.begin():
-        return recover(session, Ledger(session, book, rail), lambda *events: None)
+        return recover(session, LedgerWriter(session, files, rail), lambda *events: None)
 
 
 def test_an_import_retried_after_a_crash_does_not_post_its_fees_twice(paid):
@@ -327,12 +327,12 @@ def test_an_import_retried_after_a_crash_does_not_post_its_fees_twice(paid):
 
 def test_a_correction_interrupted_by_a_crash_is_recorded_by_recovery(paid):
     env, _ = paid
-    engine, book, rail, events = env
-    digest = payment_hash(book.directory, "D-00000002")
+    engine, files, rail, events = env
+    digest = payment_hash(files.directory, "D-00000002")
     crash_before_commit(env, lambda session, recon: reverse(session, recon.ledger, digest, "wrong wallet", "fin1", DAY, recon.emit))
     with Session(engine) as session, session.begin():
         with pytest.raises(Conflict, match="already been reversed"):
-            reverse(session, Ledger(session, book, rail), digest, "wrong wallet", "fin1", DAY, collect(events))
+            reverse(session, LedgerWriter(session, files, rail), digest, "wrong wallet", "fin1", DAY, collect(events))
         assert session.scalar(select(Posting.status).where(Posting.disbursement_id == "D-00000002")) == "REVERSED"
-    assert book.period_file(DAY).read_text().count(f'reverses: "{digest}"') == 1
-    assert verify(str(book.directory)).ok
+    assert files.period_file(DAY).read_text().count(f'reverses: "{digest}"') == 1
+    assert verify(str(files.directory)).ok

@@ -8,29 +8,30 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from services.ledger.entries import Leg, Transaction, render
+from services.ledger.book.data import Leg, Transaction
+from services.ledger.book.text import render
 from services.ledger.models import ChainHead, FundingPosting, KnownProgramme, Posting
-from services.ledger.posting import Ledger
-from services.ledger.recovery import LedgerTampered, recover
+from services.ledger.writer.posting import LedgerWriter
+from services.ledger.writer.recovery import LedgerTampered, recover
 from services.ledger.schemas import RecordFunding
-from services.ledger.verify import verify
+from services.ledger.verification.verify import verify
 from tests.ledger.test_posting import DAY, command, ledger_env  # noqa: F401  (the fixture)
 
 
 def crash_after_files(env, work):
     """Run `work(ledger)` and lose the index transaction, as a crash before commit would."""
-    engine, book, rail = env
+    engine, files, rail = env
     with Session(engine) as session:
         session.begin()
-        work(Ledger(session, book, rail))
+        work(LedgerWriter(session, files, rail))
         session.rollback()
 
 
 def run_recovery(env):
-    engine, book, rail = env
+    engine, files, rail = env
     emitted = []
     with Session(engine) as session, session.begin():
-        done = recover(session, Ledger(session, book, rail), lambda *events: emitted.extend(events))
+        done = recover(session, LedgerWriter(session, files, rail), lambda *events: emitted.extend(events))
     return done, emitted
 
 
@@ -51,9 +52,9 @@ def test_a_disbursement_written_but_not_indexed_is_indexed_and_answered(ledger_e
     assert [(e.event_type, e.disbursement_id) for e in emitted] == [("disbursement.completed", "D-AAAA0001")]
     assert text(ledger_env) == before  # nothing appended: the answer was already in the file
     assert verify(str(ledger_env[1].directory), expected_head=head(ledger_env)).ok
-    engine, book, rail = ledger_env
+    engine, files, rail = ledger_env
     with Session(engine) as session, session.begin():
-        assert Ledger(session, book, rail).post_disbursement(command(), today=DAY).replayed
+        assert LedgerWriter(session, files, rail).post_disbursement(command(), today=DAY).replayed
     assert run_recovery(ledger_env) == ([], [])
 
 
@@ -75,35 +76,35 @@ def test_a_payable_without_its_answer_is_completed_by_asking_the_rail_once(ledge
 
 
 def test_a_torn_tail_is_cut_back_to_the_last_whole_transaction(ledger_env):
-    engine, book, rail = ledger_env
+    engine, files, rail = ledger_env
     with Session(engine) as session, session.begin():
-        Ledger(session, book, rail).post_disbursement(command(), today=DAY)
+        LedgerWriter(session, files, rail).post_disbursement(command(), today=DAY)
     whole = text(ledger_env)
     torn, _ = render(Transaction(DAY, "half", (Leg("Assets:X", Decimal("1.00"), "USD"),
                                                Leg("Assets:Y", Decimal("-1.00"), "USD"))), head(ledger_env))
-    with open(book.period_file(DAY), "a") as handle:
+    with open(files.period_file(DAY), "a") as handle:
         handle.write("\n" + torn[: len(torn) // 2])
-    assert not verify(str(book.directory)).ok
+    assert not verify(str(files.directory)).ok
     done, _ = run_recovery(ledger_env)
     assert done == ["torn tail cut"]
     assert text(ledger_env) == whole
-    assert verify(str(book.directory), expected_head=head(ledger_env)).ok
+    assert verify(str(files.directory), expected_head=head(ledger_env)).ok
 
 
 def test_an_edit_in_the_middle_stops_the_writer(ledger_env):
-    engine, book, rail = ledger_env
+    engine, files, rail = ledger_env
     with Session(engine) as session, session.begin():
-        ledger = Ledger(session, book, rail)
+        ledger = LedgerWriter(session, files, rail)
         ledger.post_disbursement(command(), today=DAY)
         ledger.post_disbursement(command(disbursement_id="D-AAAA0002", idempotency_key="k2"), today=DAY)
-    path = book.period_file(DAY)
+    path = files.period_file(DAY)
     path.write_text(path.read_text().replace("450.00 USD", "540.00 USD", 2))
     with pytest.raises(LedgerTampered):
         run_recovery(ledger_env)
 
 
 def test_funding_written_but_not_indexed_is_recovered(ledger_env):
-    engine, book, rail = ledger_env
+    engine, files, rail = ledger_env
     with Session(engine) as session, session.begin():
         session.add(KnownProgramme(code="LG-2026", donor="MDTF", currency="USD"))
     crash_after_files(ledger_env, lambda ledger: ledger.post_funding(RecordFunding(
@@ -112,4 +113,4 @@ def test_funding_written_but_not_indexed_is_recovered(ledger_env):
     assert [(e.event_type, e.amount) for e in emitted] == [("funding.received", Decimal("1000.00"))]
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(FundingPosting)) == 1
-    assert verify(str(book.directory), expected_head=head(ledger_env)).ok
+    assert verify(str(files.directory), expected_head=head(ledger_env)).ok

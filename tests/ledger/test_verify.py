@@ -6,14 +6,15 @@ from decimal import Decimal
 
 import pytest
 
-from services.ledger import accounts
-from services.ledger.book import Book
-from services.ledger.entries import GENESIS, Leg, Transaction, seal
-from services.ledger.verify import verify
+from services.ledger.book import chart
+from services.ledger.book.files import LedgerFiles
+from services.ledger.book.data import Leg, Transaction
+from services.ledger.book.text import GENESIS, seal
+from services.ledger.verification.verify import verify
 
-FLOAT = accounts.rail_float("SimMobile")
-BANK, INCOME = accounts.donor_accounts("Donor")
-GRANTS, PAYABLE = accounts.expense("GRANT", "LG-2026"), accounts.PAYABLE["GRANT"]
+FLOAT = chart.rail_float("SimMobile")
+BANK, INCOME = chart.donor_accounts("Donor")
+GRANTS, PAYABLE = chart.expense("GRANT", "LG-2026"), chart.PAYABLE["GRANT"]
 FEES = "Expenses:Fees:MobileMoney"
 MONTHS = [date(2026, 9, 10), date(2026, 10, 5), date(2026, 11, 20)]
 
@@ -29,14 +30,14 @@ def disbursement(n: int, day: date, amount: Decimal) -> list[Transaction]:
 
 
 class Ledger:
-    """A ledger written through Book, as the ledger service writes it: a funding, then a
+    """A ledger written through LedgerFiles, as the ledger service writes it: a funding, then a
     disbursement of 100.25, 200.25 and 300.25 in each of `months` months."""
 
     def __init__(self, directory, months: int = 3):
-        self.book = Book(str(directory), "Test", date(2026, 1, 1))
-        self.book.ensure_created()
+        self.files = LedgerFiles(str(directory), "Test", date(2026, 1, 1))
+        self.files.ensure_created()
         for account in (BANK, INCOME, FLOAT, GRANTS, PAYABLE, FEES):
-            self.book.open_account(account)
+            self.files.open_account(account)
         self.head = GENESIS
         self.append(Transaction(MONTHS[0], "Funding received from Donor", (
             Leg(BANK, Decimal("5000.00"), "USD"), Leg(INCOME, Decimal("-5000.00"), "USD")),
@@ -50,13 +51,13 @@ class Ledger:
 
     @property
     def directory(self) -> str:
-        return str(self.book.directory)
+        return str(self.files.directory)
 
     def path(self, day: date):
-        return self.book.period_file(day)
+        return self.files.period_file(day)
 
     def append(self, txn: Transaction) -> None:
-        self.head = self.book.append(txn, self.head)
+        self.head = self.files.append(txn, self.head)
 
     def append_sealed(self, day: date, lines: list[str]) -> None:
         """A transaction the Transaction class would refuse, sealed into the chain all the same."""
@@ -186,7 +187,7 @@ def test_a_line_beancount_cannot_parse_is_a_beancount_error(ledger):
 
 
 def test_an_error_in_the_main_file_is_named_on_its_own_line(ledger):
-    main = ledger.book.main_file
+    main = ledger.files.main_file
     main.write_text(main.read_text() + 'option "booking_method" "NOPE"\n')
     report = checked(ledger)
     line = len(main.read_text().splitlines())

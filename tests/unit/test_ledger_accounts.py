@@ -1,5 +1,5 @@
 """The chart of accounts the configuration opens when the ledger starts."""
-from services.ledger.accounts import configured
+from services.ledger.book.chart import configured
 
 
 def test_the_configured_chart_names_rail_donor_programme_and_extra_accounts_once():

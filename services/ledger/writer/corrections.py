@@ -1,22 +1,21 @@
 """Corrections: a reversing entry linked to the transaction it reverses. Nothing in the
 files is ever edited or removed; the reason stays in the index (it is free text and could
 name someone), the ledger carries the link."""
-import re
 from datetime import date, datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.ledger.entries import Leg, Transaction, parse, unseal
-from services.ledger.entry_keys import append_once
+from services.ledger.book.data import Leg, Transaction
+from services.ledger.book.text import blocks_containing, is_hash, parse, unseal
+from services.ledger.writer.entry_keys import append_once
 from services.ledger.models import Correction, FundingPosting, Posting
-from services.ledger import accounts
-from services.ledger.posting import Ledger, result_event
-from services.ledger.book import period_files
+from services.ledger.book import chart
+from services.ledger.writer.posting import LedgerWriter, result_event
+from services.ledger.book.files import period_files
 from shared.errors import Conflict, NotFound, ValidationFailed
 
-HASH = re.compile(r"^[0-9a-f]{64}$")
 CARRIED_META = ("disbursement-id", "participant", "programme")
 LOST_REASON = "(recorded by start-up recovery: the reason was lost when the writer stopped)"
 REVERSED_REASON = "the payment was reversed after it was made (ledger correction)"
@@ -27,15 +26,9 @@ def find(directory: Path, needle: str) -> list[tuple[str, Transaction]]:
     a text search per file, then the blank-line separated block around each hit."""
     found = []
     for path in period_files(directory):
-        text = path.read_text(encoding="utf-8")
-        position = text.find(needle)
-        while position != -1:
-            start = text.rfind("\n\n", 0, position) + 2
-            end = text.find("\n\n", position)
-            end = len(text) if end == -1 else end
-            body, digest = unseal(text[start:end])
+        for block in blocks_containing(path.read_text(encoding="utf-8"), needle):
+            body, digest = unseal(block)
             found.append((digest, parse(body)))
-            position = text.find(needle, end)
     return found
 
 
@@ -47,16 +40,16 @@ def payment_hash(directory: Path, disbursement_id: str) -> str:
     raise NotFound(f"the ledger has no payment for disbursement {disbursement_id}")
 
 
-def reverse(session: Session, ledger: Ledger, txn_hash: str, reason: str, user: str, day: date, emit) -> dict:
+def reverse(session: Session, ledger: LedgerWriter, txn_hash: str, reason: str, user: str, day: date, emit) -> dict:
     """Append the reversing entry of one transaction and record why. A transaction is
     reversed at most once, and a correction is not itself reversed (post a new entry).
     A reversed payment also cancels its payable, as a refused one does, and livelihoods is
     told the disbursement failed, so the tranche can be paid again under a new attempt."""
-    if not HASH.match(txn_hash):
+    if not is_hash(txn_hash):
         raise ValidationFailed("hash must be the 64 hexadecimal characters of a transaction's hash: metadata")
     if session.get(Correction, txn_hash) is not None:
         raise Conflict(f"transaction {txn_hash[:12]}… has already been reversed")
-    hits = [txn for digest, txn in find(ledger.book.directory, f'hash: "{txn_hash}"') if digest == txn_hash]
+    hits = [txn for digest, txn in find(ledger.files.directory, f'hash: "{txn_hash}"') if digest == txn_hash]
     if not hits:
         raise NotFound(f"the ledger has no transaction with hash {txn_hash}")
     original = hits[0]
@@ -80,9 +73,9 @@ def reverse(session: Session, ledger: Ledger, txn_hash: str, reason: str, user: 
 
 def _payable_cancelled(payment: Transaction, meta: dict, day: date) -> Transaction:
     """The payable of a reversed payment, cancelled against its expense: nothing was paid."""
-    [payable] = [leg for leg in payment.legs if leg.account in accounts.PAYABLE.values()]
-    kind = next(k for k, account in accounts.PAYABLE.items() if account == payable.account)
-    expense = accounts.expense(kind, payment.meta["programme"])
+    [payable] = [leg for leg in payment.legs if leg.account in chart.PAYABLE.values()]
+    kind = next(k for k, account in chart.PAYABLE.items() if account == payable.account)
+    expense = chart.expense(kind, payment.meta["programme"])
     return Transaction(day, f"{kind.title()} payment reversed: payable cancelled", (
         Leg(payable.account, payable.amount, payable.currency), Leg(expense, -payable.amount, payable.currency)),
         {**{key: value for key, value in meta.items() if key != "reverses"}, "entry": "cancellation",

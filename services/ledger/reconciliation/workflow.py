@@ -22,14 +22,15 @@ from decimal import Decimal
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from services.ledger import accounts, corrections
-from services.ledger.balance_as_of import balance_before
-from services.ledger.entries import Leg, Transaction
-from services.ledger.entry_keys import append_once
+from services.ledger.book import chart
+from services.ledger.writer import corrections
+from services.ledger.reports.balance_as_of import balance_before
+from services.ledger.book.data import Leg, Transaction
+from services.ledger.writer.entry_keys import append_once
 from services.ledger.models import Correction, OpenAccount, Posting, Statement, StatementItem
-from services.ledger.posting import Ledger
-from services.ledger.reconcile import EXCEPTIONS, LineResult, Outcome, expected_from_postings, reconcile
-from services.ledger.statement_importer import fee_narration, read_statement
+from services.ledger.writer.posting import LedgerWriter
+from services.ledger.reconciliation.matcher import EXCEPTIONS, LineResult, Outcome, expected_from_postings, reconcile
+from services.ledger.reconciliation.importer import fee_narration, read_statement
 from shared.errors import BalanceMismatch, Conflict, NotFound, OpenExceptions, ValidationFailed
 from shared.ids import unused_id
 
@@ -54,11 +55,11 @@ def float_difference(item: StatementItem) -> Decimal:
 
 
 class Reconciliation:
-    def __init__(self, session: Session, ledger: Ledger, rail: str, currency: str, emit):
+    def __init__(self, session: Session, ledger: LedgerWriter, rail: str, currency: str, emit):
         self.session = session
         self.ledger = ledger
         self.emit = emit  # events to other services, into the outbox (a reversed payment's answer)
-        self.account = accounts.rail_float(rail)
+        self.account = chart.rail_float(rail)
         self.currency = currency
 
     def import_statement(self, text: str, user: str) -> tuple[Statement, bool]:
@@ -115,7 +116,7 @@ class Reconciliation:
         if line.reference:
             meta["rail-reference"] = line.reference
         return Transaction(line.completed_at.date(), fee_narration(line), (
-            Leg(accounts.FEES, line.withdrawn, self.currency), Leg(self.account, -line.withdrawn, self.currency)),
+            Leg(chart.FEES, line.withdrawn, self.currency), Leg(self.account, -line.withdrawn, self.currency)),
             meta, (f"recon-{statement_id}",))
 
     def _open_statement(self, statement_id: str) -> Statement:
@@ -173,7 +174,7 @@ class Reconciliation:
         if float_difference(item) != posting.amount:
             raise ValidationFailed(f"the statement gave back {float_difference(item)}, the payment was "
                                    f"{posting.amount}: ADJUST the difference instead")
-        digest = corrections.payment_hash(self.ledger.book.directory, item.disbursement_id)
+        digest = corrections.payment_hash(self.ledger.files.directory, item.disbursement_id)
         if self.session.get(Correction, digest) is None:  # else already reversed: the resolution records it
             corrections.reverse(self.session, self.ledger, digest, reason, user, day, self.emit)
 
@@ -185,12 +186,12 @@ class Reconciliation:
         if open_items:
             raise OpenExceptions(f"{len(open_items)} exception(s) still open: items {', '.join(map(str, open_items))}")
         after = statement.last_day + timedelta(days=1)
-        ledger_balance = balance_before(self.ledger.book.directory, self.account, self.currency, after)
+        ledger_balance = balance_before(self.ledger.files.directory, self.account, self.currency, after)
         if ledger_balance != statement.closing_balance:
             raise BalanceMismatch(
                 f"the ledger's float is {ledger_balance} {self.currency} at the end of {statement.last_day}, the "
                 f"statement closes at {statement.closing_balance}: resolve the difference with an adjustment")
-        self.ledger.book.assert_balance(after, self.account, statement.closing_balance, self.currency)
+        self.ledger.files.assert_balance(after, self.account, statement.closing_balance, self.currency)
         statement.status, statement.signed_off_by = "SIGNED_OFF", user
         statement.signed_off_at = datetime.now(timezone.utc)
         return statement

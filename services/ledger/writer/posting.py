@@ -13,9 +13,10 @@ from decimal import Decimal
 from sqlalchemy import insert, or_, select
 from sqlalchemy.orm import Session
 
-from services.ledger import accounts
-from services.ledger.book import Book
-from services.ledger.entries import GENESIS, Leg, Transaction
+from services.ledger.book import chart
+from services.ledger.book.files import LedgerFiles
+from services.ledger.book.data import Leg, Transaction
+from services.ledger.book.text import GENESIS
 from services.ledger.models import AccountBalance, ChainHead, FundingPosting, KnownProgramme, OpenAccount, Posting
 from services.ledger.rail import SimulatedRail
 from services.ledger.schemas import RecordFunding
@@ -34,9 +35,9 @@ def request_hash(command) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def ensure_open(session: Session, book: Book, account: str) -> None:
+def ensure_open(session: Session, files: LedgerFiles, account: str) -> None:
     if session.get(OpenAccount, account) is None:
-        book.open_account(account)
+        files.open_account(account)
         session.add(OpenAccount(account=account))
         session.flush()
 
@@ -63,14 +64,14 @@ def result_event(posting: Posting):
                               idempotency_key=posting.idempotency_key, reason=posting.failure_reason)
 
 
-class Ledger:
-    """One writer's view: the book, the rail and the chain head in the index. The chain
+class LedgerWriter:
+    """One writer's view: the files, the rail and the chain head in the index. The chain
     head, balance rows and open accounts it has read are kept for its session, so a batch
     reads each once."""
 
-    def __init__(self, session: Session, book: Book, rail: SimulatedRail):
+    def __init__(self, session: Session, files: LedgerFiles, rail: SimulatedRail):
         self.session = session
-        self.book = book
+        self.files = files
         self.rail = rail
         self._chain: ChainHead | None = None
         self._balances: dict[tuple[str, str], AccountBalance] = {}
@@ -94,10 +95,10 @@ class Ledger:
     def append(self, txn: Transaction) -> None:
         for leg in txn.legs:
             if leg.account not in self._open:
-                ensure_open(self.session, self.book, leg.account)
+                ensure_open(self.session, self.files, leg.account)
                 self._open.add(leg.account)
         head = self._head()
-        head.head_hash = self.book.append(txn, head.head_hash)
+        head.head_hash = self.files.append(txn, head.head_hash)
         head.transactions += 1
         self._add_to_balances(txn)
 
@@ -131,7 +132,7 @@ class Ledger:
         by_key = {p.idempotency_key: p for p in known}
         by_id = {p.disbursement_id: p for p in known}
         results, rows = [], []
-        with self.book.grouped():
+        with self.files.grouped():
             for command in commands:
                 try:
                     results.append(self._post(command, day, by_key, by_id, rows))
@@ -152,8 +153,8 @@ class Ledger:
             raise IdempotencyConflict(
                 f"disbursement {command.disbursement_id} was posted under another idempotency key")
         self.append(Transaction(day, f"{command.kind.title()} payable", (
-            Leg(accounts.expense(command.kind, command.programme), command.amount, command.currency),
-            Leg(accounts.PAYABLE[command.kind], -command.amount, command.currency)),
+            Leg(chart.expense(command.kind, command.programme), command.amount, command.currency),
+            Leg(chart.PAYABLE[command.kind], -command.amount, command.currency)),
             {**_meta(command), "entry": "payable"}, _links(command)))
         rows.append(self._settle(command, day))
         posting = Posting(**rows[-1])  # not added to the session: the batch's rows are inserted in one statement
@@ -168,13 +169,13 @@ class Ledger:
         return posting
 
     def _settle(self, command: DisbursementRequested, day: date, answer: Transaction | None = None) -> dict:
-        payable, expense = accounts.PAYABLE[command.kind], accounts.expense(command.kind, command.programme)
+        payable, expense = chart.PAYABLE[command.kind], chart.expense(command.kind, command.programme)
         amount, currency = command.amount, command.currency
         if answer is None:
             result = self.rail.pay(command.idempotency_key, command.participant_id, amount, currency)
             if result.confirmed:
                 answer = Transaction(day, f"{command.kind.title()} paid by {self.rail.name}", (
-                    Leg(payable, amount, currency), Leg(accounts.rail_float(self.rail.name), -amount, currency)),
+                    Leg(payable, amount, currency), Leg(chart.rail_float(self.rail.name), -amount, currency)),
                     {**_meta(command), "entry": "payment", "rail-reference": result.reference}, _links(command))
             else:
                 answer = Transaction(day, f"{command.kind.title()} payment failed: reversal", (
@@ -205,7 +206,7 @@ class Ledger:
             if existing.request_hash != digest:
                 raise IdempotencyConflict(f"funding reference {command.reference} was used for a different entry")
             return existing, False
-        bank, income = accounts.donor_accounts(programme.donor)
+        bank, income = chart.donor_accounts(programme.donor)
         self.append(Transaction(command.received_on, f"Funding received from {programme.donor}", (
             Leg(bank, command.amount, command.currency), Leg(income, -command.amount, command.currency)),
             {"funding-reference": command.reference, "programme": programme.code, "entry": "funding"},

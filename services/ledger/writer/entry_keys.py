@@ -6,15 +6,15 @@ from dataclasses import replace
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from services.ledger.entries import Transaction
+from services.ledger.book.data import Transaction
 from services.ledger.models import EntryKey
-from services.ledger.posting import Ledger
+from services.ledger.writer.posting import LedgerWriter
 
 META = "entry-key"
 CHUNK = 500
 
 
-def append_once(session: Session, ledger: Ledger, keyed: list[tuple[str, Transaction]]) -> int:
+def append_once(session: Session, ledger: LedgerWriter, keyed: list[tuple[str, Transaction]]) -> int:
     """Append each `(key, txn)` whose key the ledger does not hold yet, with one write and
     one fsync per file for them all; returns how many were appended."""
     keys = [key for key, _ in keyed]
@@ -22,7 +22,7 @@ def append_once(session: Session, ledger: Ledger, keyed: list[tuple[str, Transac
     for start in range(0, len(keys), CHUNK):
         known.update(session.scalars(select(EntryKey.key).where(EntryKey.key.in_(keys[start:start + CHUNK]))))
     fresh = [(key, txn) for key, txn in keyed if key not in known]
-    with ledger.book.grouped():
+    with ledger.files.grouped():
         for key, txn in fresh:
             ledger.append(replace(txn, meta={**txn.meta, META: key}))
     if fresh:

@@ -9,61 +9,25 @@ most once per key. Anything else that breaks the chain is tampering: the writer 
 to start and `ddrr ledger verify` names the entry.
 """
 import os
-import re
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from services.ledger import accounts, corrections, entry_keys
-from services.ledger.book import ACCOUNTS, period_files
-from services.ledger.entries import GENESIS, Transaction, parse, seal, unseal
+from services.ledger.book import chart
+from services.ledger.writer import corrections, entry_keys
+from services.ledger.book.files import ACCOUNTS, period_files
+from services.ledger.book.data import Transaction
+from services.ledger.book.text import GENESIS, blocks, is_whole_balance, opens, parse, seal
 from services.ledger.models import ChainHead, EntryKey, FundingPosting, KnownProgramme, OpenAccount, Posting
-from services.ledger.posting import Ledger, request_hash, result_event
+from services.ledger.writer.posting import LedgerWriter, request_hash, result_event
 from services.ledger.schemas import RecordFunding
-from services.ledger.verify import TXN_START
 from shared.contracts import DisbursementRequested, FundingReceived
 
-OPEN = re.compile(r"^\d{4}-\d{2}-\d{2} open (\S+)")
-BALANCE = re.compile(r"^\d{4}-\d{2}-\d{2} balance [A-Z][\w:-]*  -?\d+\.\d{2} [A-Z]{3}\n$")
 
 
 class LedgerTampered(RuntimeError):
     pass
-
-
-@dataclass
-class Block:
-    path: Path
-    start: int  # byte offset where the transaction's separating newline begins
-    end: int
-    text: str
-    digest: str | None
-
-
-def blocks(path: Path) -> list[Block]:
-    """The transactions of a period file with their byte offsets."""
-    data = path.read_bytes()
-    found, offset, current, start = [], 0, [], 0
-    for raw in data.splitlines(keepends=True):
-        line = raw.decode("utf-8", errors="replace").rstrip("\n")
-        if TXN_START.match(line):
-            current, start = [line], max(0, offset - 1)
-        elif current and line.startswith("  "):
-            current.append(line)
-        elif current:
-            found.append(_block(path, start, offset, current))
-            current = []
-        offset += len(raw)
-    if current:
-        found.append(_block(path, start, offset, current))
-    return found
-
-
-def _block(path: Path, start: int, end: int, lines: list[str]) -> Block:
-    text, digest = unseal("\n".join(lines))
-    return Block(path, start, end, text, digest)
 
 
 def repair_torn_tail(directory: Path) -> bool:
@@ -102,7 +66,7 @@ def _whole_assertions_end(path: Path, start: int) -> int:
     for raw in path.read_bytes()[start:].splitlines(keepends=True):
         if raw == b"\n":
             blank += 1
-        elif BALANCE.match(raw.decode("utf-8", "replace")):
+        elif is_whole_balance(raw.decode("utf-8", "replace")):
             end, blank = end + blank + len(raw), 0
         else:
             break
@@ -124,7 +88,7 @@ def unindexed(directory: Path, head: str) -> list[Transaction]:
 
 
 def _command(payable: Transaction) -> DisbursementRequested:
-    kind = next(k for k, account in accounts.PAYABLE.items() if any(leg.account == account for leg in payable.legs))
+    kind = next(k for k, account in chart.PAYABLE.items() if any(leg.account == account for leg in payable.legs))
     amount = next(leg for leg in payable.legs if leg.amount > 0)
     reference = next(link for link in payable.links if link.startswith(f"{kind.lower()}-"))[len(kind) + 1:]
     return DisbursementRequested(
@@ -133,13 +97,13 @@ def _command(payable: Transaction) -> DisbursementRequested:
         amount=amount.amount, currency=amount.currency, reference=reference, cycle=payable.meta.get("cycle"))
 
 
-def recover(session: Session, ledger: Ledger, emit) -> list[str]:
+def recover(session: Session, ledger: LedgerWriter, emit) -> list[str]:
     """Bring the index up to the files; returns what was recovered (for the log)."""
-    directory = ledger.book.directory
+    directory = ledger.files.directory
     repaired = ["torn tail cut"] if repair_torn_tail(directory) else []
-    for line in (directory / ACCOUNTS).read_text(encoding="utf-8").splitlines():
-        if (m := OPEN.match(line)) and session.get(OpenAccount, m.group(1)) is None:
-            session.add(OpenAccount(account=m.group(1)))
+    for _day, account in opens((directory / ACCOUNTS).read_text(encoding="utf-8")):
+        if session.get(OpenAccount, account) is None:
+            session.add(OpenAccount(account=account))
     head = session.get(ChainHead, 1)
     pending = unindexed(directory, head.head_hash if head else GENESIS)
     if not pending:

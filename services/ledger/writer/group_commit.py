@@ -24,11 +24,11 @@ from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from services.ledger.book import Book
+from services.ledger.book.files import LedgerFiles
 from services.ledger.models import Base
-from services.ledger.posting import Ledger, result_event
+from services.ledger.writer.posting import LedgerWriter, result_event
 from services.ledger.rail import SimulatedRail
-from services.ledger.recovery import recover
+from services.ledger.writer.recovery import recover
 from shared.contracts import DisbursementRequested
 from shared.errors import ValidationFailed
 from shared.events import Envelope, open_envelope
@@ -96,9 +96,9 @@ class Request(NamedTuple):
 
 
 class GroupCommitter:
-    def __init__(self, engine: Engine, book: Book, rail: SimulatedRail, lock: Semaphore):
+    def __init__(self, engine: Engine, files: LedgerFiles, rail: SimulatedRail, lock: Semaphore):
         self.engine = engine
-        self.book = book
+        self.files = files
         self.rail = rail
         self.lock = lock
         self._behind = False
@@ -106,7 +106,7 @@ class GroupCommitter:
     def recover(self) -> list[str]:
         """Make the files whole and the index match them; the caller holds the lock."""
         with Session(self.engine) as session, session.begin():
-            return recover(session, Ledger(session, self.book, self.rail),
+            return recover(session, LedgerWriter(session, self.files, self.rail),
                            lambda *events: write_events(session.connection(), OUTBOX, "ledger", events))
 
     def post(self, bodies: list[dict]) -> list[bool | Exception]:
@@ -151,7 +151,7 @@ class GroupCommitter:
             seen = set(session.scalars(select(INBOX.c.event_id).where(
                 INBOX.c.consumer == CONSUMER, INBOX.c.event_id.in_(first))))
             fresh = [n for n, event_id in enumerate(ids) if first[event_id] == n and event_id not in seen]
-            outcomes = Ledger(session, self.book, self.rail).post_disbursements([batch[n].command for n in fresh])
+            outcomes = LedgerWriter(session, self.files, self.rail).post_disbursements([batch[n].command for n in fresh])
             applied = []
             for n, outcome in zip(fresh, outcomes):
                 results[n] = outcome if isinstance(outcome, Exception) else True

@@ -12,7 +12,6 @@ file), is loaded whole in this process.
 """
 import gc
 import os
-import re
 import tempfile
 from collections import deque
 from dataclasses import dataclass, field
@@ -24,20 +23,9 @@ from pathlib import Path
 
 from beancount import loader
 
-from services.ledger.book import ACCOUNTS, MAIN
-from services.ledger.entries import GENESIS, seal, unseal
-
-INCLUDE = re.compile(r'^include "([^"]+)"$')
-TXN_START = re.compile(r"^\d{4}-\d{2}-\d{2} [*!]")  # recovery.py finds blocks with it
-TXN_BLOCK = re.compile(r"^\d{4}-\d{2}-\d{2} [*!].*(?:\n  .*)*", re.MULTILINE)
-OTHER_DIRECTIVE = re.compile(r"\n(\d{4}-\d{2}-\d{2})[ \t]+(?![*!])(\S+)")  # "\n" first: much faster than ^
-# The date of each directive, and every indented line that is neither metadata nor a comment,
-# so a posting of any form: its groups are empty unless it is "account  amount currency" as
-# entries.py renders them.
-DAY_OR_POSTING = re.compile(r"\n(\d{4}-\d{2}-\d{2})[ \t]|\n[ \t]+(?![a-z][\w-]*:|;)"
-                            r"(?:([A-Z][\w:-]*)  (-?\d+\.\d{2}) ([A-Z][A-Z0-9'._-]*)(?=\n|$)|\S)")
-OPEN = re.compile(r"^(\d{4}-\d{2}-\d{2}) open (\S+)", re.MULTILINE)
-KEYED = re.compile(r'^  (idempotency-key|funding-reference|entry-key|entry): "([^"]*)"$', re.MULTILINE)
+from services.ledger.book.files import ACCOUNTS, MAIN
+from services.ledger.book.text import (GENESIS, days_and_postings, included, keyed_meta, opens, other_directives,
+                                       seal, transaction_blocks, unseal)
 
 CROSS_FILE = {"open", "close", "pad"}  # directives whose effect reaches into other period files
 PARALLEL_ABOVE = 4 * 2**20  # bytes of period files, about 10,000 transactions: below, one process is faster
@@ -80,7 +68,7 @@ class Chain:
 def check_keys(text: str, where: str, seen: dict, report: Report) -> None:
     """An idempotency key appears once per kind of entry (one payable, one answer); a
     funding reference once; the entry key of finance's fees, adjustments and corrections once."""
-    found = dict(KEYED.findall(text))
+    found = keyed_meta(text)
     kind = "answer" if found.get("entry") in ("payment", "reversal") else found.get("entry", "")
     for key, kind in ((found.get("idempotency-key") or found.get("funding-reference"), kind),
                       (found.get("entry-key"), "entry-key")):
@@ -99,13 +87,12 @@ def scan(path: Path, chain: Chain, report: Report) -> Period:
         return period
     text = path.read_text(encoding="utf-8")
     line, position = 1, 0
-    for match in TXN_BLOCK.finditer(text):
-        block = match.group()
+    for start, block in transaction_blocks(text):
         report.transactions += 1
         if chain.broken:
             continue
-        line += text.count("\n", position, match.start())
-        position = match.start()
+        line += text.count("\n", position, start)
+        position = start
         body, digest = unseal(block)
         where = f"{path.name}:{line}"
         if digest != seal(chain.previous, body):
@@ -114,12 +101,12 @@ def scan(path: Path, chain: Chain, report: Report) -> Period:
             continue
         check_keys(body, where, chain.seen, report)
         chain.previous = digest
-    others = OTHER_DIRECTIVE.findall("\n" + text)
+    others = other_directives(text)
     period.last_balance = max((day for day, kind in others if kind == "balance"), default=None)
     period.splittable = not any(kind in CROSS_FILE for _day, kind in others)
     amounts: dict[tuple[str, str, str], list[str]] = {}
     day = first = None
-    for found, account, amount, currency in DAY_OR_POSTING.findall("\n" + text):
+    for found, account, amount, currency in days_and_postings(text):
         if found:
             day = found
             if first is None or day < first:
@@ -291,18 +278,18 @@ def header(directory: Path) -> str:
     and its other includes made absolute."""
     lines = []
     for line in (directory / MAIN).read_text(encoding="utf-8").splitlines():
-        match = INCLUDE.match(line)
-        if match and match.group(1).endswith(ACCOUNTS):
-            lines.append(f'include "{os.path.abspath(directory / match.group(1))}"')
+        target = included(line)
+        if target and target.endswith(ACCOUNTS):
+            lines.append(f'include "{os.path.abspath(directory / target)}"')
         else:
-            lines.append("" if match else line)
+            lines.append("" if target else line)
     return "\n".join(lines) + "\n"
 
 
 def opened_accounts(directory: Path) -> dict[str, str]:
     path = directory / ACCOUNTS
     opened: dict[str, str] = {}
-    for day, account in OPEN.findall(path.read_text(encoding="utf-8") if path.exists() else ""):
+    for day, account in opens(path.read_text(encoding="utf-8") if path.exists() else ""):
         opened.setdefault(account, day)
     return opened
 
@@ -339,8 +326,8 @@ def verify(directory: str, expected_head: str | None = None, parallel: bool | No
     ledger's size decides."""
     directory = Path(directory)
     report, chain = Report(), Chain()
-    paths = [directory / match.group(1) for line in (directory / MAIN).read_text(encoding="utf-8").splitlines()
-             if (match := INCLUDE.match(line)) and not match.group(1).endswith(ACCOUNTS)]
+    paths = [directory / target for line in (directory / MAIN).read_text(encoding="utf-8").splitlines()
+             if (target := included(line)) and not target.endswith(ACCOUNTS)]
     if parallel is None:
         size = sum(path.stat().st_size for path in paths if path.exists())
         parallel = (os.cpu_count() or 1) > 1 and size > PARALLEL_ABOVE

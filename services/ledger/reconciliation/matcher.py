@@ -34,7 +34,7 @@ from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 
-from services.ledger.statement_importer import StatementLine
+from services.ledger.reconciliation.importer import StatementLine
 from shared.errors import ValidationFailed
 
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 from sqlalchemy import String, cast, func, literal_column, select
 from sqlalchemy.orm import Session
 
-from services.ledger import accounts
+from services.ledger.book import chart
 from services.ledger.models import AccountBalance, FundingPosting, KnownProgramme, Posting
 from shared.errors import UnknownProgramme, ValidationFailed
 
@@ -92,7 +92,7 @@ def programme_balance(session: Session, code: str) -> dict:
         Posting.programme == code, Posting.currency == programme.currency).group_by(Posting.status)).all())
     paid, reversed_ = by_status.get("PAID", Decimal(0)), by_status.get("REVERSED", Decimal(0))
     expensed = session.scalar(select(AccountBalance.balance).where(
-        AccountBalance.account == accounts.expense("GRANT", code), AccountBalance.currency == programme.currency))
+        AccountBalance.account == chart.expense("GRANT", code), AccountBalance.currency == programme.currency))
     committed = max(Decimal(0), (expensed or Decimal(0)) - paid)
     return {"programme": code, "donor": programme.donor, "currency": programme.currency,
             "funded": money(funded), "committed": money(committed), "paid": money(paid),

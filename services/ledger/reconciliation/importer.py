@@ -32,15 +32,15 @@ Fees are the lines whose Details mention a fee or a charge (`fee`, `fees`, `char
 `charges` as words) and that withdraw money and are not reversals. `extract` turns each into a
 transaction from the float to `Expenses:Fees:MobileMoney`, carrying `rail-receipt` (and the
 `rail-reference` of the payment it was charged for, when given). Payment lines give nothing:
-the ledger already holds them, and `services.ledger.reconcile` matches them. Re-importing a
+the ledger already holds them, and `services.ledger.reconciliation.matcher` matches them. Re-importing a
 statement does not double the fees: an extracted fee whose `rail-receipt` is already in the
 existing ledger (`--existing`) is marked duplicate, by that exact key (beangulp's default
 similarity heuristic would confuse two equal charges on the same day).
 
 From Beancount's own tool chain (beangulp's command line):
 
-    python -m services.ledger.statement_importer identify statement.csv
-    python -m services.ledger.statement_importer extract statement.csv -e data/ledger/main.beancount
+    python -m services.ledger.reconciliation.importer identify statement.csv
+    python -m services.ledger.reconciliation.importer extract statement.csv -e data/ledger/main.beancount
 
 The float account is `Assets:MobileMoney:<RAIL_NAME>:Float` (environment `RAIL_NAME`, default
 `SimMobile`, as the ledger service) and the currency `RAIL_CURRENCY` (default `USD`).
@@ -60,10 +60,10 @@ from beancount.core.amount import Amount
 from beangulp import exceptions as beangulp_errors
 from beangulp import extract as beangulp_extract
 
-from services.ledger import accounts
+from services.ledger.book import chart
 from shared.errors import ValidationFailed
 
-FEE_ACCOUNT = accounts.FEES
+FEE_ACCOUNT = chart.FEES
 ACCOUNT_LINE = re.compile(r"^Account:\s*(\S+)\s*$")
 COLUMNS = ("Receipt No.", "Completion Time", "Details", "Transaction Status", "Paid In", "Withdrawn",
            "Balance", "Other Party Reference")
@@ -289,7 +289,7 @@ class StatementImporter(beangulp.Importer):
 
 
 def default_importer() -> StatementImporter:
-    return StatementImporter(accounts.rail_float(os.environ.get("RAIL_NAME", "SimMobile")),
+    return StatementImporter(chart.rail_float(os.environ.get("RAIL_NAME", "SimMobile")),
                              os.environ.get("RAIL_CURRENCY", "USD"))
 
 

@@ -2,31 +2,33 @@
 month. Appends are whole transactions, flushed and fsynced before the index commits;
 nothing in the files is ever rewritten."""
 import os
-import re
 from contextlib import contextmanager
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
-from services.ledger.entries import Transaction, render
+from services.ledger.book import text
+from services.ledger.book.data import Balance, Open, Transaction
 
 MAIN = "main.beancount"
 ACCOUNTS = "accounts.beancount"
-PERIOD_INCLUDE = re.compile(r'^include "((\d{4})/\d{4}-(\d{2})\.beancount)"$', re.MULTILINE)
 
 
 def period_files(directory: Path) -> list[Path]:
     """The period files in the order the main file includes them: the order of the chain."""
-    return [directory / m.group(1) for m in PERIOD_INCLUDE.finditer((directory / MAIN).read_text(encoding="utf-8"))]
+    return [directory / relative for relative, _ in text.period_includes((directory / MAIN).read_text(encoding="utf-8"))]
 
 
-def _append(path: Path, text: str) -> None:
+def _append(path: Path, content: str) -> None:
     with open(path, "a", encoding="utf-8") as handle:
-        handle.write(text)
+        handle.write(content)
         handle.flush()
         os.fsync(handle.fileno())
 
 
-class Book:
+class LedgerFiles:
+    """The files of one ledger: where each entry goes, and appending it."""
+
     def __init__(self, directory: str, title: str, opened_on: date):
         self.directory = Path(directory)
         self.title = title
@@ -43,16 +45,13 @@ class Book:
     def ensure_created(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
         if not self.main_file.exists():
-            _append(self.directory / ACCOUNTS, "; Chart of accounts: open directives, appended as needed.\n")
-            _append(self.main_file, f'option "title" "{self.title}"\n'
-                                    f'option "booking_method" "STRICT"\n'
-                                    f'include "{ACCOUNTS}"\n')
+            _append(self.directory / ACCOUNTS, text.CHART_HEADER)
+            _append(self.main_file, text.main_header(self.title, ACCOUNTS))
 
     def latest_period(self) -> date:
         """The first day of the latest period file's month (the opening month before any)."""
         if self._latest is None:
-            months = [date(int(m.group(2)), int(m.group(3)), 1)
-                      for m in PERIOD_INCLUDE.finditer(self.main_file.read_text(encoding="utf-8"))]
+            months = [month for _, month in text.period_includes(self.main_file.read_text(encoding="utf-8"))]
             self._latest = max(months, default=self.opened_on.replace(day=1))
         return self._latest
 
@@ -70,25 +69,25 @@ class Book:
         if not path.exists():
             self.flush()
             path.parent.mkdir(parents=True, exist_ok=True)
-            _append(path, f"; Transactions of {day.year:04d}-{day.month:02d}.\n")
-            _append(self.main_file, f'include "{relative.as_posix()}"\n')
+            _append(path, text.period_header(day))
+            _append(self.main_file, text.include(relative.as_posix()))
             self._latest = max(day.replace(day=1), self.latest_period())
         self._periods[(day.year, day.month)] = path
         return path
 
     def open_account(self, account: str) -> None:
-        self._write(self.directory / ACCOUNTS, f"{self.opened_on.isoformat()} open {account}\n")
+        self._write(self.directory / ACCOUNTS, text.render_open(Open(self.opened_on, account)))
 
     def append(self, txn: Transaction, previous_hash: str) -> str:
         """Append one transaction to its period file; returns its chain hash."""
-        text, digest = render(txn, previous_hash)
-        self._write(self.head_file(txn.day), "\n" + text)
+        rendered, digest = text.render(txn, previous_hash)
+        self._write(self.head_file(txn.day), "\n" + rendered)
         return digest
 
-    def assert_balance(self, day: date, account: str, amount, currency: str) -> None:
+    def assert_balance(self, day: date, account: str, amount: Decimal, currency: str) -> None:
         """A Beancount `balance` assertion: from now on the loader checks the account held
         exactly `amount` at the start of `day`."""
-        self._write(self.head_file(day), f"\n{day.isoformat()} balance {account}  {amount:.2f} {currency}\n")
+        self._write(self.head_file(day), text.render_balance(Balance(day, account, amount, currency)))
 
     @contextmanager
     def grouped(self):
