@@ -14,6 +14,7 @@ from shared.config import config_path, load
 from shared.migrations import upgrade
 
 SERVICES = ("enrollment", "livelihoods", "ledger", "mentorship", "gateway")
+HTTP_SERVICES = ("provider",)  # plain HTTP server processes, no broker (the simulated payment provider)
 
 
 def broker_answers(amqp_uri: str) -> bool:
@@ -43,6 +44,9 @@ def cmd_migrate(args, config):
 
 def cmd_serve(args, config):
     """Migrate one service's database, then become its nameko process."""
+    if args.service in HTTP_SERVICES:
+        from services.provider.server import run
+        return run(config)
     require_broker(config)
     migrate(config, [args.service])
     nameko = str(Path(sys.executable).with_name("nameko"))
@@ -241,7 +245,7 @@ def parser() -> argparse.ArgumentParser:
     sub = root.add_subparsers(required=True)
     sub.add_parser("run", help="run the whole suite locally").set_defaults(func=cmd_run)
     serve = sub.add_parser("serve", help="migrate and run one service")
-    serve.add_argument("service", choices=SERVICES)
+    serve.add_argument("service", choices=SERVICES + HTTP_SERVICES)
     serve.set_defaults(func=cmd_serve)
     mig = sub.add_parser("migrate", help="apply database migrations")
     mig.add_argument("--service", choices=SERVICES)
