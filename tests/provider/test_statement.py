@@ -1,18 +1,10 @@
 """The statement export is read by the suite's own importer, fees and reversals included."""
-import importlib
 from datetime import date, timedelta
 from decimal import Decimal
 
+from services.ledger.reconciliation.importer import StatementImporter, read_statement
 from services.provider.receiver import CallbackReceiver
 from tests.provider.support import payment
-
-
-def importer():
-    """The reconciliation importer, wherever the ledger package keeps it."""
-    try:
-        return importlib.import_module("services.ledger.reconciliation.importer")
-    except ModuleNotFoundError:
-        return importlib.import_module("services.ledger.statement_importer")
 
 
 def test_the_statement_reads_with_the_reconciliation_importer(start_provider, tmp_path):
@@ -25,7 +17,7 @@ def test_the_statement_reads_with_the_reconciliation_importer(start_provider, tm
     results = {item["reference_id"]: item for item in receiver.results}
     account = provider.settings.statement_account
     text = provider.statement()
-    lines = importer().read_statement(text, account=account)
+    lines = read_statement(text, account=account)
 
     paid = {ref for ref, item in results.items() if item["financial_transaction_id"]}
     reversed_ = {ref for ref, item in results.items() if item["reason"] == "REVERSED"}
@@ -47,7 +39,7 @@ def test_the_statement_reads_with_the_reconciliation_importer(start_provider, tm
 
     path = tmp_path / "statement.csv"
     path.write_text(text)
-    statements = importer().StatementImporter(account, "USD")
+    statements = StatementImporter(account, "USD")
     assert statements.identify(str(path))
     assert len(statements.extract(str(path), [])) == len(paid)
 
