@@ -1,23 +1,26 @@
 """Monthly allowance cycles: prepare → review → release → progress.
 
-A programme with an `allowance` pays it each month to participants in its phases whose
-consent is active and who meet its conditions. One finance user prepares the month's cycle
-(a payment per participant, nothing sent yet); another releases it (maker-checker), which
-sends one disbursement command per payment. A payment the rail refused is sent again by a
-later release under a new attempt, so its key changes and nothing is paid twice.
+A programme with an `allowance` pays it each month to whom `entitlements` finds due. One
+finance user prepares a month's cycle: an entitlement per participant due (unique per
+programme, month and participant, so no later cycle pays that month again) and its first
+payment attempt, nothing sent yet. Another user releases it (maker-checker): one
+disbursement command per payment, keyed by the entitlement and the attempt. A payment the
+rail refused is sent again by a later release under a new attempt; consent withdrawn or a
+case withdrawn since preparation stops a payment instead. A month may have a later cycle
+for those an earlier one did not hold (say, a phase change that arrived late).
 """
 from collections import Counter
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from services.livelihoods import budget, eligibility, programmes
-from services.livelihoods.conditions import parse_conditions
+from services.livelihoods import budget, entitlements, programmes
 from services.livelihoods.grants import now
-from services.livelihoods.models import AllowanceCycle, AllowancePayment, ParticipantFacts, Programme
-from services.livelihoods.schemas import PrepareCycle
+from services.livelihoods.models import (AllowanceCycle, AllowanceEntitlement, AllowancePayment, ParticipantFacts,
+                                         Programme)
+from services.livelihoods.schemas import Allowance, PrepareCycle
 from shared.contracts import DisbursementCompleted, DisbursementFailed, DisbursementRequested
 from shared.errors import Conflict, IllegalTransition, NotFound, SegregationOfDuties, ValidationFailed
 from shared.ids import unused_id
@@ -25,57 +28,45 @@ from shared.ids import unused_id
 PREFIX = "A-"
 
 
-def _allowance(programme: Programme) -> dict:
+def _allowance(programme: Programme) -> Allowance:
     if not programme.allowance:
         raise ValidationFailed(f"programme {programme.code} pays no allowance")
-    return programme.allowance
+    return Allowance.model_validate(programme.allowance)
 
 
-def _screen(session: Session, programme: Programme) -> tuple[list[str], list[dict]]:
-    """Who is due this month, and who in the allowance's phases is left out and why."""
-    allowance = _allowance(programme)
-    candidates = list(session.scalars(select(ParticipantFacts.participant_id).where(
-        ParticipantFacts.phase.in_(allowance["phases"])).order_by(ParticipantFacts.participant_id)))
-    rules = parse_conditions(allowance.get("conditions") or [])
-    due, left_out = [], []
-    for participant_id, facts in sorted(eligibility.gather_facts_many(session, programme, candidates).items()):
-        failing = [o.reason for o in (rule.check(facts) for rule in rules) if not o.passed]
-        if not facts.consent_active:
-            failing.insert(0, "consent withdrawn")
-        if failing:
-            left_out.append({"participant_id": participant_id, "reason": "; ".join(failing)})
-        else:
-            due.append(participant_id)
-    return due, left_out
-
-
-def prepare(session: Session, command: PrepareCycle, actor: str) -> tuple[AllowanceCycle, list[dict]]:
-    """A PREPARED cycle with a PENDING payment per participant due; nothing is sent yet."""
+def prepare(session: Session, command: PrepareCycle, actor: str, today: date,
+            grace_days: int) -> tuple[AllowanceCycle, list[dict]]:
+    """A PREPARED cycle with an entitlement and a PENDING payment per participant due; nothing
+    is sent yet. A cycle nobody is due in is refused with the reasons, and nothing is kept."""
     programme = programmes.load(session, command.programme)
-    amount = Decimal(_allowance(programme)["amount"])
-    if session.scalar(select(AllowanceCycle.id).where(AllowanceCycle.programme == programme.code,
-                                                      AllowanceCycle.month == command.month)):
-        raise Conflict(f"{programme.code} already has a payment cycle for {command.month}")
-    due, left_out = _screen(session, programme)
-    budget.require_available(session, programme, amount * len(due))
+    allowance = _allowance(programme)
+    month = entitlements.Month.parse(command.month)
+    entitlements.check_month(programme, month, today, grace_days)
+    due, left_out = entitlements.screen(session, programme, allowance, month)
+    if not due:
+        reasons = Counter(o["code"] for o in left_out)
+        raise Conflict(f"nobody is due an allowance of {programme.code} for {month}"
+                       + (": " + ", ".join(f"{n} {code}" for code, n in sorted(reasons.items())) if reasons else ""))
+    budget.require_available(session, programme, allowance.amount * len(due))
     cycle = AllowanceCycle(id=unused_id(session, AllowanceCycle, "AC-", 8), programme=programme.code,
-                           month=command.month, status="PREPARED", prepared_by=actor, prepared_at=now())
+                           month=str(month), status="PREPARED", prepared_by=actor, prepared_at=now())
     session.add(cycle)
     for participant_id in due:
-        _add_payment(session, cycle, participant_id, amount, programme.currency, attempt=1)
-    try:
-        session.flush()
-    except IntegrityError:  # another finance user prepared the same month just now
-        raise Conflict(f"{programme.code} already has a payment cycle for {command.month}") from None
+        entitlement = AllowanceEntitlement(programme=programme.code, month=str(month), participant_id=participant_id,
+                                           cycle_id=cycle.id)
+        session.add(entitlement)
+        _add_payment(session, cycle, entitlement, allowance.amount, programme.currency, attempt=1)
+    session.flush()
     return cycle, left_out
 
 
-def _add_payment(session: Session, cycle: AllowanceCycle, participant_id: str, amount: Decimal, currency: str,
-                 attempt: int) -> AllowancePayment:
+def _add_payment(session: Session, cycle: AllowanceCycle, entitlement: AllowanceEntitlement, amount: Decimal,
+                 currency: str, attempt: int) -> AllowancePayment:
     payment = AllowancePayment(
-        id=unused_id(session, AllowancePayment, PREFIX, 8), cycle_id=cycle.id, participant_id=participant_id,
-        amount=amount, currency=currency, attempt=attempt, status="PENDING",
-        idempotency_key=f"allowance:{cycle.id}:{participant_id}:a{attempt}")
+        id=unused_id(session, AllowancePayment, PREFIX, 8), cycle_id=cycle.id, entitlement=entitlement,
+        participant_id=entitlement.participant_id, amount=amount, currency=currency, attempt=attempt,
+        status="PENDING", idempotency_key=(f"allowance:{entitlement.programme}:{entitlement.month}:"
+                                           f"{entitlement.participant_id}:a{attempt}"))
     session.add(payment)
     return payment
 
@@ -97,19 +88,42 @@ def current(session: Session, cycle_id: str) -> list[AllowancePayment]:
     return list({p.participant_id: p for p in payments(session, cycle_id)}.values())
 
 
+def _stopped(session: Session, cycle_id: str) -> dict[str, str]:
+    """Who in the cycle may no longer be paid: consent or case withdrawn since preparation."""
+    stopped = {}
+    for participant_id, consent_active, phase in session.execute(
+            select(ParticipantFacts.participant_id, ParticipantFacts.consent_active, ParticipantFacts.phase)
+            .where(ParticipantFacts.participant_id.in_(
+                select(AllowancePayment.participant_id).where(AllowancePayment.cycle_id == cycle_id)))):
+        if not consent_active:
+            stopped[participant_id] = "consent withdrawn"
+        elif phase == "WITHDRAWN":
+            stopped[participant_id] = "case withdrawn"
+    return stopped
+
+
 def release(session: Session, cycle_id: str, actor: str, emit) -> AllowanceCycle:
-    """Send the prepared payments, or, once released, only those the rail refused (new attempts)."""
+    """Send the prepared payments, or, once released, only those the rail refused (new
+    attempts); a payment whose participant withdrew consent or left is STOPPED, not sent.
+    Two releases at once queue on the cycle's row: the second finds it released."""
     cycle = load(session, cycle_id, lock=True)
     if actor == cycle.prepared_by:
         raise SegregationOfDuties(f"{actor} prepared {cycle.id}; another finance user releases it")
     programme = programmes.load(session, cycle.programme)
-    if cycle.status == "PREPARED":
-        sending = [p for p in current(session, cycle.id) if p.status == "PENDING"]
+    waiting = "PENDING" if cycle.status == "PREPARED" else "FAILED"
+    waiting_payments = [p for p in current(session, cycle.id) if p.status == waiting]
+    stopped = _stopped(session, cycle.id)
+    if waiting == "PENDING":
+        for payment in waiting_payments:
+            if payment.participant_id in stopped:
+                payment.status, payment.failure_reason = "STOPPED", stopped[payment.participant_id]
+        sending = [p for p in waiting_payments if p.status == "PENDING"]
     else:
-        sending = [_add_payment(session, cycle, p.participant_id, p.amount, p.currency, p.attempt + 1)
-                   for p in current(session, cycle.id) if p.status == "FAILED"]
+        sending = [_add_payment(session, cycle, p.entitlement, p.amount, p.currency, p.attempt + 1)
+                   for p in waiting_payments if p.participant_id not in stopped]
         if not sending:
-            raise IllegalTransition(f"cycle {cycle.id} is already released and no payment failed")
+            raise IllegalTransition(f"cycle {cycle.id} is already released and no payment to re-send failed"
+                                    + (f" ({len(stopped)} stopped: consent or case withdrawn)" if stopped else ""))
     budget.require_available(session, programme, sum((p.amount for p in sending), Decimal(0)))
     for payment in sending:
         payment.status = "REQUESTED"
@@ -121,25 +135,12 @@ def release(session: Session, cycle_id: str, actor: str, emit) -> AllowanceCycle
     return cycle
 
 
-def owns(disbursement_id: str) -> bool:
-    return disbursement_id.startswith(PREFIX)
-
-
-def _payment(session: Session, disbursement_id: str) -> AllowancePayment:
-    payment = session.get(AllowancePayment, disbursement_id, with_for_update=True)
-    if payment is None:
-        raise NotFound(f"ledger answered for unknown allowance payment {disbursement_id}")
-    return payment
-
-
-def settled(session: Session, event: DisbursementCompleted) -> None:
-    payment = _payment(session, event.disbursement_id)
+def settled(session: Session, payment: AllowancePayment, event: DisbursementCompleted) -> None:
     payment.status, payment.settled_at, payment.rail_reference = "PAID", now(), event.rail_reference
 
 
-def failed(session: Session, event: DisbursementFailed) -> None:
+def failed(session: Session, payment: AllowancePayment, event: DisbursementFailed) -> None:
     """The rail refused (or finance reversed it): the next release of the cycle sends it again."""
-    payment = _payment(session, event.disbursement_id)
     payment.status, payment.settled_at, payment.failure_reason = "FAILED", now(), event.reason
 
 
@@ -151,7 +152,7 @@ def describe(session: Session, cycle: AllowanceCycle, left_out: list[dict] | Non
             "released_by": cycle.released_by,
             "released_at": cycle.released_at.isoformat() if cycle.released_at else None,
             "currency": latest[0].currency if latest else None,
-            "total": str(sum((p.amount for p in latest), Decimal("0.00"))),
+            "total": str(sum((p.amount for p in latest if p.status != "STOPPED"), Decimal("0.00"))),
             "paid": str(sum((p.amount for p in latest if p.status == "PAID"), Decimal("0.00"))),
             "counts": dict(Counter(p.status for p in latest)),
             "payments": [{"payment_id": p.id, "participant_id": p.participant_id, "amount": str(p.amount),

@@ -26,8 +26,8 @@ def now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def load(session: Session, application_id: str) -> GrantApplication:
-    application = session.get(GrantApplication, application_id)
+def load(session: Session, application_id: str, lock: bool = False) -> GrantApplication:
+    application = session.get(GrantApplication, application_id, with_for_update=lock)
     if application is None:
         raise NotFound(f"no grant application {application_id}")
     return application

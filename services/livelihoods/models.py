@@ -3,9 +3,9 @@ projection of participant facts it learns from enrollment's events."""
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Integer, Numeric, String, Text,
-                        UniqueConstraint)
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Text,
+                        UniqueConstraint, text)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from shared.messaging_tables import add_messaging_tables
 
@@ -27,7 +27,8 @@ class Programme(Base):
     conditions: Mapped[list] = mapped_column(JSON)
     tranches: Mapped[list] = mapped_column(JSON)
     approval_tiers: Mapped[list] = mapped_column(JSON)
-    allowance: Mapped[dict | None] = mapped_column(JSON)  # {"amount", "phases", "conditions"} if it pays one
+    allowance: Mapped[dict | None] = mapped_column(JSON)  # schemas.Allowance, if it pays one
+    starts_on: Mapped[date] = mapped_column(Date)  # no allowance is due for a month before it
     created_by: Mapped[str] = mapped_column(String(60))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
@@ -41,6 +42,15 @@ class ParticipantFacts(Base):
     phase: Mapped[str] = mapped_column(String(20))
     consent_active: Mapped[bool] = mapped_column(Boolean)
     mentor_id: Mapped[str | None] = mapped_column(String(12))  # while a mentorship is accepted and not ended
+
+
+class PhaseHistory(Base):
+    """Each phase a participant entered and when (the enrollment's phase, then every phase
+    change): an allowance is due by the phases of its month, not by today's."""
+    __tablename__ = "phase_history"
+    participant_id: Mapped[str] = mapped_column(String(8), primary_key=True)
+    since: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    phase: Mapped[str] = mapped_column(String(20), index=True)
 
 
 class Completion(Base):
@@ -152,14 +162,31 @@ class AllowanceCycle(Base):
     released_by: Mapped[str | None] = mapped_column(String(60))
     released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
-    __table_args__ = (UniqueConstraint("programme", "month"),)
+    __table_args__ = (Index("ix_allowance_cycles_programme_month", "programme", "month"),)
+
+
+class AllowanceEntitlement(Base):
+    """A participant's allowance of one programme for one month, made by the cycle that
+    first found them due. Unique, so no later cycle can pay that month again."""
+    __tablename__ = "allowance_entitlements"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    programme: Mapped[str] = mapped_column(ForeignKey("programmes.code"))
+    month: Mapped[str] = mapped_column(String(7))
+    participant_id: Mapped[str] = mapped_column(String(8))
+    cycle_id: Mapped[str] = mapped_column(ForeignKey("allowance_cycles.id"), index=True)
+
+    __table_args__ = (UniqueConstraint("programme", "month", "participant_id",
+                                       name="uq_allowance_entitlements_programme_month_participant"),)
 
 
 class AllowancePayment(Base):
-    """One participant's allowance in a cycle; its id is the disbursement id the ledger sees."""
+    """One attempt to pay an entitlement; its id is the disbursement id the ledger sees.
+    At most one attempt of an entitlement is live (not FAILED): a new one only after a failure."""
     __tablename__ = "allowance_payments"
     id: Mapped[str] = mapped_column(String(12), primary_key=True)
     cycle_id: Mapped[str] = mapped_column(ForeignKey("allowance_cycles.id"), index=True)
+    entitlement_id: Mapped[int] = mapped_column(ForeignKey("allowance_entitlements.id",
+                                                           name="fk_allowance_payments_entitlement_id"))
     participant_id: Mapped[str] = mapped_column(String(8))
     amount: Mapped[Decimal] = mapped_column(MONEY)
     currency: Mapped[str] = mapped_column(String(3))
@@ -169,6 +196,24 @@ class AllowancePayment(Base):
     settled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     rail_reference: Mapped[str | None] = mapped_column(String(60))
     failure_reason: Mapped[str | None] = mapped_column(Text)
+
+    entitlement: Mapped[AllowanceEntitlement] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("entitlement_id", "attempt", name="uq_allowance_payments_entitlement_attempt"),
+        Index("uq_allowance_payments_live_attempt", "entitlement_id", unique=True,
+              sqlite_where=text("status <> 'FAILED'"), postgresql_where=text("status <> 'FAILED'")),
+    )
+
+
+class StrayAnswer(Base):
+    """The ledger's answer for a disbursement livelihoods never requested under that key:
+    kept once, however often it comes, so it can be looked into; it changes nothing else."""
+    __tablename__ = "stray_answers"
+    disbursement_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    outcome: Mapped[str] = mapped_column(String(10), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 add_messaging_tables(Base.metadata)

@@ -42,4 +42,5 @@ def describe(programme: Programme) -> dict:
     return {"code": programme.code, "name": programme.name, "donor": programme.donor,
             "currency": programme.currency, "grant_amount": str(programme.grant_amount),
             "budget": str(programme.budget), "conditions": programme.conditions,
-            "tranches": programme.tranches, "approval_tiers": programme.approval_tiers, "allowance": programme.allowance}
+            "tranches": programme.tranches, "approval_tiers": programme.approval_tiers, "allowance": programme.allowance,
+            "starts_on": programme.starts_on.isoformat()}

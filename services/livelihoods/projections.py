@@ -1,26 +1,45 @@
 """Facts livelihoods keeps about participants, applied from enrollment's events. New
 facts re-evaluate the participant's open applications (paused if no longer eligible)."""
+from datetime import datetime, time, timezone
+
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.livelihoods.models import Completion, ParticipantFacts
+from services.livelihoods.entitlements import utc
+from services.livelihoods.models import Completion, ParticipantFacts, PhaseHistory
 from services.livelihoods.tranches import reassess
 from shared.contracts import (ConsentWithdrawn, CourseCompleted, MatchAccepted, MatchEnded, ParticipantEnrolled,
                               PhaseChanged)
 from shared.errors import UnknownParticipant
 
 
+def _enter_phase(session: Session, facts: ParticipantFacts, phase: str, since: datetime) -> None:
+    """Keep the phase in the history; the current phase is the latest one entered, whatever
+    order the events arrive in."""
+    since = utc(since)
+    entered = session.scalars(select(PhaseHistory).where(PhaseHistory.participant_id == facts.participant_id,
+                                                         PhaseHistory.since == since)).one_or_none()
+    if entered is None:
+        session.add(PhaseHistory(participant_id=facts.participant_id, since=since, phase=phase))
+    else:
+        entered.phase = phase
+    session.flush()
+    facts.phase = session.scalars(select(PhaseHistory.phase).where(
+        PhaseHistory.participant_id == facts.participant_id).order_by(PhaseHistory.since.desc()).limit(1)).one()
+
+
 def participant_enrolled(session: Session, event: ParticipantEnrolled) -> None:
-    session.merge(ParticipantFacts(participant_id=event.participant_id, district=event.district,
-                                   gender=event.gender, phase=event.phase,
-                                   consent_active=event.consent_active))
+    facts = session.merge(ParticipantFacts(participant_id=event.participant_id, district=event.district,
+                                           gender=event.gender, phase=event.phase,
+                                           consent_active=event.consent_active))
+    _enter_phase(session, facts, event.phase, datetime.combine(event.enrolled_on, time.min, timezone.utc))
 
 
 def phase_changed(session: Session, event: PhaseChanged) -> None:
     facts = session.get(ParticipantFacts, event.participant_id, with_for_update=True)
     if facts is None:
         raise LookupError(f"phase change for {event.participant_id} before its enrollment event")
-    facts.phase = event.to_phase
-    session.flush()
+    _enter_phase(session, facts, event.to_phase, event.changed_at)
     reassess(session, event.participant_id)
 
 

@@ -1,5 +1,5 @@
 """Commands livelihoods accepts. Amounts arrive as decimal strings, never floats."""
-from datetime import date
+from datetime import date, datetime, timezone
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -29,10 +29,12 @@ class ApprovalTier(Command):
 
 
 class Allowance(Command):
-    """A monthly amount for participants in `phases` who meet `conditions` (rules, as for grants)."""
+    """A monthly amount for participants in `phases` during the month who meet `conditions`
+    (rules, as for grants; none is fine), for at most the first `months` months of aftercare."""
     amount: Amount
     phases: list[Phase] = Field(min_length=1)
     conditions: list[dict] = Field(default_factory=list)
+    months: int = Field(default=6, ge=1, le=60)
 
 
 class CreateProgramme(Command):
@@ -47,6 +49,7 @@ class CreateProgramme(Command):
     approval_tiers: list[ApprovalTier] = Field(
         default_factory=lambda: [ApprovalTier(approvers=["officer"])], min_length=1, max_length=5)
     allowance: Allowance | None = None
+    starts_on: date = Field(default_factory=lambda: datetime.now(timezone.utc).date())
 
     @model_validator(mode="after")
     def coherent(self):

@@ -1,8 +1,12 @@
 """Livelihoods service: nameko entrypoints only; the rules live in the plain modules."""
+from datetime import datetime, timezone
+
+from nameko.dependency_providers import Config
 from nameko.rpc import rpc
 
-from services.livelihoods import (allowances, attendance, budget, eligibility, grants, programmes, projections, stats,
-                                  tranches)
+from services.livelihoods import (allowances, attendance, budget, eligibility, grants, ledger_answers, programmes,
+                                  projections, stats, tranches)
+from services.livelihoods.db_conflicts import transaction
 from services.livelihoods.models import Base
 from services.livelihoods.referral_service import ReferralEntrypoints
 from services.livelihoods.schemas import (ApplicationQuery, CreateApplication, CreateProgramme, Decision, FollowUp,
@@ -13,24 +17,16 @@ from shared.store import Store
 from shared.validation import parse
 
 
-def _settled(session, event):
-    """The ledger's answer for any disbursement: an allowance payment or a grant tranche."""
-    (allowances.settled if allowances.owns(event.disbursement_id) else tranches.settled)(session, event)
-
-
-def _failed(session, event):
-    (allowances.failed if allowances.owns(event.disbursement_id) else tranches.failed)(session, event)
-
-
 class LivelihoodsService(ReferralEntrypoints):
     name = "livelihoods"
     db = Store(Base.metadata)
+    config = Config()
 
     @rpc
     def create_programme(self, data, actor):
         command = parse(CreateProgramme, data)
-        with self.db.session.begin():
-            programme = programmes.create(self.db.session, command, actor, self.db.emit)
+        with transaction(self.db) as session:
+            programme = programmes.create(session, command, actor, self.db.emit)
         return programmes.describe(programme)
 
     @rpc
@@ -53,7 +49,7 @@ class LivelihoodsService(ReferralEntrypoints):
     @rpc
     def create_application(self, data, actor):
         command = parse(CreateApplication, data)
-        with self.db.transaction() as session:
+        with transaction(self.db) as session:
             return tranches.describe(session, grants.create(session, command, actor))
 
     @rpc
@@ -73,42 +69,42 @@ class LivelihoodsService(ReferralEntrypoints):
     @rpc
     def revise_application(self, application_id, data, actor):
         command = parse(Revision, data)
-        with self.db.transaction() as session:
+        with transaction(self.db) as session:
             return tranches.describe(session, grants.revise(session, application_id, command, actor))
 
     @rpc
     def submit_application(self, application_id, actor):
-        with self.db.transaction() as session:
+        with transaction(self.db) as session:
             return tranches.describe(session, grants.submit(session, application_id, actor))
 
     @rpc
     def approve_application(self, application_id, actor, role):
-        with self.db.transaction() as session:
+        with transaction(self.db) as session:
             return tranches.describe(session, grants.approve(session, application_id, actor, role))
 
     @rpc
     def reject_application(self, application_id, data, actor, role):
         command = parse(Decision, data)
-        with self.db.transaction() as session:
+        with transaction(self.db) as session:
             return tranches.describe(session, grants.reject(session, application_id, actor, role, command.reason))
 
     @rpc
     def return_application(self, application_id, data, actor, role):
         command = parse(Decision, data)
-        with self.db.transaction() as session:
+        with transaction(self.db) as session:
             return tranches.describe(session, grants.return_for_revision(
                 session, application_id, actor, role, command.reason))
 
     @rpc
     def cancel_application(self, application_id, data, actor, role):
         command = parse(Decision, data)
-        with self.db.transaction() as session:
+        with transaction(self.db) as session:
             return tranches.describe(session, grants.cancel(session, application_id, actor, role, command.reason))
 
     @rpc
     def record_follow_up(self, application_id, data, actor):
         command = parse(FollowUp, data)
-        with self.db.transaction() as session:
+        with transaction(self.db) as session:
             tranches.record_follow_up(session, application_id, command, actor)
             return tranches.describe(session, grants.load(session, application_id))
 
@@ -116,7 +112,7 @@ class LivelihoodsService(ReferralEntrypoints):
     def release_application(self, application_id, actor):
         """Release the next tranche; a participant who no longer complies is paused (kept)
         and the release refused."""
-        with self.db.transaction() as session:
+        with transaction(self.db) as session:
             outcome = tranches.release(session, application_id, actor, self.db.emit)
             view = tranches.describe(session, grants.load(session, application_id))
         if outcome.paused_reason:
@@ -127,8 +123,9 @@ class LivelihoodsService(ReferralEntrypoints):
     def prepare_cycle(self, data, actor):
         """Prepare a month's allowance payments; who was left out comes back with the reason."""
         command = parse(PrepareCycle, data)
-        with self.db.transaction() as session:
-            cycle, left_out = allowances.prepare(session, command, actor)
+        with transaction(self.db) as session:
+            cycle, left_out = allowances.prepare(session, command, actor, datetime.now(timezone.utc).date(),
+                                                 self.config["LIVELIHOODS"]["allowance_grace_days"])
             return allowances.describe(session, cycle, left_out)
 
     @rpc
@@ -143,7 +140,7 @@ class LivelihoodsService(ReferralEntrypoints):
 
     @rpc
     def release_cycle(self, cycle_id, actor):
-        with self.db.transaction() as session:
+        with transaction(self.db) as session:
             return allowances.describe(session, allowances.release(session, cycle_id, actor, self.db.emit))
 
     @on_event("enrollment", "participant.enrolled")
@@ -176,11 +173,11 @@ class LivelihoodsService(ReferralEntrypoints):
 
     @on_event("ledger", "disbursement.completed")
     def on_disbursement_completed(self, body):
-        self.db.apply_once(body, "livelihoods.disbursement_completed", _settled)
+        self.db.apply_once(body, "livelihoods.disbursement_completed", ledger_answers.completed)
 
     @on_event("ledger", "disbursement.failed")
     def on_disbursement_failed(self, body):
-        self.db.apply_once(body, "livelihoods.disbursement_failed", _failed)
+        self.db.apply_once(body, "livelihoods.disbursement_failed", ledger_answers.failed)
 
     @on_event("ledger", "funding.received")
     def on_funding_received(self, body):

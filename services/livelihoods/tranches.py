@@ -5,7 +5,8 @@ tranche's own (say, a follow-up visit found the business operating) are checked 
 a participant who no longer complies is paused, not paid. Each release is one
 disbursement command with an idempotency key derived from the entitlement
 (application, tranche, attempt); a new attempt is possible only after the previous one
-definitively failed, so a tranche is never paid twice.
+definitively failed, so a tranche is never paid twice. Two releases at once queue on the
+application's row: the second finds the tranche being paid.
 """
 from dataclasses import dataclass
 from decimal import Decimal
@@ -18,10 +19,11 @@ from services.livelihoods.grants import approvals, load, now, record, require_st
 from services.livelihoods.models import Disbursement, FollowUpVisit, GrantApplication, ParticipantFacts
 from services.livelihoods.schemas import FollowUp
 from shared.contracts import DisbursementCompleted, DisbursementFailed, DisbursementRequested
-from shared.errors import IllegalTransition, NotEligible, NotFound
+from shared.errors import IllegalTransition, NotEligible
 from shared.ids import unused_id
 
 OPEN = ("SUBMITTED", "APPROVED", "DISBURSING")
+PREFIX = "D-"
 
 
 @dataclass
@@ -44,7 +46,7 @@ def _disbursements(session: Session, application_id: str) -> list[Disbursement]:
 def release(session: Session, application_id: str, actor: str, emit) -> Release:
     """Release the next tranche, or pause the application (returned, not raised, so the
     pause is kept when the caller commits)."""
-    application = load(session, application_id)
+    application = load(session, application_id, lock=True)
     require_status(application, "APPROVED", "DISBURSING")
     participant = session.get(ParticipantFacts, application.participant_id)
     if participant is None or not participant.consent_active:
@@ -65,7 +67,7 @@ def release(session: Session, application_id: str, actor: str, emit) -> Release:
     resume(session, application)
     attempt = 1 + sum(d.tranche == number for d in earlier)
     disbursement = Disbursement(
-        id=unused_id(session, Disbursement, "D-", 8), application_id=application.id, tranche=number,
+        id=unused_id(session, Disbursement, PREFIX, 8), application_id=application.id, tranche=number,
         attempt=attempt, idempotency_key=f"grant:{application.id}:t{number}:a{attempt}",
         amount=amounts(application, programme.tranches)[number - 1], currency=application.currency,
         status="REQUESTED", requested_by=actor, requested_at=now())
@@ -113,16 +115,8 @@ def record_follow_up(session: Session, application_id: str, command: FollowUp, a
            reason="business operating" if command.business_operating else "business not operating")
 
 
-def _disbursement(session: Session, disbursement_id: str) -> Disbursement:
-    disbursement = session.get(Disbursement, disbursement_id, with_for_update=True)
-    if disbursement is None:
-        raise NotFound(f"ledger answered for unknown disbursement {disbursement_id}")
-    return disbursement
-
-
-def settled(session: Session, event: DisbursementCompleted) -> None:
+def settled(session: Session, disbursement: Disbursement, event: DisbursementCompleted) -> None:
     """The ledger confirmed a tranche; the last one makes the grant DISBURSED."""
-    disbursement = _disbursement(session, event.disbursement_id)
     disbursement.status, disbursement.settled_at = "PAID", now()
     disbursement.rail_reference = event.rail_reference
     application = load(session, disbursement.application_id)
@@ -133,10 +127,9 @@ def settled(session: Session, event: DisbursementCompleted) -> None:
         record(session, application, "DISBURSED", "system:ledger")
 
 
-def failed(session: Session, event: DisbursementFailed) -> None:
+def failed(session: Session, disbursement: Disbursement, event: DisbursementFailed) -> None:
     """The rail refused, or finance reversed a payment it had made: the tranche can be
     re-issued under a new attempt (a disbursed grant is being disbursed again)."""
-    disbursement = _disbursement(session, event.disbursement_id)
     disbursement.status, disbursement.settled_at = "FAILED", now()
     disbursement.failure_reason = event.reason
     application = load(session, disbursement.application_id)

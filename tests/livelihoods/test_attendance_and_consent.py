@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from services.livelihoods import attendance, eligibility, grants, programmes, projections, tranches
+from services.livelihoods import attendance, eligibility, grants, ledger_answers, programmes, projections, tranches
 from services.livelihoods.conditions import CohortAttendance, Facts, parse_conditions
 from services.livelihoods.models import AttendanceMark, ParticipantFacts
 from services.livelihoods.schemas import CreateApplication, CreateProgramme
@@ -189,7 +189,7 @@ def test_release_is_refused_after_withdrawal_whatever_the_conditions(session, ap
 def test_a_payment_already_in_flight_is_not_recalled(session, approved):
     requested = act(session, tranches.release, approved, "finance", [].append).disbursement
     withdraw(session)
-    act(session, tranches.settled, DisbursementCompleted(
+    act(session, ledger_answers.completed, DisbursementCompleted(
         disbursement_id=requested.id, idempotency_key=requested.idempotency_key, rail_reference="SIM1",
         amount=Decimal("350.00"), currency="USD"))
     assert act(session, grants.load, approved).status == "DISBURSED"
@@ -198,7 +198,7 @@ def test_a_payment_already_in_flight_is_not_recalled(session, approved):
 def test_a_payment_that_failed_after_withdrawal_is_not_reissued(session, approved):
     requested = act(session, tranches.release, approved, "finance", [].append).disbursement
     withdraw(session)
-    act(session, tranches.failed, DisbursementFailed(
+    act(session, ledger_answers.failed, DisbursementFailed(
         disbursement_id=requested.id, idempotency_key=requested.idempotency_key, reason="wallet closed"))
     with pytest.raises(NotEligible, match="withdrawn consent"):
         act(session, tranches.release, approved, "finance", [].append)
