@@ -24,6 +24,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 SERVICES = ("enrollment", "livelihoods", "ledger", "mentorship", "gateway")
+HTTP_SERVICES = ("provider",)  # `ddrr serve` without nameko: the simulated payment provider
 STATELESS = ("enrollment", "livelihoods", "mentorship", "gateway")
 WORKLOAD_KINDS = ("Deployment", "StatefulSet")
 
@@ -104,19 +105,29 @@ def test_each_nameko_service_runs_under_its_own_name(compose):
     services = compose["services"]
     targets = {name: served(service) for name, service in services.items() if served(service)}
     for name, target in targets.items():
-        assert target in SERVICES, f"compose service {name!r} serves unknown {target!r}"
+        assert target in SERVICES + HTTP_SERVICES, f"compose service {name!r} serves unknown {target!r}"
         assert services[name]["command"] == ["ddrr", "serve", name]
-    assert sorted(targets) == sorted(SERVICES)
+    assert sorted(targets) == sorted(SERVICES + HTTP_SERVICES)
     # nothing else sneaks in a `ddrr serve` under another spelling
     for name, service in services.items():
         command = service.get("command") or []
         if "serve" in command:
-            assert name in SERVICES, f"{name!r} runs {command}"
+            assert name in SERVICES + HTTP_SERVICES, f"{name!r} runs {command}"
 
 
 @pytest.mark.parametrize("name", SERVICES)
 def test_serve_target_is_an_importable_module(name):
     assert module_exists(f"services.{name}.service"), f"services/{name}/service.py is missing"
+
+
+def test_provider_is_checked_on_its_own_port_and_keeps_its_database_on_a_volume(compose):
+    assert module_exists("services.provider.server")
+    provider = compose["services"]["provider"]
+    env = environment(provider)
+    port = env["PROVIDER_ADDRESS"].rsplit(":", 1)[1]
+    assert provider["healthcheck"]["test"] == ["CMD", "ddrr-healthcheck", "http", f"http://127.0.0.1:{port}/health"]
+    assert f"{provider['volumes'][0].split(':')[0]}" in compose["volumes"]
+    assert provider["volumes"][0].endswith(f":{env['DDRR_DATA_DIR']}")
 
 
 def test_ddrr_console_script_target_exists(project):
@@ -175,7 +186,7 @@ def test_each_service_gets_only_its_own_database(compose):
     for name, service in compose["services"].items():
         env = environment(service)
         urls = {k: v for k, v in env.items() if k.endswith("_DATABASE_URL")}
-        if served(service):
+        if served(service) in SERVICES:
             assert list(urls) == [f"{name.upper()}_DATABASE_URL"], name
         for key, url in urls.items():
             owner = key.removesuffix("_DATABASE_URL").lower()

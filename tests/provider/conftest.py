@@ -18,7 +18,7 @@ def start_provider(tmp_path):
     servers = []
 
     def start(**overrides) -> Client:
-        database = f"sqlite:///{tmp_path}/provider-{len(servers)}.db"
+        database = overrides.pop("database_url", f"sqlite:///{tmp_path}/provider-{len(servers)}.db")
         quiet = {"callback_delay_seconds": 0.0, "failure_rate": 0.0, "reversal_rate": 0.0,
                  "unknown_account_rate": 0.0, "name_mismatch_rate": 0.0, "faults": Faults()}
         settings = dataclasses.replace(Settings.from_config(load()), address="127.0.0.1:0", database_url=database,
