@@ -1,5 +1,6 @@
 """A month's allowances over HTTP, the real RabbitMQ and the real ledger: prepare → release by
 a second finance user → every payment PAID → the ledger's totals by cycle and a valid ledger."""
+from datetime import datetime, timezone
 from pathlib import Path
 
 import requests
@@ -28,13 +29,17 @@ def test_prepare_release_and_pay_a_cycle(suite, config):
     for pid in pids:
         eventually(lambda: officer.call("GET", f"/programmes/SP-2026/eligibility/{pid}").status_code == 200)
 
-    cycle = finance_a.post("/allowances/cycles", {"programme": "SP-2026", "month": "2026-11"}, expect=201)
+    this_month = datetime.now(timezone.utc).strftime("%Y-%m")  # enrolled today: due for this month
+    next_year = f"{int(this_month[:4]) + 1}{this_month[4:]}"
+    refused = finance_a.post("/allowances/cycles", {"programme": "SP-2026", "month": next_year}, expect=400)
+    assert refused["message"].startswith(f"{next_year} has not begun")
+    cycle = finance_a.post("/allowances/cycles", {"programme": "SP-2026", "month": this_month}, expect=201)
     cid = cycle["cycle_id"]
     assert (cycle["status"], cycle["total"], cycle["counts"]) == ("PREPARED", "80.00", {"PENDING": 2})
     assert sorted(p["participant_id"] for p in cycle["payments"]) == sorted(pids)
     assert "Amina" not in str(cycle) and "Hodan" not in str(cycle)
-    assert finance_a.post("/allowances/cycles", {"programme": "SP-2026", "month": "2026-11"},
-                          expect=409)["error"] == "CONFLICT"
+    again = finance_a.post("/allowances/cycles", {"programme": "SP-2026", "month": this_month}, expect=409)
+    assert again["error"] == "CONFLICT" and again["message"].endswith(": 2 ALREADY_IN_CYCLE")
     assert finance_a.post(f"/allowances/cycles/{cid}/release", expect=403)["error"] == "SEGREGATION_OF_DUTIES"
     assert officer.post(f"/allowances/cycles/{cid}/release", expect=403)["error"] == "FORBIDDEN"
 
