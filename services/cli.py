@@ -2,19 +2,19 @@
 import argparse
 import os
 import signal
-import subprocess
 import sys
 import time
-from pathlib import Path
 
 import requests
 from kombu import Connection
 
-from shared.config import config_path, load
+from shared.config import load
 from shared.migrations import upgrade
+from shared.supervisor import Supervisor
 
 SERVICES = ("enrollment", "livelihoods", "ledger", "mentorship", "gateway")
 HTTP_SERVICES = ("provider",)  # plain HTTP server processes, no broker (the simulated payment provider)
+STOP_GRACE_SECONDS = 9  # a service ends itself within 8 s (shared/service_process.py); all within 10
 
 
 def broker_answers(amqp_uri: str) -> bool:
@@ -43,17 +43,18 @@ def cmd_migrate(args, config):
 
 
 def cmd_serve(args, config):
-    """Migrate one service's database, then become its nameko process."""
+    """Migrate one service's database, then become its service process (shared/service_process.py)."""
     if args.service in HTTP_SERVICES:
         from services.provider.server import run
         return run(config)
     require_broker(config)
     migrate(config, [args.service])
-    nameko = str(Path(sys.executable).with_name("nameko"))
+    if args.service == "ledger":
+        ledger_preflight(config)
     # Name the class: nameko would take every class with entrypoints in the module
     # (the gateway's route mixins too) for a service.
     service_class = f"services.{args.service}.service:{args.service.capitalize()}Service"
-    os.execv(nameko, [nameko, "run", "--config", str(config_path()), service_class])
+    os.execv(sys.executable, [sys.executable, "-m", "shared.service_process", service_class])
 
 
 def consuming(amqp_uri: str, service: str) -> bool:
@@ -73,42 +74,28 @@ def gateway_answers(url: str) -> bool:
         return False
 
 
-def wait_until_ready(config: dict, children, timeout: float = 90) -> None:
+def wait_until_ready(config: dict, supervisor: Supervisor, timeout: float = 90) -> None:
     url, deadline = config["GATEWAY"]["public_url"], time.monotonic() + timeout
     backends = [name for name in SERVICES if name != "gateway"]
     while time.monotonic() < deadline:
-        if any(child.poll() is not None for child in children):
-            sys.exit("ddrr: a service stopped during start-up; see its output above")
+        supervisor.tend()
         if gateway_answers(url) and all(consuming(config["AMQP_URI"], name) for name in backends):
             return
         time.sleep(0.3)
     sys.exit(f"ddrr: the suite was not ready within {timeout:.0f} s")
 
 
-def stop(children, grace: float = 20) -> None:
-    """SIGTERM is nameko's graceful stop (SIGINT may be ignored in background jobs)."""
-    for child in children:
-        if child.poll() is None:
-            child.terminate()
-    deadline = time.monotonic() + grace
-    for child in children:
-        try:
-            child.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            child.kill()
-
-
 def cmd_run(args, config):
-    """The whole suite on this machine, until Ctrl-C."""
+    """The whole suite on this machine until SIGTERM or Ctrl-C, a service that exits restarted."""
     from services.demo import seed_once
 
     require_broker(config)
     migrate(config)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
-    children = [subprocess.Popen([sys.executable, "-m", "services.cli", "serve", name]) for name in SERVICES]
+    supervisor = Supervisor({name: [sys.executable, "-m", "services.cli", "serve", name] for name in SERVICES})
     try:
         url = config["GATEWAY"]["public_url"]
-        wait_until_ready(config, children)
+        wait_until_ready(config, supervisor)
         logins = seed_once(config, url)
         print(f"\nDDRR Livelihoods Suite is running.\n  API:      {url}  (OpenAPI: {url}/openapi.json)"
               f"\n  RabbitMQ: {config['AMQP_URI']}\n  Ledger:   {config['LEDGER']['directory']}/main.beancount"
@@ -116,14 +103,17 @@ def cmd_run(args, config):
               "Demo logins (password for the web pages, and a first bearer token for the API):")
         for username, (role, token, password) in logins.items():
             print(f"  {username:<12} {role:<10} {password:<18} {token}")
-        print("\nCtrl-C stops everything.")
-        while all(child.poll() is None for child in children):
+        print("\nCtrl-C stops everything.", flush=True)
+        while True:
+            supervisor.tend()
             time.sleep(0.5)
-        sys.exit("ddrr: a service stopped; stopping the others")
     except KeyboardInterrupt:
         pass
     finally:
-        stop(children)
+        # A second signal (Ctrl-C, or SIGTERM to the process group) must not cut the stop short.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        supervisor.stop(grace=STOP_GRACE_SECONDS)
 
 
 def cmd_seed(args, config):
@@ -162,8 +152,8 @@ def cmd_create_admin(args, config):
 
 
 def cmd_ledger(args, config):
-    if args.action == "verify":
-        ledger_verify(config)
+    if args.action in ("verify", "checkpoint"):
+        ledger_check(config, args)
         return
     from sqlalchemy.orm import Session
 
@@ -198,27 +188,80 @@ def print_rows(rows: list[dict], as_csv: bool) -> None:
         print("  ".join(str(row[key]).ljust(width) for key, width in widths.items()))
 
 
-def ledger_verify(config) -> None:
+def ledger_index_checkpoint(config):
+    """The chain heads the ledger's index holds."""
+    from sqlalchemy.orm import Session
+
+    from services.ledger.writer.posting import index_checkpoint
+    from shared.db import make_engine
+
+    engine = make_engine(config["DATABASES"]["ledger"])
+    with Session(engine) as session:
+        checkpoint = index_checkpoint(session)
+    engine.dispose()
+    return checkpoint
+
+
+def ledger_check(config, args) -> None:
+    """`verify`: the files against the index (every entry it committed, nothing after), or
+    against an auditor's checkpoint line (what it anchored is still there; later entries
+    may follow). `checkpoint`: the line to keep, once the files verify against the index."""
+    from services.ledger.book.integrity import Checkpoint
     from services.ledger.verification.verify import verify
 
-    report = verify(config["LEDGER"]["directory"])
+    try:
+        anchor = Checkpoint.parse(args.checkpoint) if args.checkpoint else ledger_index_checkpoint(config)
+    except ValueError as wrong:
+        sys.exit(f"ddrr: {wrong}")
+    checking = args.action == "checkpoint"
+    report = verify(config["LEDGER"]["directory"], anchor, appended_is_finding=not args.checkpoint,
+                    beancount=not checking)
     for line in report.beancount_errors + report.chain_errors + report.key_errors:
         print(line)
-    print(f"{report.transactions} transactions; "
-          f"{'OK' if report.ok else 'FAILED'} (Beancount errors: {len(report.beancount_errors)}, "
-          f"chain errors: {len(report.chain_errors)}, repeated keys: {len(report.key_errors)})")
+    if checking and report.ok:
+        print(anchor.line())
+    elif not checking:
+        print(f"{report.transactions} transactions, {report.entries} entries in the hash chains; "
+              f"{'OK' if report.ok else 'FAILED'} (Beancount errors: {len(report.beancount_errors)}, "
+              f"chain errors: {len(report.chain_errors)}, repeated keys: {len(report.key_errors)})")
     sys.exit(0 if report.ok else 1)
 
 
+def ledger_preflight(config) -> None:
+    """Before the ledger's process starts: its files against its index, so that files
+    changed by hand stop it with one line naming the place, not a traceback."""
+    from services.ledger.book.files import MAIN
+    from services.ledger.errors import LedgerTampered
+    from services.ledger.writer.inspection import inspect
+
+    directory = Path(config["LEDGER"]["directory"])
+    if not (directory / MAIN).exists():
+        return
+    try:
+        inspect(directory, ledger_index_checkpoint(config))
+    except LedgerTampered as tampered:
+        sys.exit(f"ddrr: the ledger writer refuses to start: {tampered}")
+
+
 def cmd_dlq(args, config):
-    from shared.dead_letters import list_dead_letters, replay_dead_letters
+    from shared.dead_letters import discard_dead_letters, list_dead_letters, replay_dead_letters
 
     require_broker(config)
     if args.action == "list":
-        for letter in list_dead_letters(config["AMQP_URI"]):
-            print(f"{letter.queue}  {letter.event_type}  {letter.event_id}  {letter.reason}")
-    else:
-        print(f"replayed {replay_dead_letters(config['AMQP_URI'])} message(s)")
+        letters = list_dead_letters(config["AMQP_URI"])
+        if not letters:
+            print("no dead letters")
+            return
+        print_rows([{"id": d.letter_id, "time": d.time, "queue": d.queue, "event": d.event_type,
+                     "event_id": d.event_id, "reason": d.reason} for d in letters], as_csv=False)
+        return
+    if (args.letter_id is None) == (not args.all):
+        sys.exit(f"ddrr: dlq {args.action} needs one letter id (from `ddrr dlq list`) or --all")
+    settle = replay_dead_letters if args.action == "replay" else discard_dead_letters
+    done = settle(config["AMQP_URI"], args.letter_id)
+    if args.letter_id and not done:
+        sys.exit(f"ddrr: no dead letter {args.letter_id}")
+    print(f"{args.action}ed {done} message(s)")
 
 
 def cmd_bench(args, config):
@@ -255,14 +298,17 @@ def parser() -> argparse.ArgumentParser:
     admin.add_argument("username")
     admin.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
     admin.set_defaults(func=cmd_create_admin)
-    ledger = sub.add_parser("ledger", help="verify the ledger, or print its trial balance or totals")
-    ledger.add_argument("action", choices=["verify", "trial-balance", "totals"])
+    ledger = sub.add_parser("ledger", help="verify the ledger, print a checkpoint line, its trial balance or totals")
+    ledger.add_argument("action", choices=["verify", "checkpoint", "trial-balance", "totals"])
+    ledger.add_argument("--checkpoint", help="verify against this line of `ddrr ledger checkpoint` instead of the index")
     ledger.add_argument("--by", choices=["donor", "programme", "cycle", "month"], default="month",
                         help="how totals are grouped")
     ledger.add_argument("--csv", action="store_true", help="the report as CSV")
     ledger.set_defaults(func=cmd_ledger)
-    dlq = sub.add_parser("dlq", help="inspect or replay dead-lettered events")
-    dlq.add_argument("action", choices=["list", "replay"])
+    dlq = sub.add_parser("dlq", help="list dead-lettered messages with why, or replay or discard one or all")
+    dlq.add_argument("action", choices=["list", "replay", "discard"])
+    dlq.add_argument("letter_id", nargs="?", help="the id `ddrr dlq list` shows (replay and discard)")
+    dlq.add_argument("--all", action="store_true", help="replay or discard every dead letter")
     dlq.set_defaults(func=cmd_dlq)
     bench = sub.add_parser("bench", help="run the benchmarks and print figures")
     bench.add_argument("--postings", type=int, default=100000)

@@ -3,8 +3,9 @@
 `write_events` inserts events in the caller's transaction, so an event exists if and
 only if the state change committed. The relay publishes pending rows with publisher
 confirms and `mandatory` set (a message no queue would receive comes back as an error
-instead of vanishing), marks them sent, and retries the rest with backoff. Delivery is
-at least once: consumers deduplicate through the inbox.
+instead of vanishing), marks them sent, and retries the rest with backoff. A lost broker
+connection ends a pass and the next pass reconnects; no row is held back for it. Delivery
+is at least once: consumers deduplicate through the inbox.
 """
 import json
 import logging
@@ -18,6 +19,7 @@ from sqlalchemy import Table, insert, select, update
 from sqlalchemy.engine import Engine
 
 from shared.events import Envelope, new_envelope
+from shared.lost_connection import CONNECTION_ERRORS
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF_SECONDS = 60
@@ -75,18 +77,26 @@ class Relay:
                     .where(self.outbox.c.published_at.is_(None), self.outbox.c.next_attempt_at <= now)
                     .order_by(self.outbox.c.id).limit(self.batch)
                 ).all()
-            confirmed = [row.id for row in rows if self._publish_one(row)]
-            if confirmed:
-                with self.engine.begin() as conn:  # one commit for the batch, not one per row
-                    conn.execute(update(self.outbox).where(self.outbox.c.id.in_(confirmed))
-                                 .values(published_at=datetime.now(timezone.utc)))
+            confirmed = []
+            try:
+                for row in rows:
+                    if self._publish_one(row):
+                        confirmed.append(row.id)
+            finally:  # what the broker confirmed before a connection broke is marked too
+                if confirmed:
+                    with self.engine.begin() as conn:  # one commit for the batch, not one per row
+                        conn.execute(update(self.outbox).where(self.outbox.c.id.in_(confirmed))
+                                     .values(published_at=datetime.now(timezone.utc)))
             return len(confirmed)
 
     def _publish_one(self, row) -> bool:
+        """A connection error ends the pass (raised): the broker is away, the row is not at fault."""
         body = json.loads(row.body)
         try:
             self.publisher.publish(body, exchange=self.exchange, routing_key=row.event_type,
                                    message_id=body["event_id"])
+        except CONNECTION_ERRORS:
+            raise
         except Exception as exc:  # the broker refused, returned or never confirmed it
             log.warning("outbox event %s (%s) not confirmed, will retry: %r",
                         body["event_id"], row.event_type, exc)
@@ -103,6 +113,8 @@ class Relay:
             try:
                 if self.publish_pending() >= self.batch:
                     continue  # more are waiting: no pause between full batches
+            except CONNECTION_ERRORS as exc:
+                log.warning("outbox relay: broker unreachable, retrying: %r", exc)
             except Exception:
                 log.exception("outbox relay pass failed")
             try:

@@ -1,0 +1,77 @@
+"""One nameko service as one operating-system process: `ddrr serve` execs this, in place
+of `nameko run`.
+
+`nameko run` starts a new stop for every SIGTERM. A service receives two when a signal
+goes to the whole process group and `ddrr run` also stops its children; the second stop
+of a service with `@timer` entrypoints fails ("Trying to re-send() an already-triggered
+event") and the process never exits. Here the first SIGTERM or SIGINT stops the service,
+later ones are ignored, a stop that takes longer than STOP_SECONDS becomes a kill and a
+kill longer than KILL_SECONDS an exit, so the process always ends in time.
+
+Usage: python -m shared.service_process services.<name>.service:<Name>Service
+"""
+import warnings
+
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+
+import eventlet  # noqa: E402
+
+eventlet.monkey_patch()
+
+import errno  # noqa: E402
+import logging  # noqa: E402
+import logging.config  # noqa: E402
+import os  # noqa: E402
+import signal  # noqa: E402
+import sys  # noqa: E402
+
+from nameko.cli.run import import_service  # noqa: E402
+from nameko.runners import ServiceRunner  # noqa: E402
+
+from shared.config import load  # noqa: E402
+
+log = logging.getLogger(__name__)
+STOP_SECONDS = 6
+KILL_SECONDS = 2
+
+
+def end(runner: ServiceRunner) -> None:
+    for finish, seconds in ((runner.stop, STOP_SECONDS), (runner.kill, KILL_SECONDS)):
+        with eventlet.Timeout(seconds, False):
+            finish()
+            return
+        log.warning("%s did not end within %d s", finish.__name__, seconds)
+    os._exit(1)
+
+
+def serve(service_path: str) -> None:
+    config = load()
+    if "LOGGING" in config:
+        logging.config.dictConfig(config["LOGGING"])
+    else:
+        logging.basicConfig(level=logging.INFO, format="%(message)s")
+    runner = ServiceRunner(config)
+    for service_cls in import_service(service_path):
+        runner.add_service(service_cls)
+    ending = []
+
+    def end_once(signum, _frame):
+        if not ending:  # signal handlers run outside any greenlet: end in one
+            ending.append(signum)
+            eventlet.spawn_n(end, runner)
+
+    signal.signal(signal.SIGTERM, end_once)
+    signal.signal(signal.SIGINT, end_once)
+    runner.start()
+    waiting = eventlet.spawn(runner.wait)  # raises if a container died: the process then exits non-zero
+    while True:
+        try:
+            waiting.wait()
+            return
+        except OSError as exc:  # a signal interrupted the wait
+            if exc.errno != errno.EINTR:
+                raise
+
+
+if __name__ == "__main__":
+    serve(sys.argv[1])
