@@ -1,11 +1,13 @@
 """A month's allowances over HTTP, the real RabbitMQ and the real ledger: prepare → release by
-a second finance user → every payment PAID → the ledger's totals by cycle and a valid ledger."""
+a second finance user → every payment PAID → the ledger's totals by cycle and a valid ledger →
+a payment reversed by finance is paid again under a new attempt, once."""
 from datetime import datetime, timezone
 from pathlib import Path
 
 import requests
 
 from services.ledger.verification.verify import verify
+from services.ledger.writer.corrections import payment_hash
 from tests.e2e.test_grant_path import PERSON
 from tests.support import eventually
 
@@ -67,3 +69,12 @@ def test_prepare_release_and_pay_a_cycle(suite, config):
     pages.cookies.set("ddrr_session", monitoring.token, path="/app")
     figures = pages.get(f"{monitoring.base_url}/app/figures", timeout=30).text
     assert "<strong>2</strong>allowance payments" in figures and "allowance</td><td>SP-2026" in figures
+
+    reversed_id = paid["payments"][0]["payment_id"]  # the ledger answers failed after completed
+    correction = {"hash": payment_hash(Path(config["LEDGER"]["directory"]), reversed_id), "reason": "wrong wallet"}
+    finance_a.post("/ledger/corrections", correction, expect=201)
+    eventually(lambda: monitoring.get(f"/allowances/cycles/{cid}")["counts"] == {"PAID": 1, "FAILED": 1})
+    resent = finance_b.post(f"/allowances/cycles/{cid}/release", expect=202)
+    assert sorted(p["idempotency_key"][-3:] for p in resent["payments"]) == [":a1", ":a1", ":a2"]
+    final = eventually(lambda: (c := monitoring.get(f"/allowances/cycles/{cid}"))["counts"] == {"PAID": 2} and c)
+    assert final["paid"] == "80.00" and finance_a.get("/programmes/SP-2026/budget")["available"] == "920.00"
