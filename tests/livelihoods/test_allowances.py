@@ -4,10 +4,11 @@ entitlement per participant and month, budget, maker-checker, settling and re-se
 from datetime import date, datetime, timezone
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from services.livelihoods import allowances, budget, ledger_answers, programmes, projections
-from services.livelihoods.models import AllowanceEntitlement, AllowancePayment
+from services.livelihoods.models import AllowanceEntitlement, AllowancePayment, ParticipantFacts, PhaseHistory
 from services.livelihoods.schemas import CreateProgramme, PrepareCycle
 from shared.contracts import (ConsentWithdrawn, CourseCompleted, DisbursementCompleted, DisbursementFailed,
                               ParticipantEnrolled, PhaseChanged)
@@ -141,6 +142,17 @@ def test_due_by_the_phases_of_the_month_not_of_today(ready):
     reasons = left_out(cycle)
     assert reasons["P-BBBBB1"] == ("NOT_IN_PHASE", "in REHABILITATION during 2026-11, not EXIT_ASSESSMENT or AFTERCARE")
     assert reasons["P-BBBBB2"] == ("NOT_IN_PHASE", "in no phase yet during 2026-11, not EXIT_ASSESSMENT or AFTERCARE")
+
+
+def test_the_phase_history_holds_whatever_order_the_changes_arrive_in(ready):
+    move(ready, "P-AAAAA1", "AFTERCARE", "CLOSED", date(2026, 11, 25))  # arrives before the change it follows
+    move(ready, "P-AAAAA1", "EXIT_ASSESSMENT", "AFTERCARE", date(2026, 11, 10))
+    move(ready, "P-AAAAA1", "EXIT_ASSESSMENT", "AFTERCARE", date(2026, 11, 10))  # the same change published again
+    history = act(ready, lambda s: [(h.phase, h.since.day) for h in s.scalars(
+        select(PhaseHistory).where(PhaseHistory.participant_id == "P-AAAAA1").order_by(PhaseHistory.since))])
+    assert history == [("EXIT_ASSESSMENT", 1), ("AFTERCARE", 10), ("CLOSED", 25)]
+    assert act(ready, lambda s: s.get(ParticipantFacts, "P-AAAAA1").phase) == "CLOSED"
+    assert "P-AAAAA1" in paid_to(prepare(ready, today=date(2026, 11, 28)))  # in phase during November
 
 
 def test_only_the_first_six_months_of_aftercare(session):
