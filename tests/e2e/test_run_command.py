@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import requests
 
@@ -34,15 +35,18 @@ def test_without_a_broker_it_says_so_in_one_line(tmp_path):
         "`rabbitmq-server -detached` (or `docker compose up -d rabbitmq`), or set AMQP_URI."]
 
 
-def run_until_ready(env) -> tuple[subprocess.Popen, str]:
+def run_until_ready(env, new_session: bool = False) -> tuple[subprocess.Popen, str]:
+    """`ddrr run` with its output in files (a pipe nobody reads would fill and block it),
+    once it says it is ready; `new_session` makes it the leader of its own process group."""
+    folder = Path(env["DDRR_DATA_DIR"]).parent
+    stdout, stderr = (open(folder / name, "w") for name in ("run.out", "run.err"))
     process = subprocess.Popen([sys.executable, "-m", "services.cli", "run"], env=env, text=True,
-                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    lines, deadline = [], time.monotonic() + 120
-    for line in process.stdout:
-        lines.append(line)
-        if "Ctrl-C stops everything" in line or time.monotonic() > deadline:
-            break
-    return process, "".join(lines)
+                               stdout=stdout, stderr=stderr, start_new_session=new_session)
+    deadline = time.monotonic() + 120
+    while "Ctrl-C stops everything" not in (folder / "run.out").read_text():
+        assert process.poll() is None and time.monotonic() < deadline, (folder / "run.err").read_text()[-3000:]
+        time.sleep(0.3)
+    return process, (folder / "run.out").read_text()
 
 
 def stop(process) -> None:
@@ -72,3 +76,74 @@ def test_run_starts_everything_and_loads_the_demo_once(tmp_path, rabbit_config):
         assert logins["admin"][1] in output
     finally:
         stop(process)
+
+
+def processes() -> dict[int, tuple[int, str, str]]:
+    """Every process of this machine: pid -> (process group, state, command line)."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (FileNotFoundError, ProcessLookupError):  # it ended meanwhile
+            continue
+        state, _ppid, group = stat.rsplit(")", 1)[1].split()[:3]
+        found[int(entry.name)] = (int(group), state, command)
+    return found
+
+
+def service_pids(group: int) -> dict[str, int]:
+    """The service processes of a process group, by service name."""
+    return {command.split("services.")[-1].split(".service:")[0]: pid
+            for pid, (their_group, state, command) in processes().items()
+            if their_group == group and "shared.service_process" in command and state != "Z"}
+
+
+def gone(pids, seconds: float) -> list[int]:
+    """Waits up to `seconds` for every pid to end; returns those still alive."""
+    deadline = time.monotonic() + seconds
+    while True:
+        alive = [pid for pid in pids if pid in processes() and processes()[pid][1] != "Z"]
+        if not alive or time.monotonic() > deadline:
+            return alive
+        time.sleep(0.2)
+
+
+def test_sigterm_to_the_process_group_stops_every_service_within_10_s(tmp_path, rabbit_config):
+    process, _output = run_until_ready(environment(tmp_path, rabbit_config["AMQP_URI"]), new_session=True)
+    try:
+        services = service_pids(process.pid)
+        assert set(services) == {"enrollment", "livelihoods", "ledger", "mentorship", "gateway"}
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)  # as Ctrl-C at a terminal (SIGINT) or a container stop does
+    started = time.monotonic()
+    assert process.wait(timeout=10) == 0
+    assert gone(services.values(), 10 - (time.monotonic() - started)) == []
+    assert not [pid for pid, (group, state, _) in processes().items() if group == process.pid and state != "Z"]
+
+
+def test_a_service_that_exits_is_restarted_and_sigterm_stops_everything(tmp_path, rabbit_config):
+    env = environment(tmp_path, rabbit_config["AMQP_URI"])
+    process, _output = run_until_ready(env, new_session=True)
+    try:
+        ledger = service_pids(process.pid)["ledger"]
+        os.kill(ledger, signal.SIGKILL)
+        deadline = time.monotonic() + 60
+        while service_pids(process.pid).get("ledger") in (None, ledger):
+            assert time.monotonic() < deadline, "the ledger was not started again"
+            time.sleep(0.3)
+        restarts = [line for line in (tmp_path / "run.err").read_text().splitlines() if line.startswith("ddrr: ")]
+        assert restarts == ["ddrr: ledger exited (code -9); restarting it in 1 s"]
+        finance = {"Authorization": f"Bearer {json.loads((tmp_path / 'data' / 'demo-logins.json').read_text())['finance'][1]}"}
+        deadline = time.monotonic() + 60
+        while requests.get(env["GATEWAY_PUBLIC_URL"] + "/ledger/trial-balance", headers=finance, timeout=30).status_code != 200:
+            assert time.monotonic() < deadline, "the restarted ledger does not answer"
+            time.sleep(0.5)
+        services = service_pids(process.pid)
+    finally:
+        process.send_signal(signal.SIGTERM)  # to `ddrr run` alone: it stops its children
+    started = time.monotonic()
+    assert process.wait(timeout=10) == 0
+    assert gone(services.values(), 10 - (time.monotonic() - started)) == []
