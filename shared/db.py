@@ -3,6 +3,7 @@
 PostgreSQL goes through pg8000, a pure-Python driver whose sockets eventlet can
 green, so a query never blocks the nameko hub.
 """
+import os
 from pathlib import Path
 
 from sqlalchemy import create_engine, event
@@ -21,11 +22,20 @@ def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            private_file(Path(parsed.database))
         engine = create_engine(url, connect_args={"timeout": 15})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+def private_file(path: Path) -> None:
+    """Create the file (and its folder) readable by its owner only: 0600 in a 0700 folder.
+    SQLite gives its -wal and -shm files the database file's permissions."""
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True)
+        path.parent.chmod(0o700)
+    os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
 
 
 def _sqlite_pragmas(dbapi_connection, _record):

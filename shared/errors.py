@@ -100,6 +100,12 @@ class BalanceMismatch(Conflict):
 
 
 @_register
+class PeriodClosed(Conflict):
+    """Refused because it would write inside the ledger's closed period."""
+    code = "PERIOD_CLOSED"
+
+
+@_register
 class OfferExpired(IllegalTransition):
     code = "OFFER_EXPIRED"
 
@@ -107,3 +113,13 @@ class OfferExpired(IllegalTransition):
 @_register
 class MentorAtCapacity(Conflict):
     code = "MENTOR_AT_CAPACITY"
+
+
+@_register
+class TooManyAttempts(DomainError):
+    """Refused for now: the caller must wait `retry_after` seconds before trying again."""
+    code = "TOO_MANY_ATTEMPTS"
+
+    def __init__(self, message: str, retry_after: int = 1):
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -1,11 +1,11 @@
 """Commands enrollment accepts (validated here, whoever sends them)."""
-from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.contracts import Phase
+from shared.fields import COHORT_ID, PastDate, PlannedDate, ParticipantId, Text
 
 TRACK_PATTERN = r"^(TVET:[a-z][a-z_ ]{1,40}|FINANCIAL_LITERACY|BUSINESS_DEVELOPMENT|BASIC_EDUCATION:[1-3]|CIVIC_EDUCATION)$"
 
@@ -14,20 +14,24 @@ class Command(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+District = Text(2, 60)
+MAX_COHORT = 500
+
+
 class Consent(Command):
-    given_on: date
+    given_on: PastDate
 
 
 class EnrollParticipant(Command):
-    full_name: str = Field(min_length=2, max_length=200)
+    full_name: Text(2, 200)
     phone: str = Field(pattern=r"^\+?[0-9 ]{7,20}$")
-    national_id: str = Field(min_length=3, max_length=40)
-    date_of_birth: date = Field(ge=date(1900, 1, 1), le=date(2100, 12, 31))  # the events' birth_cohort range
+    national_id: Text(3, 40)
+    date_of_birth: PastDate
     gender: Literal["F", "M"]
-    district: str = Field(min_length=2, max_length=60)
-    languages: list[str] = Field(min_length=1)
-    livelihood_interest: str | None = Field(default=None, max_length=60)
-    clearance_reference: str = Field(min_length=3, max_length=60)
+    district: District
+    languages: list[Text(2, 40)] = Field(min_length=1, max_length=10)
+    livelihood_interest: Text(0, 60) | None = None
+    clearance_reference: Text(3, 60)
     consent: Consent
 
 
@@ -38,15 +42,15 @@ class ChangePhase(Command):
 class CreateCourse(Command):
     code: str = Field(pattern=r"^[A-Z][A-Z0-9-]{1,39}$")
     track: str = Field(pattern=TRACK_PATTERN)
-    title: str = Field(min_length=2, max_length=200)
+    title: Text(2, 200)
 
 
 class CreateCohort(Command):
-    course_code: str
-    district: str = Field(min_length=2, max_length=60)
-    starts_on: date
-    ends_on: date
-    capacity: int = Field(gt=0, le=500)
+    course_code: str = Field(pattern=r"^[A-Z][A-Z0-9-]{1,39}$")
+    district: District
+    starts_on: PlannedDate
+    ends_on: PlannedDate
+    capacity: int = Field(gt=0, le=MAX_COHORT)
 
     @model_validator(mode="after")
     def dates_in_order(self):
@@ -56,13 +60,13 @@ class CreateCohort(Command):
 
 
 class JoinCohort(Command):
-    participant_id: str
+    participant_id: ParticipantId
 
 
 class RecordAttendance(Command):
-    session_date: date
-    present: list[str] = Field(default_factory=list)
-    absent: list[str] = Field(default_factory=list)
+    session_date: PastDate
+    present: list[ParticipantId] = Field(default_factory=list, max_length=MAX_COHORT)
+    absent: list[ParticipantId] = Field(default_factory=list, max_length=MAX_COHORT)
 
     @model_validator(mode="after")
     def someone_listed_once(self):
@@ -75,23 +79,23 @@ class RecordAttendance(Command):
 
 
 class RecordCompletion(Command):
-    participant_id: str
+    participant_id: ParticipantId
     result: Literal["PASS", "FAIL"]
     score: Decimal | None = Field(default=None, ge=0, le=100, decimal_places=2)
-    completed_on: date
+    completed_on: PastDate
 
 
 class ParticipantQuery(Command):
-    district: str | None = None
+    district: District | None = None
     phase: Phase | None = None
-    cohort_id: str | None = None
+    cohort_id: str | None = Field(default=None, pattern=COHORT_ID)
     limit: int = Field(default=100, ge=1, le=500)
     offset: int = Field(default=0, ge=0, le=10**9)  # a database integer, whatever the database
 
 
 class WithdrawConsent(Command):
-    withdrawn_on: date
-    reason: str = Field(min_length=3, max_length=500)
+    withdrawn_on: PastDate
+    reason: Text(3, 500, multiline=True)
 
 
 Score = Annotated[int, Field(ge=0, le=3)]
@@ -100,16 +104,16 @@ Score = Annotated[int, Field(ge=0, le=3)]
 class RecordAssessment(Command):
     """Needs, and risk and protective factors scored 0 (none) to 3 (strong)."""
     kind: Literal["ENTRY", "EXIT"]
-    assessed_on: date
-    needs: list[str] = Field(min_length=1, max_length=30)
-    risk_factors: dict[str, Score]
-    protective_factors: dict[str, Score]
-    livelihood_plan: str = Field(min_length=10, max_length=4000)
+    assessed_on: PastDate
+    needs: list[Text(1, 120)] = Field(min_length=1, max_length=30)
+    risk_factors: dict[Text(1, 120), Score] = Field(max_length=30)
+    protective_factors: dict[Text(1, 120), Score] = Field(max_length=30)
+    livelihood_plan: Text(10, 4000, multiline=True)
 
 
 class ResolveHeld(Command):
     decision: Literal["LINK", "DIFFERENT"]
-    participant_id: str | None = Field(default=None, pattern=r"^P-[0-9A-Z]{6}$")
+    participant_id: ParticipantId | None = None
 
     @model_validator(mode="after")
     def link_names_the_participant(self):
@@ -119,4 +123,4 @@ class ResolveHeld(Command):
 
 
 class LeaveCohort(Command):
-    participant_id: str
+    participant_id: ParticipantId

@@ -69,6 +69,18 @@ class EnrollmentService:
             return participants.describe(participant, self._vault() if with_personal_data else None)
 
     @rpc
+    def participant_districts(self, participant_ids):
+        """The district of each known participant among `participant_ids` (no personal data)."""
+        with self.db.session.begin():
+            return participants.districts(self.db.session, list(participant_ids))
+
+    @rpc
+    def first_names(self, participant_ids):
+        """Only the first names, for the mentor's offers: never the rest of the record."""
+        with self.db.session.begin():
+            return participants.first_names(self.db.session, self._vault(), list(participant_ids))
+
+    @rpc
     def change_phase(self, participant_id, data, actor):
         command = parse(ChangePhase, data)
         with self.db.session.begin():

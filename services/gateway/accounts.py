@@ -18,18 +18,20 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from services.gateway import audit
-from services.gateway.models import Token, User, as_utc
+from services.gateway import audit, throttle
+from services.gateway.models import Token, User
 from shared.db import make_engine
-from shared.errors import Conflict, Forbidden, NotFound, Unauthenticated, ValidationFailed
+from shared.errors import Conflict, Forbidden, NotFound, TooManyAttempts, Unauthenticated, ValidationFailed
+from shared.fields import Text
 
 ROLES = ("officer", "supervisor", "finance", "mentor", "monitoring", "admin")
 MIN_PASSWORD = 12
-DEFAULTS = {"token_ttl_minutes": 480, "max_failed_sign_ins": 5, "lockout_minutes": 15}
+DEFAULTS = {"token_ttl_minutes": 480, **throttle.DEFAULTS}
 SIGN_IN_REFUSED = "wrong username or password"  # the same words for every refusal: no account enumeration
 
 _hasher = PasswordHasher()  # argon2id, RFC 9106 low-memory profile
-_UNKNOWN_USER_HASH = _hasher.hash(secrets.token_urlsafe(16))
+# Verified when there is no real hash to verify, so that every refusal costs one argon2 check.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 
 def password_field(default=None):
@@ -40,7 +42,7 @@ class CreateUser(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     username: str = Field(pattern=r"^[a-z][a-z0-9._-]{2,59}$")
     role: Literal["officer", "supervisor", "finance", "mentor", "monitoring", "admin"]
-    district: str | None = Field(default=None, max_length=60)
+    district: Text(1, 60) | None = None
     mentor_id: str | None = Field(default=None, pattern=r"^M-[0-9A-Z]{6}$")
     password: str | None = password_field()
 
@@ -54,7 +56,7 @@ class CreateUser(BaseModel):
 class UpdateUser(BaseModel):
     """What an admin may change. Never the role: one account, one role, for good."""
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    district: str | None = Field(default=None, max_length=60)
+    district: Text(1, 60) | None = None
     active: bool | None = None
     password: str | None = password_field()
 
@@ -118,7 +120,7 @@ def create_user(session: Session, command: CreateUser, settings: dict) -> tuple[
     if existing is not None:
         raise Conflict(f"user {command.username} already exists (as {existing.role}); "
                        f"one person has one account and one role")
-    user = User(**command.model_dump(exclude={"password"}), active=True, failed_sign_ins=0, created_at=_now(),
+    user = User(**command.model_dump(exclude={"password"}), active=True, created_at=_now(),
                 password_hash=hash_password(command.password) if command.password else None)
     session.add(user)
     session.flush()  # the account row before its token's
@@ -153,7 +155,7 @@ def update_user(session: Session, username: str, command: UpdateUser) -> User:
         if changes["password"] is None:
             raise ValidationFailed("password: cannot be removed, only replaced")
         user.password_hash = hash_password(changes.pop("password"))
-        user.failed_sign_ins, user.locked_until = 0, None
+        throttle.forget_account(session, username)
         revoke_tokens(session, username)
     for field, value in changes.items():
         setattr(user, field, value)
@@ -162,45 +164,44 @@ def update_user(session: Session, username: str, command: UpdateUser) -> User:
     return user
 
 
-def _refusal(user: User | None, password: str, now: datetime) -> str | None:
-    """Why this sign-in is refused (for the audit trail only), or None."""
+def _refusal(user: User | None, password: str) -> str | None:
+    """Why this sign-in is refused (for the audit trail only), or None. Exactly one argon2
+    check whatever the account's state, so the time taken tells nothing about it."""
+    matches = _password_matches(user.password_hash if user and user.password_hash else _DUMMY_HASH, password)
     if user is None:
-        _password_matches(_UNKNOWN_USER_HASH, password)  # the same time as a real check
         return "UNKNOWN_USER"
     if not user.active:
         return "INACTIVE"
-    if user.locked_until is not None and as_utc(user.locked_until) > now:
-        return "LOCKED"
     if user.password_hash is None:
         return "NO_PASSWORD"
-    if not _password_matches(user.password_hash, password):
-        return "WRONG_PASSWORD"
-    return None
+    return None if matches else "WRONG_PASSWORD"
 
 
 def sign_in(session: Session, username: str, password: str, settings: dict,
-            request_id: str | None = None) -> tuple[User, str]:
+            request_id: str | None = None, address: str = "unknown") -> tuple[User, str]:
     """A new token for the right password; every attempt is audited, with the reason of a
     refusal. Commits its own work: call it with no transaction open on `session`.
 
-    `settings` is the GATEWAY block; `max_failed_sign_ins` failures in a row lock
-    the account for `lockout_minutes`, and a locked account is refused like a wrong password.
+    `settings` is the GATEWAY block. Refusals slow down the client `address` (see
+    `throttle`): an attempt it makes too early is refused (429) without looking at the
+    password, whatever the account.
     """
     settings, request_id, now = with_defaults(settings), audit.request_id(request_id), _now()
     with session.begin():
+        wait = throttle.wait_seconds(session, username, address, now)
         user = session.get(User, username)
-        reason = _refusal(user, password, now)
         token = None
+        reason = "THROTTLED" if wait else _refusal(user, password)
         if reason is None:
-            user.failed_sign_ins, user.locked_until = 0, None
+            throttle.succeeded(session, username, address)
             token = issue_token(session, user, settings)
-        elif reason == "WRONG_PASSWORD":
-            user.failed_sign_ins += 1
-            if user.failed_sign_ins >= settings["max_failed_sign_ins"]:
-                user.failed_sign_ins, user.locked_until = 0, now + timedelta(minutes=settings["lockout_minutes"])
-                reason = "WRONG_PASSWORD_NOW_LOCKED"
+        elif not wait:
+            throttle.failed(session, username, address, now, settings)
+        status = "200" if reason is None else f"{429 if wait else 401} {reason}"
         audit.record(session, username=username[:60], role=user.role if user else None, action="sign-in",
-                     target=username, outcome="200" if reason is None else f"401 {reason}", request_id=request_id)
+                     target=username, outcome=status, request_id=request_id)
+    if wait:
+        raise TooManyAttempts(f"too many sign-in attempts from this address; try again in {wait} s", wait)
     if reason is not None:
         raise Unauthenticated(SIGN_IN_REFUSED)
     return user, token

@@ -17,7 +17,7 @@ class CycleQuery(BaseModel):
 class AllowanceRoutes:
     """Mixed into the gateway service; uses its `livelihoods` RPC proxy."""
 
-    @api("POST", "/allowances/cycles", roles={"finance"}, body=PrepareCycle, status=201)
+    @api("POST", "/allowances/cycles", roles={"finance"}, body=PrepareCycle, status=201, creates="cycle_id")
     def prepare_cycle(self, user, data):
         """Prepare a programme's allowance payments for a month (nothing is sent yet)."""
         return self.livelihoods.prepare_cycle(body(data), user.username)

@@ -15,7 +15,7 @@ def _aware_iso(moment) -> str | None:
 def account(user: User) -> dict:
     return {"username": user.username, "role": user.role, "district": user.district, "mentor_id": user.mentor_id,
             "active": user.active, "has_password": user.password_hash is not None,
-            "locked_until": _aware_iso(user.locked_until), "created_at": _aware_iso(user.created_at)}
+            "created_at": _aware_iso(user.created_at)}
 
 
 class AuthRoutes:
@@ -29,9 +29,10 @@ class AuthRoutes:
     @api("POST", "/auth/sign-in", body=accounts.SignIn, request=True, response=schemas.SignedIn)
     def sign_in(self, data, request):
         """Exchange a username and password for a bearer token that expires. Any refusal
-        (unknown user, wrong password, locked or inactive account) is the same 401."""
+        (unknown user, wrong password, inactive account, no password yet) is the same 401;
+        an address that failed too often waits, growing delays, with a 429 and Retry-After."""
         user, token = accounts.sign_in(self.db.session, data.username, data.password, self.config["GATEWAY"],
-                                       request.environ[REQUEST_ID])
+                                       request.environ[REQUEST_ID], request.remote_addr or "unknown")
         acting_as(request, user.username, user.role)
         with self.db.session.begin():
             return self._token_answer(user, token)
@@ -57,7 +58,8 @@ class AuthRoutes:
         """Who this token belongs to: role, district, mentor id."""
         return account(user)
 
-    @api("POST", "/users", roles={"admin"}, body=accounts.CreateUser, status=201, response=schemas.CreatedAccount)
+    @api("POST", "/users", roles={"admin"}, body=accounts.CreateUser, status=201, response=schemas.CreatedAccount,
+         creates="username")
     def create_user(self, user, data):
         """Create an account with its role (for good) and district, and optionally its password;
         a first token is shown only in this response."""
@@ -74,7 +76,7 @@ class AuthRoutes:
     @api("PATCH", "/users/<username>", roles={"admin"}, body=accounts.UpdateUser, response=schemas.Account)
     def update_user(self, user, data, username):
         """Change an account's district, deactivate or reactivate it, or reset its password
-        (which ends its tokens and lock-out). The role never changes."""
+        (which ends its tokens and sign-in delays). The role never changes."""
         with self.db.session.begin():
             return account(accounts.update_user(self.db.session, username, data))
 

@@ -1,12 +1,11 @@
 """Grant programmes, applications, funding and the approval queue at the HTTP edge."""
-from datetime import date
-
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.gateway.accounts import in_district
+from services.gateway import scope
 from services.gateway.routes import DISTRICT, api, body
 from services.gateway.schemas import Empty
 from services.livelihoods import schemas as livelihoods_schemas
+from shared.fields import PastDate, Text
 from shared.money import Amount
 
 STAFF = {"officer", "supervisor", "finance", "admin"}
@@ -17,18 +16,17 @@ class FundingReceipt(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     amount: Amount
     currency: str = Field(pattern=r"^[A-Z]{3}$")
-    reference: str = Field(min_length=3, max_length=60)
-    received_on: date
+    reference: Text(3, 60)
+    received_on: PastDate
 
 
 class GrantRoutes:
     """Mixed into the gateway service; uses its `livelihoods` and `ledger` RPC proxies."""
 
     def _application(self, user, application_id) -> dict:
-        """The application, if this user's district scope covers it (the API's and the pages')."""
-        application = self.livelihoods.get_application(application_id)
-        in_district(user, application["district"])
-        return application
+        """The application, if this user's district scope covers it (for the pages)."""
+        scope.require(self, user, {"application_id": application_id})
+        return self.livelihoods.get_application(application_id)
 
     @api("POST", "/programmes", roles={"admin"}, body=livelihoods_schemas.CreateProgramme, status=201)
     def create_programme(self, user, data):
@@ -53,7 +51,6 @@ class GrantRoutes:
     @api("GET", "/programmes/<programme>/eligibility/<participant_id>", roles=DECIDERS, scope=DISTRICT)
     def eligibility(self, user, programme, participant_id):
         """Every condition of the programme for this participant, with pass/fail and why."""
-        in_district(user, self.livelihoods.referral_participant(participant_id)["district"])
         return self.livelihoods.eligibility(programme, participant_id)
 
     @api("GET", "/grants", roles={"officer", "supervisor", "finance"}, query=livelihoods_schemas.ApplicationQuery,
@@ -65,62 +62,54 @@ class GrantRoutes:
         return self.livelihoods.approval_queue(body(query))
 
     @api("POST", "/grants", roles={"officer"}, body=livelihoods_schemas.CreateApplication, status=201,
-         scope=DISTRICT)
+         scope=DISTRICT, creates="application_id")
     def create_application(self, user, data):
         """Draft a grant application with its business plan."""
-        in_district(user, self.livelihoods.referral_participant(data.participant_id)["district"])
         return self.livelihoods.create_application(body(data), user.username)
 
     @api("GET", "/grants/<application_id>", roles={"officer", "supervisor", "finance"}, scope=DISTRICT)
     def get_application(self, user, application_id):
         """An application with its eligibility explanation, approvals, tranches and history."""
-        return self._application(user, application_id)
+        return self.livelihoods.get_application(application_id)
 
     @api("POST", "/grants/<application_id>/revise", roles={"officer"}, body=livelihoods_schemas.Revision,
          scope=DISTRICT)
     def revise_application(self, user, data, application_id):
         """Change the amount or business plan of a draft or returned application."""
-        self._application(user, application_id)
         return self.livelihoods.revise_application(application_id, body(data), user.username)
 
     @api("POST", "/grants/<application_id>/submit", roles={"officer"}, body=Empty, scope=DISTRICT)
     def submit_application(self, user, data, application_id):
         """Submit for approval (refused, with reasons, when not eligible)."""
-        self._application(user, application_id)
         return self.livelihoods.submit_application(application_id, user.username)
 
     @api("POST", "/grants/<application_id>/approve", roles=DECIDERS, body=Empty, scope=DISTRICT)
     def approve_application(self, user, data, application_id):
         """Approve another officer's application, as one of the roles its tier needs."""
-        self._application(user, application_id)
         return self.livelihoods.approve_application(application_id, user.username, user.role)
 
     @api("POST", "/grants/<application_id>/reject", roles=DECIDERS, body=livelihoods_schemas.Decision,
          scope=DISTRICT)
     def reject_application(self, user, data, application_id):
         """Reject another officer's application with a reason."""
-        self._application(user, application_id)
         return self.livelihoods.reject_application(application_id, body(data), user.username, user.role)
 
     @api("POST", "/grants/<application_id>/return", roles=DECIDERS, body=livelihoods_schemas.Decision,
          scope=DISTRICT)
     def return_application(self, user, data, application_id):
         """Send an application back to its maker for revision, with a reason."""
-        self._application(user, application_id)
         return self.livelihoods.return_application(application_id, body(data), user.username, user.role)
 
     @api("POST", "/grants/<application_id>/cancel", roles=DECIDERS, body=livelihoods_schemas.Decision,
          scope=DISTRICT)
     def cancel_application(self, user, data, application_id):
         """Cancel before any money moves (its maker or a supervisor)."""
-        self._application(user, application_id)
         return self.livelihoods.cancel_application(application_id, body(data), user.username, user.role)
 
     @api("POST", "/grants/<application_id>/follow-up", roles={"officer"}, body=livelihoods_schemas.FollowUp,
          status=201, scope=DISTRICT)
     def record_follow_up(self, user, data, application_id):
         """Record a follow-up visit (a later tranche may need the business operating)."""
-        self._application(user, application_id)
         return self.livelihoods.record_follow_up(application_id, body(data), user.username)
 
     @api("POST", "/grants/<application_id>/release", roles={"finance"}, body=Empty, status=202)

@@ -17,6 +17,7 @@ STATUS = (  # most specific first
     (errors.Forbidden, 403),
     (errors.NotFound, 404),
     (errors.Conflict, 409),
+    (errors.TooManyAttempts, 429),
 )
 SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
 
@@ -34,7 +35,10 @@ def json_response(payload, status: int = 200) -> Response:
 def error_response(exc: Exception) -> Response:
     for cls, status in STATUS:
         if isinstance(exc, cls):
-            return json_response({"error": exc.code, "message": exc.message}, status)
+            response = json_response({"error": exc.code, "message": exc.message}, status)
+            if isinstance(exc, errors.TooManyAttempts):
+                response.headers["Retry-After"] = str(exc.retry_after)
+            return response
     if isinstance(exc, UpstreamTimeout):
         return json_response({"error": "GATEWAY_TIMEOUT",
                               "message": f"{exc.args[0]}: no answer in time; look before trying again"}, 504)

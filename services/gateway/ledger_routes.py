@@ -16,14 +16,14 @@ def csv_download(text: str, name: str) -> Response:
 class LedgerRoutes:
     """Mixed into the gateway service; uses its `ledger` RPC proxy."""
 
-    @api("GET", "/ledger/trial-balance", roles=FINANCE, query=TrialBalanceQuery)
+    @api("GET", "/ledger/trial-balance", roles=FINANCE, query=TrialBalanceQuery, csv=True)
     def trial_balance(self, user, query):
         """Every account's balance from the ledger's index, as JSON or CSV."""
         if query.format == "csv":
             return csv_download(self.ledger.trial_balance(True), "trial-balance")
         return self.ledger.trial_balance()
 
-    @api("GET", "/ledger/totals", roles=FINANCE, query=TotalsQuery)
+    @api("GET", "/ledger/totals", roles=FINANCE, query=TotalsQuery, csv=True)
     def ledger_totals(self, user, query):
         """Funding received and disbursements paid, failed or reversed, by donor, programme,
         payment cycle or month, as JSON or CSV."""
@@ -46,7 +46,7 @@ class LedgerRoutes:
         """Correct the ledger: the reversing entry of a transaction (by its hash), with a reason."""
         return self.ledger.reverse_entry(body(data), user.username)
 
-    @api("POST", "/ledger/statements", roles=FINANCE, body=CsvUpload, status=201)
+    @api("POST", "/ledger/statements", roles=FINANCE, body=CsvUpload, status=201, also=(200,))
     def import_statement(self, user, data):
         """Import the rail's statement (CSV) and reconcile it: 201 with its outcomes, or 200
         when this very file was imported before (nothing changes)."""

@@ -20,13 +20,14 @@ from sqlalchemy.orm import Session
 from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.wrappers import Response
 
-from services.gateway import audit
+from services.gateway import audit, scope as district_scope
 from services.gateway.accounts import authenticate, authorise
 from services.gateway.http_errors import UpstreamTimeout, error_response, json_response
 from shared.config import database_url
 from shared.db import make_engine
 from shared.errors import DomainError, ValidationFailed
-from shared.validation import parse
+from shared.fields import forbidden_character
+from shared.validation import load_json, parse, plain_text
 
 PUBLIC = frozenset()
 DISTRICT = "district"
@@ -59,6 +60,21 @@ class Route:
     scope: str | None = None  # DISTRICT: an officer with a district acts only inside it
     function: Callable | None = None
     response: type[BaseModel] | None = None  # the success answer's schema, where documented
+    also: tuple[int, ...] = ()  # other success statuses the handler answers (a `Reply`)
+    csv: bool = False  # answers text/csv too (when the query asks for it)
+    creates: str | None = None  # the answer's field naming the record made, linked to the operations taking it
+
+    @property
+    def timeout_setting(self) -> str:
+        """Which GATEWAY setting bounds the wait for the services' answer."""
+        if self.body is CsvUpload:
+            return "import_timeout_seconds"
+        return "read_timeout_seconds" if self.method == "GET" else "command_timeout_seconds"
+
+    @property
+    def operation_id(self) -> str:
+        """`post_grants_application_id_approve`: unique, for the document's links."""
+        return self.method.lower() + re.sub(r"[^a-z0-9]+", "_", self.template.lower()).rstrip("_")
 
     @property
     def template(self) -> str:
@@ -114,13 +130,21 @@ class JsonWebServer(WebServer):
 
         def gateway(environ, start_response):
             environ[REQUEST_ID] = audit.request_id(environ.get("HTTP_X_REQUEST_ID"))
-            response = _answer(app, environ)
+            path = environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8", "replace")
+            if forbidden_character(path, multiline=False):
+                response = json_response({"error": "VALIDATION_ERROR",
+                                          "message": "the path must not contain control characters"}, 400)
+            else:
+                response = _answer(app, environ)
             status = response.status_code
             if status >= 400 and ACTION not in environ and response.mimetype != "application/json":
                 name = HTTP_STATUS_CODES.get(status, "error")
+                allow = response.headers.get("Allow")
                 response = json_response({"error": name.upper().replace(" ", "_"),
                                           "message": f"{environ['REQUEST_METHOD']} {environ['PATH_INFO']}: "
                                                      f"{name.lower()}"}, status)
+                if allow:
+                    response.headers["Allow"] = allow
             response.headers["X-Request-Id"] = environ[REQUEST_ID]
             if environ["REQUEST_METHOD"] not in SAFE_METHODS:
                 self._audit(environ, response)
@@ -164,23 +188,21 @@ def read_body(request, model: type | None, limits: dict):
         raise ValidationFailed(f"body larger than {limit} bytes")
     if model is CsvUpload:
         return raw
-    try:
-        data = json.loads(raw or b"null")
-    except ValueError:
-        raise ValidationFailed("body is not valid JSON") from None
-    return parse(model, data)
+    return parse(model, load_json(raw))
 
 
 def api(method: str, path: str, roles=PUBLIC, body: type | None = None,
         query: type[BaseModel] | None = None, status: int = 200, scope: str | None = None,
-        request: bool = False, response: type[BaseModel] | None = None):
+        request: bool = False, response: type[BaseModel] | None = None, also: tuple[int, ...] = (),
+        csv: bool = False, creates: str | None = None):
     """Declare an endpoint. `scope=DISTRICT` marks one whose handler keeps an officer to
-    their district; `request=True` hands the handler the raw request too (as `request=`)."""
+    their district; `request=True` hands the handler the raw request too (as `request=`);
+    `also`, `csv` and `creates` complete what the OpenAPI document says of its answers."""
     roles = frozenset(roles)
 
     def decorate(function):
         route = Route(method, path, roles, body, query, (function.__doc__ or "").strip(), status, scope, function,
-                      response)
+                      response, also, csv, creates)
         ROUTES.append(route)
 
         @functools.wraps(function)
@@ -193,12 +215,15 @@ def api(method: str, path: str, roles=PUBLIC, body: type | None = None,
                                         self.config["GATEWAY"])
                 acting_as(raw_request, user.username, user.role)
                 authorise(user, roles)
-            arguments = [user] if roles else []
-            if body is not None:
-                arguments.append(read_body(raw_request, body, self.config["GATEWAY"]))
+            given = read_body(raw_request, body, self.config["GATEWAY"]) if body is not None else None
+            asked = None
             if query is not None:
-                arguments.append(parse(query, raw_request.args.to_dict()))
-            with eventlet.Timeout(self.config["GATEWAY"]["rpc_timeout_seconds"], UpstreamTimeout(route.template)):
+                plain_text(raw_request.args.to_dict())
+                asked = parse(query, raw_request.args.to_dict())
+            arguments = ([user] if roles else []) + [part for part in (given, asked) if part is not None]
+            with eventlet.Timeout(self.config["GATEWAY"][route.timeout_setting], UpstreamTimeout(route.template)):
+                if user is not None:
+                    district_scope.require(self, user, *district_scope.request_values(params, given, asked))
                 result = function(self, *arguments, **params, **({"request": raw_request} if request else {}))
             if isinstance(result, Response):
                 return result

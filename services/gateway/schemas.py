@@ -46,7 +46,6 @@ class Account(BaseModel):
     mentor_id: str | None
     active: bool
     has_password: bool
-    locked_until: datetime | None
     created_at: datetime
 
 

@@ -9,7 +9,7 @@ from nameko.rpc import RpcProxy
 from services.enrollment import schemas as enrollment_schemas
 from services.gateway.models import Base
 from services.gateway.openapi import document
-from services.gateway.accounts import in_district
+from services.gateway import scope
 from services.gateway.allowance_routes import AllowanceRoutes
 from services.gateway.auth_routes import AuthRoutes
 from services.gateway.grant_routes import GrantRoutes
@@ -43,17 +43,10 @@ class GatewayService(AllowanceRoutes, AuthRoutes, GrantRoutes, LedgerRoutes, Men
         """This document."""
         return document(ROUTES, version("ddrr-livelihoods"))
 
-    def _cohort(self, user, cohort_id) -> dict:
-        """The cohort, if this user's district scope covers it."""
-        cohort = self.enrollment.get_cohort(cohort_id)
-        in_district(user, cohort["district"])
-        return cohort
-
     def _participant(self, user, participant_id, with_personal_data=False) -> dict:
-        """The participant, if this user's district scope covers them."""
-        participant = self.enrollment.get_participant(participant_id, with_personal_data)
-        in_district(user, participant["district"])
-        return participant
+        """The participant, if this user's district scope covers them (for the pages)."""
+        scope.require(self, user, {"participant_id": participant_id})
+        return self.enrollment.get_participant(participant_id, with_personal_data)
 
     @api("GET", "/participants", roles={"officer", "supervisor"}, query=enrollment_schemas.ParticipantQuery,
          scope=DISTRICT)
@@ -64,11 +57,10 @@ class GatewayService(AllowanceRoutes, AuthRoutes, GrantRoutes, LedgerRoutes, Men
         return self.enrollment.search_participants(body(query))
 
     @api("POST", "/participants", roles={"officer"}, body=enrollment_schemas.EnrollParticipant, status=201,
-         scope=DISTRICT)
+         also=(202,), scope=DISTRICT, creates="participant_id")
     def enroll_participant(self, user, data):
         """Enroll a participant with their consent: 201 with the pseudonymous id, or 202
         when the person may already be enrolled (held for an officer to resolve)."""
-        in_district(user, data.district)
         outcome = self.enrollment.enroll_participant(body(data), user.username)
         return Reply(201 if outcome["status"] == "CREATED" else 202, outcome)
 
@@ -81,39 +73,34 @@ class GatewayService(AllowanceRoutes, AuthRoutes, GrantRoutes, LedgerRoutes, Men
     @api("GET", "/participants/<participant_id>", roles={"officer", "supervisor"}, scope=DISTRICT)
     def get_participant(self, user, participant_id):
         """A participant; personal data only for officers."""
-        return self._participant(user, participant_id, with_personal_data=user.role == "officer")
+        return self.enrollment.get_participant(participant_id, user.role == "officer")
 
     @api("POST", "/participants/<participant_id>/phase", roles={"officer"}, body=enrollment_schemas.ChangePhase,
          scope=DISTRICT)
     def change_phase(self, user, data, participant_id):
         """Move a case to its next phase (or WITHDRAWN)."""
-        self._participant(user, participant_id)
         return self.enrollment.change_phase(participant_id, body(data), user.username)
 
     @api("POST", "/participants/<participant_id>/assessments", roles={"officer"},
          body=enrollment_schemas.RecordAssessment, status=201, scope=DISTRICT)
     def record_assessment(self, user, data, participant_id):
         """Record the entry or exit assessment: needs, scored risk and protective factors, plan."""
-        self._participant(user, participant_id)
         return self.enrollment.record_assessment(participant_id, body(data), user.username)
 
     @api("POST", "/participants/<participant_id>/consent/withdraw", roles={"officer"},
          body=enrollment_schemas.WithdrawConsent, scope=DISTRICT)
     def withdraw_consent(self, user, data, participant_id):
         """Record that the participant withdrew consent; payments and offers stop."""
-        self._participant(user, participant_id)
         return self.enrollment.withdraw_consent(participant_id, body(data), user.username)
 
     @api("GET", "/participants/<participant_id>/consent", roles={"officer", "supervisor"}, scope=DISTRICT)
     def consent_history(self, user, participant_id):
         """Every consent given and withdrawn."""
-        self._participant(user, participant_id)
         return self.enrollment.consent_history(participant_id)
 
     @api("GET", "/participants/<participant_id>/attendance", roles={"officer", "supervisor"}, scope=DISTRICT)
     def attendance_summary(self, user, participant_id):
         """Attendance ratio per cohort and course."""
-        self._participant(user, participant_id)
         return self.enrollment.attendance_summary(participant_id)
 
     @api("GET", "/holds", roles={"officer", "supervisor"}, scope=DISTRICT)
@@ -124,14 +111,11 @@ class GatewayService(AllowanceRoutes, AuthRoutes, GrantRoutes, LedgerRoutes, Men
     @api("GET", "/holds/<held_id>", roles={"officer"}, scope=DISTRICT)
     def get_hold(self, user, held_id):
         """A held enrollment beside its candidates, with the personal data to compare."""
-        held = self.enrollment.get_hold(held_id, False)
-        in_district(user, held["district"])
         return self.enrollment.get_hold(held_id, True)
 
     @api("POST", "/holds/<held_id>/resolve", roles={"officer"}, body=enrollment_schemas.ResolveHeld, scope=DISTRICT)
     def resolve_hold(self, user, data, held_id):
         """LINK to the existing participant, or confirm a DIFFERENT person (then enrolled)."""
-        in_district(user, self.enrollment.get_hold(held_id, False)["district"])
         return self.enrollment.resolve_hold(held_id, body(data), user.username)
 
     @api("POST", "/courses", roles={"admin"}, body=enrollment_schemas.CreateCourse, status=201)
@@ -140,36 +124,31 @@ class GatewayService(AllowanceRoutes, AuthRoutes, GrantRoutes, LedgerRoutes, Men
         return self.enrollment.create_course(body(data))
 
     @api("POST", "/cohorts", roles={"admin", "officer"}, body=enrollment_schemas.CreateCohort, status=201,
-         scope=DISTRICT)
+         scope=DISTRICT, creates="cohort_id")
     def create_cohort(self, user, data):
         """Open a cohort (one offering of a course)."""
-        in_district(user, data.district)
         return self.enrollment.create_cohort(body(data))
 
     @api("POST", "/cohorts/<cohort_id>/members", roles={"officer"}, body=enrollment_schemas.JoinCohort, status=201,
          scope=DISTRICT)
     def join_cohort(self, user, data, cohort_id):
         """Seat a participant in a cohort, or waitlist them when it is full."""
-        self._cohort(user, cohort_id)
         return self.enrollment.join_cohort(cohort_id, body(data))
 
     @api("POST", "/cohorts/<cohort_id>/leave", roles={"officer"}, body=enrollment_schemas.LeaveCohort,
          scope=DISTRICT)
     def leave_cohort(self, user, data, cohort_id):
         """Take a participant out of a cohort; the first on the waitlist takes the seat."""
-        self._cohort(user, cohort_id)
         return self.enrollment.leave_cohort(cohort_id, body(data))
 
     @api("POST", "/cohorts/<cohort_id>/attendance", roles={"officer"}, body=enrollment_schemas.RecordAttendance,
          scope=DISTRICT)
     def record_attendance(self, user, data, cohort_id):
         """Record one session's attendance for the whole cohort."""
-        self._cohort(user, cohort_id)
         return self.enrollment.record_attendance(cohort_id, body(data), user.username)
 
     @api("POST", "/cohorts/<cohort_id>/completions", roles={"officer"}, body=enrollment_schemas.RecordCompletion,
          scope=DISTRICT)
     def record_completion(self, user, data, cohort_id):
         """Record a participant's result in a cohort."""
-        self._cohort(user, cohort_id)
         return self.enrollment.record_completion(cohort_id, body(data))

@@ -10,8 +10,8 @@ from services.livelihoods.models import Base
 
 class Partner(Base):
     """A bank or microfinance institution. The webhook secret and the API token are kept
-    here only: no answer of the service carries them (the secret is shown once, at
-    creation)."""
+    here only, sealed (`partner_keys`): no answer of the service carries them (the secret
+    is shown once, at creation)."""
     __tablename__ = "partners"
     code: Mapped[str] = mapped_column(String(32), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -19,8 +19,8 @@ class Partner(Base):
     districts: Mapped[list] = mapped_column(JSON)
     eligibility_notes: Mapped[str] = mapped_column(Text)
     api_url: Mapped[str | None] = mapped_column(String(500))
-    webhook_secret: Mapped[str] = mapped_column(String(100))
-    api_token: Mapped[str | None] = mapped_column(String(500))
+    webhook_secret: Mapped[str] = mapped_column(Text)
+    api_token: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[str] = mapped_column(String(60))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 

@@ -1,26 +1,25 @@
 """Commands for microfinance referrals: partners, referrals, and partners' status reports."""
-from datetime import date
-from typing import Annotated, Literal
+from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 
 from services.livelihoods.schemas import CODE, Command
+from shared.fields import ParticipantId, PastDate, Text
 
-PARTICIPANT_ID = r"^P-[0-9A-Z]{6}$"
 REFERRAL_ID = r"^R-[0-9A-Z]{8}$"
-Label = Annotated[str, Field(min_length=1, max_length=120)]
-District = Annotated[str, Field(min_length=1, max_length=60)]
+Label = Text(1, 120)
+District = Text(1, 60)
 
 
 class CreatePartner(Command):
     code: str = Field(pattern=CODE)
-    name: str = Field(min_length=2, max_length=200)
+    name: Text(2, 200)
     products: list[Label] = Field(min_length=1, max_length=50)
     districts: list[District] = Field(min_length=1, max_length=200)
-    eligibility_notes: str = Field(default="", max_length=4000)
-    api_url: str | None = Field(default=None, max_length=500)
-    api_token: str | None = Field(default=None, min_length=8, max_length=500)
+    eligibility_notes: Text(0, 4000, multiline=True) = ""
+    api_url: Text(1, 500) | None = None
+    api_token: Text(8, 500) | None = None
 
     @field_validator("products", "districts")
     @classmethod
@@ -45,21 +44,14 @@ class CreatePartner(Command):
 class DataSharingConsent(Command):
     """The participant agreed to share the referral's data with this partner; who recorded
     it is the officer making the referral."""
-    given_on: date
-
-    @field_validator("given_on")
-    @classmethod
-    def not_in_future(cls, value):
-        if value > date.today():
-            raise ValueError("consent cannot be given in the future")
-        return value
+    given_on: PastDate
 
 
 class CreateReferral(Command):
-    participant_id: str = Field(pattern=PARTICIPANT_ID)
+    participant_id: ParticipantId
     partner: str = Field(pattern=CODE)
     product: Label
-    trade: str = Field(min_length=2, max_length=60, description="the participant's livelihood trade")
+    trade: Text(2, 60, description="the participant's livelihood trade")
     data_sharing_consent: DataSharingConsent
 
 
@@ -68,4 +60,4 @@ class PartnerStatusUpdate(Command):
     `X-DDRR-Signature: sha256=<hex HMAC-SHA256 of the raw body>`)."""
     referral_id: str = Field(pattern=REFERRAL_ID)
     status: Literal["ACKNOWLEDGED", "ACCOUNT_OPENED", "LOAN_APPROVED", "DECLINED"]
-    note: str | None = Field(default=None, max_length=2000)
+    note: Text(0, 2000, multiline=True) | None = None

@@ -10,6 +10,7 @@ from nameko.dependency_providers import Config
 from nameko.rpc import rpc
 
 from services.livelihoods import partner_client, referrals
+from services.livelihoods.partner_keys import PartnerKeys
 from services.livelihoods.referral_schemas import CreatePartner, CreateReferral
 from shared.validation import parse
 
@@ -24,6 +25,9 @@ class ReferralEntrypoints:
     def _settings(self) -> partner_client.Settings:
         return partner_client.Settings.from_config(self.config)
 
+    def _keys(self) -> PartnerKeys:
+        return PartnerKeys.from_config(self.config)
+
     def _deliver_and_describe(self, referral_id: str, job) -> dict:
         if job is not None:
             outcome = partner_client.deliver(job, self._settings())
@@ -37,7 +41,7 @@ class ReferralEntrypoints:
         """The answer carries the webhook secret: the only time it leaves this service."""
         command = parse(CreatePartner, data)
         with self.db.session.begin():
-            partner, secret = referrals.create_partner(self.db.session, command, actor)
+            partner, secret = referrals.create_partner(self.db.session, command, actor, self._keys())
             return {**referrals.describe_partner(partner), "webhook_secret": secret}
 
     @rpc
@@ -57,14 +61,14 @@ class ReferralEntrypoints:
         command = parse(CreateReferral, data)
         with self.db.session.begin():
             referral = referrals.create_referral(self.db.session, command, actor)
-            job = referrals.delivery_job(self.db.session, referral)
+            job = referrals.delivery_job(self.db.session, referral, self._keys())
         return self._deliver_and_describe(referral.id, job)
 
     @rpc
     def retry_referral_delivery(self, referral_id):
         stale_after = timedelta(seconds=self._settings().worst_case_seconds()) + STALE_MARGIN
         with self.db.session.begin():
-            job = referrals.claim_retry(self.db.session, referral_id, stale_after)
+            job = referrals.claim_retry(self.db.session, referral_id, stale_after, self._keys())
         return self._deliver_and_describe(referral_id, job)
 
     @rpc
@@ -81,5 +85,5 @@ class ReferralEntrypoints:
     def partner_status_update(self, partner_code, raw_body_text, signature):
         with self.db.session.begin():
             referral, changed = referrals.partner_status_update(self.db.session, partner_code, raw_body_text,
-                                                                signature)
+                                                                signature, self._keys())
             return {"referral_id": referral.id, "status": referral.status, "changed": changed}

@@ -16,7 +16,6 @@ record). Partners without an API get `PRINT`: an officer prints the letter.
 import hashlib
 import hmac
 import html
-import json
 import secrets
 import uuid
 from datetime import date, datetime, timedelta, timezone
@@ -26,12 +25,13 @@ from sqlalchemy.orm import Session
 
 from services.livelihoods.models import ParticipantFacts
 from services.livelihoods.partner_client import Delivery, Outcome
+from services.livelihoods.partner_keys import PartnerKeys
 from services.livelihoods.referral_models import Partner, Referral, ReferralStatusChange
 from services.livelihoods.referral_schemas import CreatePartner, CreateReferral, PartnerStatusUpdate
 from shared.errors import (Conflict, IllegalTransition, NotEligible, NotFound, Unauthenticated, UnknownParticipant,
                            ValidationFailed)
 from shared.ids import unused_id
-from shared.validation import parse
+from shared.validation import load_json, parse
 
 TRANSITIONS = {
     "REFERRED": ("ACKNOWLEDGED",),
@@ -50,12 +50,14 @@ def _now() -> datetime:
 
 # ---- partners -------------------------------------------------------------------------
 
-def create_partner(session: Session, command: CreatePartner, actor: str) -> tuple[Partner, str]:
-    """Returns the partner and its webhook secret, which no later answer shows again."""
+def create_partner(session: Session, command: CreatePartner, actor: str, keys: PartnerKeys) -> tuple[Partner, str]:
+    """Returns the partner and its webhook secret, which no later answer shows again; both
+    the secret and the API token are stored sealed."""
     if session.get(Partner, command.code) is not None:
         raise Conflict(f"partner {command.code} already exists")
     secret = secrets.token_urlsafe(32)
-    partner = Partner(**command.model_dump(), webhook_secret=secret, created_by=actor, created_at=_now())
+    partner = Partner(**command.model_dump(exclude={"api_token"}), api_token=keys.seal(command.api_token),
+                      webhook_secret=keys.seal(secret), created_by=actor, created_at=_now())
     session.add(partner)
     return partner, secret
 
@@ -145,13 +147,14 @@ def partner_payload(referral: Referral) -> dict:
             "livelihood_trade": referral.trade}
 
 
-def delivery_job(session: Session, referral: Referral) -> Delivery | None:
+def delivery_job(session: Session, referral: Referral, keys: PartnerKeys) -> Delivery | None:
     """What the HTTP delivery needs, when this transaction holds the delivery's claim."""
     if referral.delivery_status != "PENDING" or referral.delivery_claim is None:
         return None
     partner = load_partner(session, referral.partner)
     return Delivery(referral_id=referral.id, claim=referral.delivery_claim, url=partner.api_url,
-                    api_token=partner.api_token, secret=partner.webhook_secret, payload=partner_payload(referral))
+                    api_token=keys.open(partner.api_token), secret=keys.open(partner.webhook_secret),
+                    payload=partner_payload(referral))
 
 
 def _reloaded(session: Session, referral_id: str) -> Referral:
@@ -160,7 +163,7 @@ def _reloaded(session: Session, referral_id: str) -> Referral:
     return session.get(Referral, referral_id, populate_existing=True)
 
 
-def claim_retry(session: Session, referral_id: str, stale_after: timedelta) -> Delivery:
+def claim_retry(session: Session, referral_id: str, stale_after: timedelta, keys: PartnerKeys) -> Delivery:
     """Claim a new delivery of a referral whose delivery FAILED (or whose PENDING delivery
     was abandoned longer than `stale_after` ago, by a process that died mid-way).
 
@@ -185,7 +188,7 @@ def claim_retry(session: Session, referral_id: str, stale_after: timedelta) -> D
     if claimed.rowcount != 1:
         raise IllegalTransition(f"delivery of referral {referral.id} is {referral.delivery_status}; "
                                 f"only a FAILED delivery is retried")
-    return delivery_job(session, _reloaded(session, referral.id))
+    return delivery_job(session, _reloaded(session, referral.id), keys)
 
 
 def record_delivery(session: Session, delivery: Delivery, outcome: Outcome) -> bool:
@@ -240,18 +243,14 @@ def verify_signature(secret: str, raw_body: bytes, signature: str | None) -> Non
 
 
 def partner_status_update(session: Session, partner_code: str, raw_body: str,
-                          signature: str | None) -> tuple[Referral, bool]:
+                          signature: str | None, keys: PartnerKeys) -> tuple[Referral, bool]:
     """A partner's signed status report. The signature is checked before the body is even
     parsed; a referral of another partner is as unknown as a missing one."""
     partner = session.get(Partner, partner_code)
     if partner is None:
         raise Unauthenticated("missing or bad X-DDRR-Signature")
-    verify_signature(partner.webhook_secret, raw_body.encode("utf-8"), signature)
-    try:
-        data = json.loads(raw_body)
-    except ValueError:
-        raise ValidationFailed("body is not valid JSON") from None
-    update_ = parse(PartnerStatusUpdate, data)
+    verify_signature(keys.open(partner.webhook_secret), raw_body.encode("utf-8"), signature)
+    update_ = parse(PartnerStatusUpdate, load_json(raw_body.encode("utf-8")))
     referral = session.get(Referral, update_.referral_id, with_for_update=True)
     if referral is None or referral.partner != partner.code:
         raise NotFound(f"no referral {update_.referral_id} for partner {partner.code}")

@@ -1,12 +1,14 @@
 """Commands mentorship accepts (validated here, whoever sends them)."""
-from datetime import date
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-Language = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=40)]
-ParticipantId = Field(pattern=r"^P-[0-9A-Z]{6}$")
-MentorId = Field(pattern=r"^M-[0-9A-Z]{6}$")
+from shared.fields import MentorId, ParticipantId, PastDate, PlannedDate, Text
+
+Language = Text(2, 40)
+District = Text(2, 60)
+Trade = Text(2, 60)
+Reason = Text(3, 500, multiline=True)
 
 
 class Command(BaseModel):
@@ -25,15 +27,15 @@ def _each_language_once(languages: list[str] | None) -> list[str] | None:
 
 class RegisterMentor(Command):
     """A participant who completed the programme (`participant_id`) or a community member (none)."""
-    participant_id: str | None = Field(default=None, pattern=r"^P-[0-9A-Z]{6}$")
-    district: str = Field(min_length=2, max_length=60)
+    participant_id: ParticipantId | None = None
+    district: District
     gender: Literal["F", "M"]
     languages: list[Language] = Field(min_length=1, max_length=10)
-    trade: str = Field(min_length=2, max_length=60)
+    trade: Trade
     capacity: int = Field(ge=1, le=20, strict=True)
     vetted: bool = Field(strict=True)
-    vetted_until: date | None = None
-    available_from: date | None = None
+    vetted_until: PlannedDate | None = None
+    available_from: PlannedDate | None = None
     # A community member's birth year (kept rounded down to five); a former participant's
     # comes from enrollment's event.
     birth_year: int | None = Field(default=None, ge=1930, le=2015, strict=True)
@@ -44,38 +46,38 @@ class RegisterMentor(Command):
 class UpdateMentor(Command):
     """Only the fields given change; `vetted_until`/`available_from` null clears them."""
     languages: list[Language] | None = Field(default=None, min_length=1, max_length=10)
-    trade: str | None = Field(default=None, min_length=2, max_length=60)
+    trade: Trade | None = None
     capacity: int | None = Field(default=None, ge=1, le=20, strict=True)
     vetted: bool | None = Field(default=None, strict=True)
-    vetted_until: date | None = None
-    available_from: date | None = None
+    vetted_until: PlannedDate | None = None
+    available_from: PlannedDate | None = None
 
     _languages = field_validator("languages")(_each_language_once)
 
 
 class DeactivateMentor(Command):
-    reason: str = Field(min_length=3, max_length=500)
+    reason: Reason
 
 
 class RunRound(Command):
     """A round for one district, or for the whole programme when `district` is absent."""
-    district: str | None = Field(default=None, min_length=2, max_length=60)
+    district: District | None = None
 
 
 class DeclineOffer(Command):
-    reason: str = Field(min_length=3, max_length=500)
+    reason: Reason
 
 
 class DiscardOffer(Command):
-    reason: str = Field(min_length=3, max_length=500)
+    reason: Reason
 
 
 class DoNotMatchPair(Command):
-    participant_id: str = ParticipantId
-    mentor_id: str = MentorId
+    participant_id: ParticipantId
+    mentor_id: MentorId
 
 
 class LogSession(Command):
-    held_on: date
-    topic: str = Field(min_length=3, max_length=120)
-    note: str = Field(default="", max_length=500)
+    held_on: PastDate
+    topic: Text(3, 120)
+    note: Text(0, 500, multiline=True) = ""

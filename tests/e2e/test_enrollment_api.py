@@ -22,8 +22,9 @@ def staff(suite):
 def test_district_scope_and_roles(staff):
     kismayo, baidoa, supervisor = staff["kismayo"], staff["baidoa"], staff["supervisor"]
     pid = kismayo.post("/participants", PERSON, expect=201)["participant_id"]
-    assert baidoa.get(f"/participants/{pid}", expect=403)["error"] == "FORBIDDEN"
-    assert baidoa.post(f"/participants/{pid}/phase", {"to_phase": "WITHDRAWN"}, expect=403)["error"] == "FORBIDDEN"
+    assert baidoa.get(f"/participants/{pid}", expect=404)["error"] == "UNKNOWN_PARTICIPANT"  # as if unknown
+    assert baidoa.post(f"/participants/{pid}/phase", {"to_phase": "WITHDRAWN"},
+                       expect=404)["error"] == "UNKNOWN_PARTICIPANT"
     assert kismayo.post("/participants", {**PERSON, "district": "Baidoa", "national_id": "X-9"},
                         expect=403)["error"] == "FORBIDDEN"
     assert [p["participant_id"] for p in kismayo.get("/participants?district=Baidoa")] == [pid]  # own district
@@ -44,7 +45,7 @@ def test_duplicates_are_held_and_resolved(staff):
     assert listed["held_id"] == held["held_id"] and "personal" not in listed
     detail = kismayo.get(f"/holds/{held['held_id']}")
     assert detail["personal"]["full_name"] == "Amina H. Warsame"
-    assert staff["baidoa"].get(f"/holds/{held['held_id']}", expect=403)["error"] == "FORBIDDEN"
+    assert staff["baidoa"].get(f"/holds/{held['held_id']}", expect=404)["error"] == "NOT_FOUND"
     resolved = kismayo.post(f"/holds/{held['held_id']}/resolve", {"decision": "LINK", "participant_id": first},
                             expect=200)
     assert resolved["status"] == "LINKED" and kismayo.get("/holds") == []
@@ -109,8 +110,9 @@ def test_attendance_reaches_eligibility_before_completion_and_seats_move_up(staf
     assert (row["sessions_held"], row["sessions_attended"], row["attendance_percent"]) == (2, 1, 50.0)
     baidoa = staff["baidoa"]  # another district's officer touches none of this cohort
     assert baidoa.post(f"/cohorts/{cohort}/attendance", {"session_date": "2026-09-10", "present": [first]},
-                       expect=403)["error"] == "FORBIDDEN"
-    assert baidoa.post(f"/cohorts/{cohort}/leave", {"participant_id": first}, expect=403)["error"] == "FORBIDDEN"
+                       expect=404)["error"] == "UNKNOWN_PARTICIPANT"
+    assert baidoa.post(f"/cohorts/{cohort}/leave", {"participant_id": first},
+                       expect=404)["error"] == "UNKNOWN_PARTICIPANT"
     assert baidoa.post("/cohorts", {"course_code": "FL-201", "district": "Kismayo", "starts_on": "2026-09-07",
                                     "ends_on": "2026-10-30", "capacity": 5}, expect=403)["error"] == "FORBIDDEN"
     [unchanged] = kismayo.get(f"/participants/{first}/attendance")

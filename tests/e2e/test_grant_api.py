@@ -102,10 +102,12 @@ def test_an_officer_of_another_district_can_neither_see_nor_decide_nor_draft(off
     baidoa = office["baidoa"]
     for path in (f"/grants/{gid}/approve", f"/grants/{gid}/cancel", f"/grants/{gid}/submit"):
         body = {"reason": "not my district"} if path.endswith("cancel") else {}
-        assert baidoa.post(path, body, expect=403)["error"] == "FORBIDDEN", path
-    assert baidoa.get(f"/grants/{gid}", expect=403)["error"] == "FORBIDDEN"
-    assert baidoa.get(f"/programmes/LG-2026/eligibility/{office['pid']}", expect=403)["error"] == "FORBIDDEN"
+        assert baidoa.post(path, body, expect=404)["error"] == "NOT_FOUND", path  # as if unknown
+    assert baidoa.get(f"/grants/{gid}", expect=404)["error"] == "NOT_FOUND"
+    assert baidoa.get(f"/programmes/LG-2026/eligibility/{office['pid']}",
+                      expect=404)["error"] == "UNKNOWN_PARTICIPANT"
     assert baidoa.post("/grants", {"programme": "LG-2026", "participant_id": office["pid"], "amount": "100.00",
-                                   "currency": "USD", "business_plan": PLAN}, expect=403)["error"] == "FORBIDDEN"
+                                   "currency": "USD", "business_plan": PLAN}, expect=404)["error"] == \
+        "UNKNOWN_PARTICIPANT"
     assert office["maker"].get(f"/grants/{gid}")["status"] == "SUBMITTED"  # nothing changed
     assert office["checker"].post(f"/grants/{gid}/approve", expect=200)["status"] == "APPROVED"  # no district: all

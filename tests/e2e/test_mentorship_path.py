@@ -43,13 +43,13 @@ def test_round_review_accept_decline_and_sessions(office):
     assert by_mentee[amina]["factors"][0] == {"factor": "shared_trade", "value": "tailoring", "points": 3}
     assert {m["status"] for m in matching_round["matches"]} == {"DRAFT"}
     assert baidoa.post("/mentorship/rounds", {"district": "Kismayo"}, expect=403)["error"] == "FORBIDDEN"
-    assert baidoa.get(f"/mentorship/rounds/{matching_round['round_id']}", expect=403)["error"] == "FORBIDDEN"
+    assert baidoa.get(f"/mentorship/rounds/{matching_round['round_id']}", expect=404)["error"] == "NOT_FOUND"
     assert supervisor.get(f"/mentorship/rounds/{matching_round['round_id']}")["matched"] == 2
     assert tailor_user.get("/mentorship/offers") == []  # nothing before review
 
     # review: one draft sent on its own, then the rest of the round
     amina_offer = by_mentee[amina]["offer_id"]
-    assert baidoa.post(f"/mentorship/offers/{amina_offer}/send", expect=403)["error"] == "FORBIDDEN"
+    assert baidoa.post(f"/mentorship/offers/{amina_offer}/send", expect=404)["error"] == "NOT_FOUND"
     assert officer.post(f"/mentorship/offers/{amina_offer}/send", expect=200)["status"] == "PROPOSED"
     sent = officer.post(f"/mentorship/rounds/{matching_round['round_id']}/send", expect=200)
     assert {m["status"] for m in sent["matches"]} == {"PROPOSED"}
@@ -82,7 +82,7 @@ def test_round_review_accept_decline_and_sessions(office):
     assert fisher_user.post(f"/mentorship/offers/{hodan_offer}/sessions", {"held_on": today, "topic": "Declined"},
                             expect=409)["error"] == "ILLEGAL_TRANSITION"
     assert officer.get(f"/mentorship/offers/{amina_offer}/sessions") == [logged]
-    assert baidoa.get(f"/mentorship/offers/{amina_offer}/sessions", expect=403)["error"] == "FORBIDDEN"
+    assert baidoa.get(f"/mentorship/offers/{amina_offer}/sessions", expect=404)["error"] == "NOT_FOUND"
 
     # Hodan waits again; the declined pair is never proposed again: the tailor's second place is hers
     [next_match] = officer.post("/mentorship/rounds", {}, expect=201)["matches"]

@@ -1,5 +1,5 @@
 """Accounts on their own database, without a broker: passwords, expiry, revocation,
-lock-out and its audit rows, and `ddrr create-admin`."""
+sign-in delays and their audit rows, and `ddrr create-admin`."""
 import os
 import subprocess
 import sys
@@ -9,15 +9,16 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from services.gateway import accounts
+from services.gateway import accounts, throttle
 from services.gateway.accounts import CreateUser, UpdateUser
-from services.gateway.models import Token, User, audit_events
+from services.gateway.models import SignInThrottle, Token, User, as_utc, audit_events
 from shared.db import make_engine
-from shared.errors import Conflict, Forbidden, Unauthenticated
+from shared.errors import Conflict, Forbidden, TooManyAttempts, Unauthenticated
 from shared.validation import parse
 from tests.gateway.conftest import PASSWORD
 
-SETTINGS = {"token_ttl_minutes": 60, "max_failed_sign_ins": 3, "lockout_minutes": 15}
+SETTINGS = {**accounts.DEFAULTS, "token_ttl_minutes": 60, "sign_in_free_attempts": 3}
+STRANGER, OWNER = "203.0.113.9", "10.0.0.7"
 
 
 @pytest.fixture
@@ -66,30 +67,56 @@ def test_refusals_look_alike_and_the_audit_says_why(db, username, password, reas
     assert trail(db)[-1] == (username, "sign-in", f"401 {reason}", "req-2")
 
 
-def test_lock_out_after_repeated_failures_then_open_again(db):
-    for _ in range(SETTINGS["max_failed_sign_ins"]):
+def test_failures_slow_down_the_address_with_growing_delays_not_the_owner(db):
+    free = SETTINGS["sign_in_free_attempts"]
+    for _ in range(free):
         with pytest.raises(Unauthenticated):
-            accounts.sign_in(db, "amina", "guessing-guessing", SETTINGS)
-    with pytest.raises(Unauthenticated) as refused:
-        accounts.sign_in(db, "amina", PASSWORD, SETTINGS)  # the right password, while locked
-    assert refused.value.message == accounts.SIGN_IN_REFUSED
-    assert [outcome for _u, _a, outcome, _r in trail(db)] == [
-        "401 WRONG_PASSWORD", "401 WRONG_PASSWORD", "401 WRONG_PASSWORD_NOW_LOCKED", "401 LOCKED"]
-    with db.begin():
-        db.get(User, "amina").locked_until = datetime.now(timezone.utc) - timedelta(seconds=1)
-    accounts.sign_in(db, "amina", PASSWORD, SETTINGS)
-    with db.begin():
-        assert db.get(User, "amina").failed_sign_ins == 0
+            accounts.sign_in(db, "amina", "guessing-guessing", SETTINGS, address=STRANGER)
+    with pytest.raises(TooManyAttempts) as waiting:
+        accounts.sign_in(db, "amina", PASSWORD, SETTINGS, address=STRANGER)  # the right password, too early
+    assert waiting.value.retry_after in (1, 2)
+    accounts.sign_in(db, "amina", PASSWORD, SETTINGS, address=OWNER)  # the owner is not locked out
+    assert [outcome for _u, _a, outcome, _r in trail(db)] == ["401 WRONG_PASSWORD"] * free + [
+        "429 THROTTLED", "200"]
+    delays = []
+    for _ in range(3):  # each further failure doubles the wait
+        with db.begin():
+            db.execute(update(SignInThrottle).values(next_attempt_at=datetime.now(timezone.utc)))
+        with pytest.raises(Unauthenticated):
+            accounts.sign_in(db, "amina", "guessing-guessing", SETTINGS, address=STRANGER)
+        with db.begin():
+            row = db.get(SignInThrottle, throttle.account_key("amina", STRANGER))
+            delays.append(round((as_utc(row.next_attempt_at) - as_utc(row.last_failure_at)).total_seconds()))
+    assert delays == [2, 4, 8]
+
+
+def test_unknown_usernames_are_throttled_like_real_ones(db):
+    for username in ("amina", "nobody"):
+        for _ in range(SETTINGS["sign_in_free_attempts"]):
+            with pytest.raises(Unauthenticated):
+                accounts.sign_in(db, username, "guessing-guessing", SETTINGS, address=STRANGER)
+        with pytest.raises(TooManyAttempts):
+            accounts.sign_in(db, username, "guessing-guessing", SETTINGS, address=STRANGER)
+
+
+def test_one_address_trying_many_accounts_waits_too(db):
+    settings = {**SETTINGS, "sign_in_free_attempts_per_address": 4}
+    for number in range(4):
+        with pytest.raises(Unauthenticated):
+            accounts.sign_in(db, f"someone-{number}", "guessing-guessing", settings, address=STRANGER)
+    with pytest.raises(TooManyAttempts):
+        accounts.sign_in(db, "amina", PASSWORD, settings, address=STRANGER)
+    accounts.sign_in(db, "amina", PASSWORD, settings, address=OWNER)
 
 
 def test_a_success_resets_the_count_of_failures(db):
-    for _ in range(SETTINGS["max_failed_sign_ins"] - 1):
+    for _ in range(SETTINGS["sign_in_free_attempts"] - 1):
         with pytest.raises(Unauthenticated):
             accounts.sign_in(db, "amina", "guessing-guessing", SETTINGS)
     accounts.sign_in(db, "amina", PASSWORD, SETTINGS)
     with pytest.raises(Unauthenticated):
         accounts.sign_in(db, "amina", "guessing-guessing", SETTINGS)
-    accounts.sign_in(db, "amina", PASSWORD, SETTINGS)  # one failure since the success: not locked
+    accounts.sign_in(db, "amina", PASSWORD, SETTINGS)  # one failure since the success: no delay
 
 
 @pytest.mark.parametrize("authorization", [

@@ -5,7 +5,9 @@ import eventlet
 import pytest
 from nameko.rpc import rpc
 
+from services.gateway.routes import ROUTES
 from services.gateway.service import GatewayService
+from shared.config import load
 from tests.support import Api, bootstrap_admin
 
 
@@ -19,7 +21,7 @@ class HungLedger:
 
 @pytest.fixture
 def gateway(config, runner_factory):
-    config["GATEWAY"] = {**config["GATEWAY"], "rpc_timeout_seconds": 0.5}
+    config["GATEWAY"] = {**config["GATEWAY"], "read_timeout_seconds": 0.5}
     runner_factory(config, GatewayService, HungLedger).start()
     return Api(f"http://{config['WEB_SERVER_ADDRESS']}").as_user(bootstrap_admin(config))
 
@@ -30,3 +32,13 @@ def test_a_hung_service_is_a_504_after_the_timeout(gateway):
     answer = finance.get("/ledger/trial-balance", expect=504)
     assert answer["error"] == "GATEWAY_TIMEOUT" and time.monotonic() - started < 5
     assert gateway.get("/health")["status"] == "ok"  # the gateway itself goes on answering
+
+
+def test_reads_wait_seconds_and_imports_longer():
+    settings = load()["GATEWAY"]
+    assert settings["read_timeout_seconds"] <= 10 < settings["import_timeout_seconds"]
+    timeouts = {(route.method, route.path): route.timeout_setting for route in ROUTES}
+    assert timeouts[("GET", "/ledger/trial-balance")] == "read_timeout_seconds"
+    assert timeouts[("POST", "/ledger/statements")] == timeouts[("POST", "/participants/import")] == \
+        "import_timeout_seconds"
+    assert timeouts[("POST", "/grants")] == "command_timeout_seconds"

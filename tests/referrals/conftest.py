@@ -14,7 +14,7 @@ FAST = {"timeout_seconds": 0.3, "retries": 3, "backoff_factor": 0.01}
 
 @pytest.fixture
 def config(base_config, rabbit_config, web_config):
-    return {**base_config, **rabbit_config, **web_config, "REFERRALS": dict(FAST)}
+    return {**base_config, **rabbit_config, **web_config, "REFERRALS": {**base_config["REFERRALS"], **FAST}}
 
 
 def enrolled(session, participant_id=PID, district="Kismayo", gender="F", consent_active=True):

@@ -7,11 +7,13 @@ import re
 from datetime import date, timedelta
 
 import pytest
+from cryptography.fernet import Fernet
 from sqlalchemy import func, select
 
 from services.livelihoods import projections, referrals
 from services.livelihoods.partner_client import Outcome
-from services.livelihoods.referral_models import Referral, ReferralStatusChange
+from services.livelihoods.partner_keys import PartnerKeys
+from services.livelihoods.referral_models import Partner, Referral, ReferralStatusChange
 from services.livelihoods.referral_schemas import CreatePartner, CreateReferral
 from shared.contracts import ConsentWithdrawn
 from shared.errors import (Conflict, IllegalTransition, NotEligible, NotFound, Unauthenticated, UnknownParticipant,
@@ -20,6 +22,8 @@ from shared.validation import parse
 from tests.referrals.conftest import OTHER, PID, enrolled
 
 CONSENT = {"given_on": "2026-10-01"}
+OLD_KEY, NEW_KEY = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+KEYS = PartnerKeys(OLD_KEY)
 
 
 def partner(session, code="KMFI", api_url="http://127.0.0.1:9/referrals", districts=("Kismayo",), **extra):
@@ -27,7 +31,7 @@ def partner(session, code="KMFI", api_url="http://127.0.0.1:9/referrals", distri
         created, secret = referrals.create_partner(session, parse(CreatePartner, {
             "code": code, "name": f"{code} Microfinance", "products": ["group loan", "savings account"],
             "districts": list(districts), "eligibility_notes": "Applicants bring this letter",
-            "api_url": api_url, **extra}), "admin")
+            "api_url": api_url, **extra}), "admin", KEYS)
     return secret
 
 
@@ -51,7 +55,7 @@ def signed(secret, payload):
 
 def report(session, code, raw, signature):
     with session.begin():
-        referral, changed = referrals.partner_status_update(session, code, raw, signature)
+        referral, changed = referrals.partner_status_update(session, code, raw, signature, KEYS)
         return referral.status, changed
 
 
@@ -76,6 +80,26 @@ def test_partner_secret_is_returned_once_and_never_described(ready):
     assert {d["code"]: d["has_api_token"] for d in described} == {"KMFI": False, "TOKENED": True}
     with pytest.raises(Conflict):
         partner(session)
+
+
+def test_secrets_and_tokens_are_stored_sealed_and_a_rotation_reseals_them(ready):
+    session, secret = ready
+    partner(session, "TOKENED", api_token="partner-issued-token-123")
+    with session.begin():
+        stored = {p.code: (p.webhook_secret, p.api_token) for p in session.scalars(select(Partner))}
+    assert secret not in json.dumps(stored) and "partner-issued-token-123" not in json.dumps(stored)
+    assert KEYS.open(stored["TOKENED"][1]) == "partner-issued-token-123" and KEYS.open(stored["KMFI"][0]) == secret
+    with session.begin():
+        assert PartnerKeys(NEW_KEY, (OLD_KEY,)).rotate(session) == 2
+    with session.begin():
+        resealed = {p.code: (p.webhook_secret, p.api_token) for p in session.scalars(select(Partner))}
+    assert PartnerKeys(NEW_KEY).open(resealed["KMFI"][0]) == secret
+    assert PartnerKeys(NEW_KEY).open(resealed["TOKENED"][1]) == "partner-issued-token-123"
+    with pytest.raises(RuntimeError):
+        KEYS.open(resealed["KMFI"][0])  # the old key alone no longer opens them
+    raw, signature = signed(secret, {"referral_id": "R-00000000", "status": "ACKNOWLEDGED"})
+    with session.begin(), pytest.raises(NotFound):  # the signature checks out with the new key
+        referrals.partner_status_update(session, "KMFI", raw, signature, PartnerKeys(NEW_KEY))
 
 
 @pytest.mark.parametrize("field, value, words", [
@@ -112,7 +136,7 @@ def test_referral_records_consent_history_and_a_pending_delivery(ready):
     assert view["delivery"] == {"status": "PENDING", "attempts": 0, "error": None, "delivered_at": None}
     assert [(h["status"], h["changed_by"]) for h in view["history"]] == [("REFERRED", "officer-k")]
     with session.begin():
-        job = referrals.delivery_job(session, referrals.load(session, rid))
+        job = referrals.delivery_job(session, referrals.load(session, rid), KEYS)
     assert job.payload == {"referral_id": rid, "participant_id": PID, "district": "Kismayo", "gender": "F",
                            "product": "group loan", "livelihood_trade": "tailoring"}
     with pytest.raises(Conflict, match="already has open referral"):
@@ -204,16 +228,16 @@ def test_delivery_claims_retries_and_outcomes(ready):
     session, _ = ready
     rid = refer(session)
     with session.begin():
-        job = referrals.delivery_job(session, referrals.load(session, rid))
+        job = referrals.delivery_job(session, referrals.load(session, rid), KEYS)
     with pytest.raises(IllegalTransition, match="only a FAILED"):
         with session.begin():
-            referrals.claim_retry(session, rid, timedelta(minutes=5))  # still being delivered
+            referrals.claim_retry(session, rid, timedelta(minutes=5), KEYS)  # still being delivered
     with session.begin():
         assert referrals.record_delivery(session, job, Outcome(False, 4, "timed out after 4 attempts"))
     with session.begin():
         assert not referrals.record_delivery(session, job, Outcome(True, 1))  # the claim is spent
     with session.begin():
-        retry = referrals.claim_retry(session, rid, timedelta(minutes=5))
+        retry = referrals.claim_retry(session, rid, timedelta(minutes=5), KEYS)
     assert retry.claim != job.claim and retry.payload == job.payload
     with session.begin():
         assert not referrals.record_delivery(session, job, Outcome(True, 1))  # an older claim never records
@@ -223,14 +247,14 @@ def test_delivery_claims_retries_and_outcomes(ready):
     assert view["delivery"]["status"] == "DELIVERED" and view["delivery"]["attempts"] == 5
     with pytest.raises(IllegalTransition):
         with session.begin():
-            referrals.claim_retry(session, rid, timedelta(minutes=5))
+            referrals.claim_retry(session, rid, timedelta(minutes=5), KEYS)
 
 
 def test_an_abandoned_pending_delivery_may_be_retried(ready):
     session, _ = ready
     rid = refer(session)
     with session.begin():
-        retry = referrals.claim_retry(session, rid, timedelta(seconds=-1))  # started "long" ago
+        retry = referrals.claim_retry(session, rid, timedelta(seconds=-1), KEYS)  # started "long" ago
     assert retry is not None and retry.referral_id == rid
 
 
@@ -238,27 +262,27 @@ def test_partner_report_confirms_a_failed_delivery(ready):
     session, secret = ready
     rid = refer(session)
     with session.begin():
-        job = referrals.delivery_job(session, referrals.load(session, rid))
+        job = referrals.delivery_job(session, referrals.load(session, rid), KEYS)
         referrals.record_delivery(session, job, Outcome(False, 4, "timed out after 4 attempts"))
     report(session, "KMFI", *signed(secret, {"referral_id": rid, "status": "ACKNOWLEDGED"}))
     with session.begin():
         assert referrals.load(session, rid).delivery_status == "DELIVERED"
     with pytest.raises(IllegalTransition, match="already has it"):
         with session.begin():
-            referrals.claim_retry(session, rid, timedelta(minutes=5))
+            referrals.claim_retry(session, rid, timedelta(minutes=5), KEYS)
 
 
 def test_withdrawn_consent_stops_retries_and_letters(ready):
     session, _ = ready
     rid = refer(session)
     with session.begin():
-        job = referrals.delivery_job(session, referrals.load(session, rid))
+        job = referrals.delivery_job(session, referrals.load(session, rid), KEYS)
         referrals.record_delivery(session, job, Outcome(False, 4, "timed out after 4 attempts"))
         projections.consent_withdrawn(session, ConsentWithdrawn(participant_id=PID, withdrawn_on=date(2026, 11, 1),
                                                                 recorded_by="officer-k"))
     with pytest.raises(NotEligible):
         with session.begin():
-            referrals.claim_retry(session, rid, timedelta(minutes=5))
+            referrals.claim_retry(session, rid, timedelta(minutes=5), KEYS)
     with pytest.raises(NotEligible):
         with session.begin():
             referrals.letter(session, rid)
@@ -269,15 +293,15 @@ def test_print_partners_get_an_escaped_pseudonymous_letter(session):
     with session.begin():
         referrals.create_partner(session, parse(CreatePartner, {
             "code": "PRINT-MFI", "name": "Hodan <b>Savings</b> & Loans", "products": ["loan"],
-            "districts": ["Kismayo"], "eligibility_notes": "Bring <ID>"}), "admin")
+            "districts": ["Kismayo"], "eligibility_notes": "Bring <ID>"}), "admin", KEYS)
     rid = refer(session, partner_code="PRINT-MFI", product="loan")
     with session.begin():
         referral = referrals.load(session, rid)
-        assert (referral.delivery_status, referrals.delivery_job(session, referral)) == ("PRINT", None)
+        assert (referral.delivery_status, referrals.delivery_job(session, referral, KEYS)) == ("PRINT", None)
         text = referrals.letter(session, rid, today=date(2026, 11, 20))
     assert rid in text and PID in text and "Kismayo" in text and "tailoring" in text
     assert "Hodan &lt;b&gt;Savings&lt;/b&gt; &amp; Loans" in text and "Bring &lt;ID&gt;" in text
     assert "<" not in text and ">" not in text
     with pytest.raises(IllegalTransition, match="print"):
         with session.begin():
-            referrals.claim_retry(session, rid, timedelta(minutes=5))
+            referrals.claim_retry(session, rid, timedelta(minutes=5), KEYS)

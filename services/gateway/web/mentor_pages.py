@@ -1,5 +1,4 @@
 """The mentor's page, made for a phone: offers to accept or decline, mentees, sessions to log."""
-from services.gateway.mentorship_routes import first_name
 from services.gateway.web.entrypoint import page
 from services.gateway.web.forms import command, today
 from services.mentorship import schemas as mentorship_schemas
@@ -13,15 +12,12 @@ class MentorPages:
     @page("GET", "/app/offers", roles=MENTOR)
     def page_offers(self, view):
         mentor_id = view.user.mentor_id
-        listed = self.mentorship.list_offers(mentor_id)
-        names = {offer_id: first_name(self.enrollment.get_participant(participant_id, True))
-                 for offer_id, participant_id in listed["first_names"].items()}
-        offers = listed["offers"]
+        offers = self._offers_with_first_names(mentor_id)
         mentees = [{**offer, "sessions": self.mentorship.list_sessions(offer["offer_id"], mentor_id)}
                    for offer in offers if offer["status"] == "ACCEPTED"]
         return view.show("offers.html", open_offers=[o for o in offers if o["status"] == "PROPOSED"],
                          mentees=mentees, past=[o for o in offers if o["status"] not in ("PROPOSED", "ACCEPTED")],
-                         names=names, today=today())
+                         today=today())
 
     @page("POST", "/app/offers/<offer_id>/accept", roles=MENTOR, back="/app/offers")
     def form_accept_offer(self, view, offer_id):

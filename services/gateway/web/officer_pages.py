@@ -1,5 +1,6 @@
 """The officer's daily work: participants of their district, enrollment, a cohort's attendance."""
 from services.enrollment import schemas as enrollment_schemas
+from services.gateway import scope
 from services.gateway.accounts import in_district
 from services.gateway.web.entrypoint import page
 from services.gateway.web.forms import command, optional, today, words
@@ -34,9 +35,9 @@ class OfficerPages:
 
     @page("POST", "/app/participants/<participant_id>/cohort", roles=OFFICER, back="/app/participants/<participant_id>")
     def form_join_cohort(self, view, participant_id):
-        self._participant(view.user, participant_id)
-        data = command(enrollment_schemas.JoinCohort, {"participant_id": participant_id})
         cohort_id = view.request.form.get("cohort_id", "").strip().upper()
+        scope.require(self, view.user, {"participant_id": participant_id, "cohort_id": cohort_id})
+        data = command(enrollment_schemas.JoinCohort, {"participant_id": participant_id})
         seat = self.enrollment.join_cohort(cohort_id, data)
         return view.then(f"/app/participants/{participant_id}", f"{participant_id}: {seat['status']} in {cohort_id}")
 
@@ -68,6 +69,7 @@ class OfficerPages:
     def _seated(self, user, cohort_id: str) -> list[dict]:
         """The cohort's seated participants from this officer's district, each with their
         attendance so far in it."""
+        scope.require(self, user, {"cohort_id": cohort_id})
         members = self.enrollment.search_participants({"cohort_id": cohort_id, "district": user.district,
                                                        "limit": 500})
         seated = []

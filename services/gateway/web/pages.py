@@ -14,7 +14,7 @@ from services.gateway.web.grant_pages import GrantPages
 from services.gateway.web.mentor_pages import MentorPages
 from services.gateway.web.officer_pages import OfficerPages
 from services.gateway.web.render import SECURITY_HEADERS, html, redirect
-from shared.errors import Unauthenticated
+from shared.errors import TooManyAttempts, Unauthenticated
 
 STYLE = (Path(__file__).parent / "static" / "style.css").read_bytes()
 
@@ -47,8 +47,9 @@ class WebPages(OfficerPages, GrantPages, FinancePages, MentorPages, FiguresPages
         acting_as(request, username, None)
         try:
             user, token = sign_in(self.db.session, username, request.form.get("password", "")[:200],
-                                  self.config["GATEWAY"], request_id=request.environ.get(REQUEST_ID))
-        except Unauthenticated as refused:
+                                  self.config["GATEWAY"], request.environ.get(REQUEST_ID),
+                                  request.remote_addr or "unknown")
+        except (Unauthenticated, TooManyAttempts) as refused:
             response = redirect(SIGN_IN_PATH)
             cookies.tell(response, refused.message, secure, problem=True)
             return response
