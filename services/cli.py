@@ -149,6 +149,21 @@ def cmd_create_admin(args, config):
         print(f"admin {args.username} created; sign in with POST /auth/sign-in")
 
 
+def cmd_rotate_partner_key(args, config):
+    """Seal every partner's webhook secret and API token again with REFERRALS.secrets_key
+    (what the previous keys sealed is opened with them)."""
+    from sqlalchemy.orm import Session
+
+    from services.livelihoods.partner_keys import PartnerKeys
+    from shared.db import make_engine
+
+    engine = make_engine(config["DATABASES"]["livelihoods"])
+    with Session(engine) as session, session.begin():
+        count = PartnerKeys.from_config(config).rotate(session)
+    engine.dispose()
+    print(f"sealed the secrets of {count} partner(s) with the current key")
+
+
 def cmd_ledger(args, config):
     if args.action == "verify":
         ledger_verify(config)
@@ -253,6 +268,8 @@ def parser() -> argparse.ArgumentParser:
     admin.add_argument("username")
     admin.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
     admin.set_defaults(func=cmd_create_admin)
+    sub.add_parser("rotate-partner-key", help="seal partners' secrets again with the current key"
+                   ).set_defaults(func=cmd_rotate_partner_key)
     ledger = sub.add_parser("ledger", help="verify the ledger, or print its trial balance or totals")
     ledger.add_argument("action", choices=["verify", "trial-balance", "totals"])
     ledger.add_argument("--by", choices=["donor", "programme", "cycle", "month"], default="month",
