@@ -96,3 +96,46 @@ def test_unknown_paths_and_methods_answer_json(suite):
     assert missing.headers["Content-Type"] == "application/json" and missing.json()["error"] == "NOT_FOUND"
     wrong_method = anonymous.call("DELETE", "/health", expect=405)
     assert wrong_method.json()["error"] == "METHOD_NOT_ALLOWED"
+    assert set(wrong_method.headers["Allow"].replace(" ", "").split(",")) >= {"GET"}
+
+
+def test_deep_nesting_is_refused_before_parsing(office):
+    _admin, officer, pid, applications = office
+    for deep in (b"[" * 100_000, b'{"a":' * 40 + b"1" + b"}" * 40):
+        answer = officer.call_raw("POST", "/grants", deep, "application/json", expect=400).json()
+        assert answer["error"] == "VALIDATION_ERROR" and "nests deeper" in answer["message"]
+    assert applications() == 0
+
+
+@pytest.mark.parametrize("change, words", [
+    ({"full_name": "Amina\x00Warsame"}, "U+0000"),
+    ({"clearance_reference": "NSC-\u202e2026"}, "U+202E"),
+    ({"full_name": "Amina\nWarsame"}, "U+000A"),
+    ({"consent": {"given_on": "2999-01-01"}}, "future"),
+    ({"consent": {"given_on": 0}}, "YYYY-MM-DD"),
+    ({"date_of_birth": "1999-04-12T00:00:00"}, "YYYY-MM-DD"),
+    ({"languages": ["so"] * 10_000}, "at most 10"),
+    ({"languages": ["s" * 41]}, "at most 40"),
+])
+def test_bad_text_dates_and_lists_are_refused_and_write_nothing(office, change, words):
+    _admin, officer, _pid, _applications = office
+    before = officer.get("/participants")
+    answer = officer.post("/participants", {**PERSON, "national_id": "SO-NEW-1", "phone": "+252 61 000 1111",
+                                            "full_name": "Hodan Yusuf", **change}, expect=400)
+    assert answer["error"] == "VALIDATION_ERROR" and words in answer["message"], answer
+    assert officer.get("/participants") == before
+
+
+def test_a_mentor_available_from_zero_is_not_a_date(office):
+    admin, *_ = office
+    answer = admin.post("/mentors", {"district": "Kismayo", "gender": "F", "languages": ["so"], "trade": "tailoring",
+                                     "capacity": 2, "vetted": True, "available_from": 0}, expect=400)
+    assert "YYYY-MM-DD" in answer["message"]
+
+
+def test_control_characters_in_a_path_or_query_are_a_400(suite):
+    anonymous = suite.as_user(None)
+    for path in ("/app/participants/P-1%0d%0aSet-Cookie:%20x=1", "/participants/P-%00"):
+        answer = anonymous.call("GET", path, expect=400)
+        assert answer.json()["error"] == "VALIDATION_ERROR" and "Set-Cookie" not in answer.headers
+    assert suite.call("GET", "/audit?action=POST%00", expect=400).json()["error"] == "VALIDATION_ERROR"
