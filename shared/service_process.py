@@ -6,7 +6,8 @@ goes to the whole process group and `ddrr run` also stops its children; the seco
 of a service with `@timer` entrypoints fails ("Trying to re-send() an already-triggered
 event") and the process never exits. Here the first SIGTERM or SIGINT stops the service,
 later ones are ignored, a stop that takes longer than STOP_SECONDS becomes a kill and a
-kill longer than KILL_SECONDS an exit, so the process always ends in time.
+kill longer than KILL_SECONDS an exit, so the process always ends in time. Its containers
+survive a broker lost while answering an RPC (shared/service_container.py).
 
 Usage: python -m shared.service_process services.<name>.service:<Name>Service
 """
@@ -29,6 +30,7 @@ from nameko.cli.run import import_service  # noqa: E402
 from nameko.runners import ServiceRunner  # noqa: E402
 
 from shared.config import load  # noqa: E402
+from shared.service_container import PATH as CONTAINER  # noqa: E402
 
 log = logging.getLogger(__name__)
 STOP_SECONDS = 6
@@ -50,7 +52,7 @@ def serve(service_path: str) -> None:
         logging.config.dictConfig(config["LOGGING"])
     else:
         logging.basicConfig(level=logging.INFO, format="%(message)s")
-    runner = ServiceRunner(config)
+    runner = ServiceRunner({**config, "SERVICE_CONTAINER_CLS": CONTAINER})
     for service_cls in import_service(service_path):
         runner.add_service(service_cls)
     ending = []

@@ -3,9 +3,12 @@ publishes, another's ReliableEventHandler applies each event through its inbox. 
 broker goes away twice: once while the consumer is busy (its acks then meet a dead
 socket: `ConnectionResetError` or `BrokenPipeError`, which nameko alone does not survive),
 once while it is idle. Every event is applied exactly once, neither service container
-dies and nobody restarts anything by hand."""
+dies and nobody restarts anything by hand. An RPC answered while the broker is away does
+not kill its service either."""
 import eventlet
 import eventlet.event
+from nameko.rpc import rpc
+from nameko.standalone.rpc import ClusterRpcProxy
 from pydantic import BaseModel
 from sqlalchemy import Column, Integer, MetaData, Table, func, insert, select
 from sqlalchemy.orm import Session
@@ -16,10 +19,12 @@ from shared.events import contract
 from shared.handlers import on_event
 from shared.messaging_tables import add_messaging_tables
 from shared.outbox import write_events
+from shared.service_container import PATH as CONTAINER
 from shared.store import Store
 from tests.support import eventually
 
 EVENTS = 300
+REPLY_GIVES_UP_SECONDS = 15  # nameko's reply publisher retries a lost connection for about 12 s
 
 
 @contract("restart_test.tick")
@@ -102,3 +107,36 @@ def test_a_broker_restart_mid_stream_loses_and_doubles_nothing(tmp_path, private
         outbox = SOURCE_TABLES.tables["outbox"]
         assert conn.scalar(select(func.count()).where(outbox.c.published_at.is_(None))) == 0
     assert list_dead_letters(private_rabbit_config["AMQP_URI"]) == []
+
+
+class Answerer:
+    name = "restart_answerer"
+
+    @rpc
+    def answer(self):
+        if "while_busy" in busy:
+            busy.pop("while_busy")()
+        return "answered"
+
+
+def ask(amqp_uri: str):
+    with ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=30) as proxy:
+        return proxy.restart_answerer.answer()
+
+
+def test_an_rpc_answered_while_the_broker_is_away_kills_nothing(private_rabbitmq, private_rabbit_config,
+                                                                container_factory):
+    container = container_factory(Answerer, {**private_rabbit_config, "SERVICE_CONTAINER_CLS": CONTAINER})
+    container.start()
+    stopped = eventlet.event.Event()
+    busy["while_busy"] = lambda: (private_rabbitmq.stop_app_blocking(), stopped.send())
+    first = eventlet.spawn(ask, private_rabbit_config["AMQP_URI"])
+    stopped.wait()
+    eventlet.sleep(REPLY_GIVES_UP_SECONDS)
+    private_rabbitmq.start_app()
+    try:
+        first.wait()
+    except Exception:
+        pass  # the caller lost its reply queue with the broker: its answer cannot come
+    assert eventually(lambda: ask(private_rabbit_config["AMQP_URI"]) == "answered", timeout=60)
+    assert not container._died.ready(), "the service container died"
