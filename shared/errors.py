@@ -123,3 +123,22 @@ class TooManyAttempts(DomainError):
     def __init__(self, message: str, retry_after: int = 1):
         super().__init__(message)
         self.retry_after = retry_after
+
+
+@_register
+class ServiceUnavailable(DomainError):
+    """Something outside this service did not answer; nothing was changed, so trying again
+    later is safe."""
+    code = "SERVICE_UNAVAILABLE"
+
+
+@_register
+class ProviderUnavailable(ServiceUnavailable):
+    """The payment provider did not answer (down, timing out, or failing) after retries."""
+    code = "PROVIDER_UNAVAILABLE"
+
+
+@_register
+class NoPaymentAccount(Conflict):
+    """Asked of a participant's payment account before one was set."""
+    code = "NO_PAYMENT_ACCOUNT"

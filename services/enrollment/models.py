@@ -126,4 +126,38 @@ class Attendance(Base):
     recorded_by: Mapped[str] = mapped_column(String(60))
 
 
+class PaymentAccount(Base):
+    """Where a participant's money goes: one account at a time, sealed like the rest of their
+    personal data (`sealed`); `masked` is all that is shown or kept in the history. `version`
+    moves on every change, so a name check answered for an older account is not applied."""
+    __tablename__ = "payment_accounts"
+    participant_id: Mapped[str] = mapped_column(ForeignKey("participants.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    provider: Mapped[str] = mapped_column(String(30))
+    sealed: Mapped[str] = mapped_column(Text)
+    masked: Mapped[str] = mapped_column(String(40))
+    verification: Mapped[str] = mapped_column(String(16), index=True)
+    checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    provider_answer: Mapped[str | None] = mapped_column(String(30))
+    version: Mapped[int] = mapped_column(Integer)
+    changed_by: Mapped[str] = mapped_column(String(60))
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PaymentAccountEvent(Base):
+    """The account's history, never overwritten: who set or checked it, when, which kind,
+    the masked value only, and the check's outcome."""
+    __tablename__ = "payment_account_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    participant_id: Mapped[str] = mapped_column(ForeignKey("participants.id"), index=True)
+    action: Mapped[str] = mapped_column(String(10))
+    kind: Mapped[str] = mapped_column(String(12))
+    provider: Mapped[str] = mapped_column(String(30))
+    masked: Mapped[str] = mapped_column(String(40))
+    verification: Mapped[str] = mapped_column(String(16))
+    provider_answer: Mapped[str | None] = mapped_column(String(30))
+    recorded_by: Mapped[str] = mapped_column(String(60))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 add_messaging_tables(Base.metadata)

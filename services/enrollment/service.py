@@ -7,8 +7,10 @@ from nameko.dependency_providers import Config
 from nameko.rpc import rpc
 from nameko.timer import timer
 
-from services.enrollment import case, consent, coursework, csv_import, holds, participants, stats
+from services.enrollment import (case, consent, coursework, csv_import, holds, name_check, participants,
+                                 payment_accounts, stats)
 from services.enrollment.models import Base
+from services.enrollment.payment_schemas import ResolvePayees, SetPaymentAccount
 from services.enrollment.pii import BlindIndex, PiiVault
 from services.enrollment.schemas import (ChangePhase, CreateCohort, CreateCourse, EnrollParticipant, JoinCohort,
                                          LeaveCohort, ParticipantQuery, RecordAssessment, RecordAttendance,
@@ -19,6 +21,10 @@ from shared.validation import parse
 
 def _today():
     return datetime.now(timezone.utc).date()
+
+
+def _now():
+    return datetime.now(timezone.utc)
 
 
 class EnrollmentService:
@@ -184,6 +190,39 @@ class EnrollmentService:
     def attendance_summary(self, participant_id):
         with self.db.session.begin():
             return coursework.attendance_summary(self.db.session, participant_id)
+
+    @rpc
+    def set_payment_account(self, participant_id, data, actor):
+        """Set or replace where a participant is paid (sealed); a changed account is unverified again."""
+        command = parse(SetPaymentAccount, data)
+        with self.db.session.begin():
+            payment_accounts.set_account(self.db.session, self._vault(), participant_id, command, actor, _now())
+            return payment_accounts.describe(self.db.session, self._vault(), participant_id)
+
+    @rpc
+    def verify_payment_account(self, participant_id, actor):
+        """The provider's name check of the account against the participant's name; no row is
+        locked while the provider is asked, and nothing changes when it does not answer."""
+        with self.db.session.begin():
+            check = payment_accounts.name_check_request(self.db.session, self._vault(), participant_id)
+        answer = name_check.check(name_check.Settings.from_config(self.config), check.account, check.name)
+        with self.db.session.begin():
+            payment_accounts.record_check(self.db.session, check, answer, actor, _now())
+            return payment_accounts.describe(self.db.session, self._vault(), participant_id)
+
+    @rpc
+    def get_payment_account(self, participant_id):
+        """The account masked, its verification and its history."""
+        with self.db.session.begin():
+            return payment_accounts.describe(self.db.session, self._vault(), participant_id)
+
+    @rpc
+    def resolve_payees(self, participant_ids):
+        """For the payment adapter only, at the moment of sending (contract: shared/payees.py):
+        each id's verified account, or the reason to hold its payment."""
+        command = parse(ResolvePayees, {"participant_ids": participant_ids})
+        with self.db.session.begin():
+            return payment_accounts.resolve(self.db.session, self._vault(), command.participant_ids)
 
     @timer(interval=case.AFTERCARE_CHECK_SECONDS)
     def close_expired_aftercare(self):
