@@ -18,6 +18,7 @@ STATUS = (  # most specific first
     (errors.NotFound, 404),
     (errors.Conflict, 409),
     (errors.TooManyAttempts, 429),
+    (errors.ServiceUnavailable, 503),
 )
 SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
 

@@ -15,6 +15,7 @@ from services.gateway.auth_routes import AuthRoutes
 from services.gateway.grant_routes import GrantRoutes
 from services.gateway.ledger_routes import LedgerRoutes
 from services.gateway.mentorship_routes import MentorshipRoutes
+from services.gateway.payee_routes import PayeeRoutes
 from services.gateway.referral_routes import ReferralRoutes
 from services.gateway.routes import DISTRICT, ROUTES, CsvUpload, Reply, api, body
 from services.gateway.schemas import Health
@@ -24,7 +25,8 @@ from shared.store import Store
 STAFF = {"officer", "supervisor", "finance", "admin"}
 
 
-class GatewayService(AllowanceRoutes, AuthRoutes, GrantRoutes, LedgerRoutes, MentorshipRoutes, ReferralRoutes, WebPages):
+class GatewayService(AllowanceRoutes, AuthRoutes, GrantRoutes, LedgerRoutes, MentorshipRoutes, PayeeRoutes,
+                     ReferralRoutes, WebPages):
     name = "gateway"
     config = Config()
     db = Store(Base.metadata)

@@ -32,6 +32,8 @@ EXAMPLES = {
     ("POST", "/participants/<participant_id>/assessments"): ENTRY_ASSESSMENT,
     ("POST", "/participants/<participant_id>/consent/withdraw"): {"withdrawn_on": "2026-10-01",
                                                                    "reason": "moved away"},
+    ("PUT", "/participants/<participant_id>/payment-account"): {"kind": "MOBILE_MONEY", "msisdn": "+252615550199",
+                                                                "provider": "SIMMOBILE"},
     ("POST", "/holds/<held_id>/resolve"): {"decision": "LINK", "participant_id": None},
     ("POST", "/cohorts/<cohort_id>/members"): {"participant_id": None},
     ("POST", "/cohorts/<cohort_id>/leave"): {"participant_id": None},

@@ -31,7 +31,8 @@ class OfficerPages:
     def page_participant(self, view, participant_id):
         participant = self._participant(view.user, participant_id, with_personal_data=True)
         return view.show("participant.html", participant=participant,
-                         courses=self.enrollment.attendance_summary(participant_id))
+                         courses=self.enrollment.attendance_summary(participant_id),
+                         payment=self.enrollment.get_payment_account(participant_id))
 
     @page("POST", "/app/participants/<participant_id>/cohort", roles=OFFICER, back="/app/participants/<participant_id>")
     def form_join_cohort(self, view, participant_id):

@@ -13,13 +13,14 @@ from services.gateway.web.finance_pages import FinancePages
 from services.gateway.web.grant_pages import GrantPages
 from services.gateway.web.mentor_pages import MentorPages
 from services.gateway.web.officer_pages import OfficerPages
+from services.gateway.web.payee_pages import PayeePages
 from services.gateway.web.render import SECURITY_HEADERS, html, redirect
 from shared.errors import TooManyAttempts, Unauthenticated
 
 STYLE = (Path(__file__).parent / "static" / "style.css").read_bytes()
 
 
-class WebPages(OfficerPages, GrantPages, FinancePages, MentorPages, FiguresPages):
+class WebPages(OfficerPages, PayeePages, GrantPages, FinancePages, MentorPages, FiguresPages):
     """Pages under /app; the gateway's RPC proxies and database come from the service."""
 
     @PageEntrypoint.decorator("GET", "/app/style.css")

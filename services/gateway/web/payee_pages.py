@@ -1,0 +1,35 @@
+"""The payment-account part of an officer's participant page: set the account and have the
+provider check it. The page shows it masked only, like the API."""
+from services.enrollment.payment_schemas import SetPaymentAccount
+from services.gateway.web.entrypoint import page
+from services.gateway.web.forms import command
+from shared.payees import BANK, MOBILE_MONEY
+
+PARTICIPANT_PAGE = "/app/participants/<participant_id>"
+FIELDS = {MOBILE_MONEY: ("msisdn", "provider"), BANK: ("bank_code", "account_number", "provider")}
+
+
+class PayeePages:
+    """Mixed into the gateway service; uses its `enrollment` RPC proxy."""
+
+    @page("POST", PARTICIPANT_PAGE + "/payment-account", roles={"officer"}, back=PARTICIPANT_PAGE)
+    def form_set_payment_account(self, view, participant_id):
+        """Only the chosen kind's fields are sent; blank ones are left out."""
+        self._participant(view.user, participant_id)
+        form = view.request.form
+        kind = form.get("kind", "")
+        data = {"kind": kind, **{name: form.get(name, "").strip() for name in FIELDS.get(kind, ())
+                                 if form.get(name, "").strip()}}
+        account = self.enrollment.set_payment_account(participant_id, command(SetPaymentAccount, data),
+                                                      view.user.username)["account"]
+        return view.then(f"/app/participants/{participant_id}",
+                         f"Payment account {account['masked']} saved ({account['verification'].lower()}).")
+
+    @page("POST", PARTICIPANT_PAGE + "/payment-account/verify", roles={"officer"}, back=PARTICIPANT_PAGE)
+    def form_verify_payment_account(self, view, participant_id):
+        self._participant(view.user, participant_id)
+        account = self.enrollment.verify_payment_account(participant_id, view.user.username)["account"]
+        verified = account["verification"] == "VERIFIED"
+        return view.then(f"/app/participants/{participant_id}",
+                         f"The provider answered {account['provider_answer']}: the account is "
+                         f"{account['verification'].replace('_', ' ').lower()}.", problem=not verified)
