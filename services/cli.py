@@ -8,6 +8,7 @@ import time
 import requests
 from kombu import Connection
 
+from services import cli_cycle
 from shared.config import load
 from shared.migrations import upgrade
 from shared.supervisor import Supervisor
@@ -281,6 +282,7 @@ def parser() -> argparse.ArgumentParser:
     dlq.add_argument("letter_id", nargs="?", help="the id `ddrr dlq list` shows (replay and discard)")
     dlq.add_argument("--all", action="store_true", help="replay or discard every dead letter")
     dlq.set_defaults(func=cmd_dlq)
+    cli_cycle.add_parser(sub)
     bench = sub.add_parser("bench", help="run the benchmarks and print figures")
     bench.add_argument("--postings", type=int, default=100000)
     bench.add_argument("--verify-transactions", type=int, default=1000000)

@@ -146,3 +146,12 @@ class MatchEnded(Payload):
     reason: Literal["CASE_CLOSED", "CASE_WITHDRAWN", "CONSENT_WITHDRAWN", "MENTOR_DEACTIVATED", "DO_NOT_MATCH"]
     sessions: int = Field(ge=0)
     ended_at: datetime
+
+
+@contract("disbursement.requested", version=2)
+class DisbursementsRequested(Payload):
+    """Many disbursement commands in one message, as a payment cycle's release sends them:
+    one event id for the chunk, while each item keeps its own idempotency key at the ledger.
+    Version 2 of `disbursement.requested`, so it travels on the ledger's queue beside the
+    single command (version 1), which grant tranches still send."""
+    items: list[DisbursementRequested] = Field(min_length=1, max_length=1000)

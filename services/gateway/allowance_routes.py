@@ -4,7 +4,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.gateway.routes import api, body
 from services.gateway.schemas import Empty
-from services.livelihoods.schemas import CODE, PrepareCycle
+from services.livelihoods.schemas import CODE, PageQuery, PrepareCycle
 
 READERS = {"finance", "supervisor", "monitoring"}
 
@@ -29,10 +29,21 @@ class AllowanceRoutes:
 
     @api("GET", "/allowances/cycles/<cycle_id>", roles=READERS)
     def get_cycle(self, user, cycle_id):
-        """A cycle's totals, counts by status and payments (pseudonymous ids only)."""
+        """A cycle's declared count and total, progress by status, and whether it is complete."""
         return self.livelihoods.get_cycle(cycle_id)
+
+    @api("GET", "/allowances/cycles/<cycle_id>/payments", roles=READERS, query=PageQuery)
+    def cycle_payments(self, user, query, cycle_id):
+        """A page of the cycle's payments (of one `status`), after the `next` of the previous page."""
+        return self.livelihoods.cycle_payments(cycle_id, query.model_dump(exclude_none=True))
+
+    @api("GET", "/allowances/cycles/<cycle_id>/left-out", roles=READERS, query=PageQuery)
+    def cycle_left_out(self, user, query, cycle_id):
+        """A page of who the preparation left out (of one `code`), with the reason."""
+        return self.livelihoods.cycle_left_out(cycle_id, query.model_dump(exclude_none=True))
 
     @api("POST", "/allowances/cycles/<cycle_id>/release", roles={"finance"}, body=Empty, status=202)
     def release_cycle(self, user, data, cycle_id):
-        """Send the cycle's payments (or those the rail refused); never by who prepared it."""
+        """Send the cycle's payments (or those the rail refused) after checking the programme's
+        available funds; never by who prepared it. Answers counts, never the payments."""
         return self.livelihoods.release_cycle(cycle_id, user.username)

@@ -1,31 +1,38 @@
-"""Monthly allowance cycles: prepare → review → release → progress.
+"""Monthly allowance cycles: prepare → review → release → progress → complete.
 
 A programme with an `allowance` pays it each month to whom `entitlements` finds due. One
 finance user prepares a month's cycle: an entitlement per participant due (unique per
 programme, month and participant, so no later cycle pays that month again) and its first
-payment attempt, nothing sent yet. Another user releases it (maker-checker): one
-disbursement command per payment, keyed by the entitlement and the attempt. A payment the
-rail refused is sent again by a later release under a new attempt; consent withdrawn or a
-case withdrawn since preparation stops a payment instead. A month may have a later cycle
+payment attempt, nothing sent yet; the cycle declares its count and total then, and keeps
+who was left out and why. Another user releases it (maker-checker): the disbursement
+commands travel to the ledger in chunks (`DisbursementsRequested`), keyed each by the
+entitlement and the attempt, after the programme's available funds are checked. A payment
+the rail refused is sent again by a later release under a new attempt; consent withdrawn or
+a case withdrawn since preparation stops a payment instead. A month may have a later cycle
 for those an earlier one did not hold (say, a phase change that arrived late).
+
+Everything is done a chunk at a time with bulk statements, and answers carry counts and
+totals, never every payment: payments and left-out people are read a page at a time.
 """
 from collections import Counter
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
-from services.livelihoods import budget, entitlements, programmes
+from services.livelihoods import budget, cycle_progress, cycle_rows, entitlements, programmes
 from services.livelihoods.grants import now
-from services.livelihoods.models import (AllowanceCycle, AllowanceEntitlement, AllowancePayment, ParticipantFacts,
-                                         Programme)
-from services.livelihoods.schemas import Allowance, PrepareCycle
-from shared.contracts import DisbursementCompleted, DisbursementFailed, DisbursementRequested
+from services.livelihoods.models import AllowanceCycle, AllowanceLeftOut, AllowancePayment, ParticipantFacts, Programme
+from services.livelihoods.schemas import Allowance, PageQuery, PrepareCycle
+from shared.contracts import DisbursementCompleted, DisbursementFailed, DisbursementRequested, DisbursementsRequested
 from shared.errors import Conflict, IllegalTransition, NotFound, SegregationOfDuties, ValidationFailed
 from shared.ids import unused_id
 
-PREFIX = "A-"
+PREFIX = cycle_rows.PREFIX
+CHUNK = 500  # disbursement commands per message, and payments per statement
+STOPS = ((ParticipantFacts.consent_active.is_(False), "consent withdrawn"),
+         (ParticipantFacts.phase == "WITHDRAWN", "case withdrawn"))
 
 
 def _allowance(programme: Programme) -> Allowance:
@@ -34,41 +41,33 @@ def _allowance(programme: Programme) -> Allowance:
     return Allowance.model_validate(programme.allowance)
 
 
-def prepare(session: Session, command: PrepareCycle, actor: str, today: date,
-            grace_days: int) -> tuple[AllowanceCycle, list[dict]]:
-    """A PREPARED cycle with an entitlement and a PENDING payment per participant due; nothing
-    is sent yet. A cycle nobody is due in is refused with the reasons, and nothing is kept."""
+def prepare(session: Session, command: PrepareCycle, actor: str, today: date, grace_days: int) -> AllowanceCycle:
+    """A PREPARED cycle with an entitlement and a PENDING payment per participant due, its
+    count and total declared; nothing is sent yet. A cycle nobody is due in, or one the
+    available funds do not cover, is refused with the reasons, and nothing is kept."""
     programme = programmes.load(session, command.programme)
     allowance = _allowance(programme)
     month = entitlements.Month.parse(command.month)
     entitlements.check_month(programme, month, today, grace_days)
-    due, left_out = entitlements.screen(session, programme, allowance, month)
+    cycle = AllowanceCycle(id=unused_id(session, AllowanceCycle, "AC-", 8), programme=programme.code,
+                           month=str(month), status="PREPARED", prepared_by=actor, prepared_at=now(),
+                           currency=programme.currency, payment_prefix=cycle_rows.new_prefix(session))
+    session.add(cycle)
+    session.flush()
+    due, reasons = 0, Counter()
+    for chunk_due, chunk_left_out in entitlements.screen(session, programme, allowance, month):
+        if chunk_due:
+            cycle_rows.add_entitled(session, cycle, chunk_due, allowance.amount, due)
+            due += len(chunk_due)
+        if chunk_left_out:
+            session.execute(insert(AllowanceLeftOut), [{"cycle_id": cycle.id, **o} for o in chunk_left_out])
+            reasons.update(o["code"] for o in chunk_left_out)
     if not due:
-        reasons = Counter(o["code"] for o in left_out)
         raise Conflict(f"nobody is due an allowance of {programme.code} for {month}"
                        + (": " + ", ".join(f"{n} {code}" for code, n in sorted(reasons.items())) if reasons else ""))
-    budget.require_available(session, programme, allowance.amount * len(due))
-    cycle = AllowanceCycle(id=unused_id(session, AllowanceCycle, "AC-", 8), programme=programme.code,
-                           month=str(month), status="PREPARED", prepared_by=actor, prepared_at=now())
-    session.add(cycle)
-    for participant_id in due:
-        entitlement = AllowanceEntitlement(programme=programme.code, month=str(month), participant_id=participant_id,
-                                           cycle_id=cycle.id)
-        session.add(entitlement)
-        _add_payment(session, cycle, entitlement, allowance.amount, programme.currency, attempt=1)
-    session.flush()
-    return cycle, left_out
-
-
-def _add_payment(session: Session, cycle: AllowanceCycle, entitlement: AllowanceEntitlement, amount: Decimal,
-                 currency: str, attempt: int) -> AllowancePayment:
-    payment = AllowancePayment(
-        id=unused_id(session, AllowancePayment, PREFIX, 8), cycle_id=cycle.id, entitlement=entitlement,
-        participant_id=entitlement.participant_id, amount=amount, currency=currency, attempt=attempt,
-        status="PENDING", idempotency_key=(f"allowance:{entitlement.programme}:{entitlement.month}:"
-                                           f"{entitlement.participant_id}:a{attempt}"))
-    session.add(payment)
-    return payment
+    cycle.declared_count, cycle.declared_total = due, (allowance.amount * due).quantize(Decimal("0.01"))
+    budget.require_available(session, programme, cycle.declared_total)
+    return cycle
 
 
 def load(session: Session, cycle_id: str, lock: bool = False) -> AllowanceCycle:
@@ -78,61 +77,90 @@ def load(session: Session, cycle_id: str, lock: bool = False) -> AllowanceCycle:
     return cycle
 
 
-def payments(session: Session, cycle_id: str) -> list[AllowancePayment]:
-    return list(session.scalars(select(AllowancePayment).where(AllowancePayment.cycle_id == cycle_id)
-                                .order_by(AllowancePayment.participant_id, AllowancePayment.attempt)))
-
-
-def current(session: Session, cycle_id: str) -> list[AllowancePayment]:
-    """Each participant's latest attempt: what the cycle's progress is about."""
-    return list({p.participant_id: p for p in payments(session, cycle_id)}.values())
-
-
-def _stopped(session: Session, cycle_id: str) -> dict[str, str]:
-    """Who in the cycle may no longer be paid: consent or case withdrawn since preparation."""
-    stopped = {}
-    for participant_id, consent_active, phase in session.execute(
-            select(ParticipantFacts.participant_id, ParticipantFacts.consent_active, ParticipantFacts.phase)
-            .where(ParticipantFacts.participant_id.in_(
-                select(AllowancePayment.participant_id).where(AllowancePayment.cycle_id == cycle_id)))):
-        if not consent_active:
-            stopped[participant_id] = "consent withdrawn"
-        elif phase == "WITHDRAWN":
-            stopped[participant_id] = "case withdrawn"
+def _stop_withdrawn(session: Session, cycle_id: str) -> int:
+    """Mark STOPPED, with the reason, the pending payments of those who withdrew since preparation."""
+    stopped = 0
+    for condition, reason in STOPS:
+        stopped += session.execute(
+            update(AllowancePayment).where(
+                AllowancePayment.cycle_id == cycle_id, AllowancePayment.status == "PENDING",
+                AllowancePayment.participant_id.in_(select(ParticipantFacts.participant_id).where(condition)))
+            .values(status="STOPPED", failure_reason=reason).execution_options(synchronize_session=False)).rowcount
     return stopped
 
 
-def release(session: Session, cycle_id: str, actor: str, emit) -> AllowanceCycle:
+def _resendable(cycle_id: str):
+    """The cycle's failed payments whose participant may still be paid (consent active, case open)."""
+    return (select(AllowancePayment.id, AllowancePayment.entitlement_id, AllowancePayment.participant_id,
+                   AllowancePayment.amount, AllowancePayment.currency, AllowancePayment.attempt,
+                   AllowancePayment.idempotency_key)
+            .join(ParticipantFacts, ParticipantFacts.participant_id == AllowancePayment.participant_id)
+            .where(AllowancePayment.cycle_id == cycle_id, AllowancePayment.status == "FAILED",
+                   ParticipantFacts.consent_active.is_(True), ParticipantFacts.phase != "WITHDRAWN"))
+
+
+def _command(cycle: AllowanceCycle, row) -> DisbursementRequested:
+    return DisbursementRequested(disbursement_id=row["id"], idempotency_key=row["idempotency_key"],
+                                 participant_id=row["participant_id"], programme=cycle.programme, kind="ALLOWANCE",
+                                 amount=row["amount"], currency=row["currency"], reference=row["id"], cycle=cycle.id)
+
+
+def _send_pending(session: Session, cycle: AllowanceCycle, emit) -> int:
+    """Every PENDING payment becomes REQUESTED, its command in a chunk of `CHUNK`."""
+    sent, after = 0, ""
+    columns = (AllowancePayment.id, AllowancePayment.idempotency_key, AllowancePayment.participant_id,
+               AllowancePayment.amount, AllowancePayment.currency)
+    while rows := session.execute(select(*columns).where(
+            AllowancePayment.cycle_id == cycle.id, AllowancePayment.status == "PENDING", AllowancePayment.id > after)
+            .order_by(AllowancePayment.id).limit(CHUNK)).mappings().all():
+        after = rows[-1]["id"]
+        emit(DisbursementsRequested(items=[_command(cycle, row) for row in rows]))
+        session.execute(update(AllowancePayment).where(AllowancePayment.id.in_([row["id"] for row in rows]))
+                        .values(status="REQUESTED").execution_options(synchronize_session=False))
+        sent += len(rows)
+    return sent
+
+
+def _send_failed(session: Session, cycle: AllowanceCycle, emit) -> int:
+    """A new attempt for every failed payment that may still be paid, in chunks of `CHUNK`."""
+    sent, number = 0, cycle_rows.payments_made(session, cycle.id)
+    while failed := session.execute(_resendable(cycle.id).order_by(AllowancePayment.id).limit(CHUNK)).all():
+        rows = cycle_rows.reissue(session, cycle, failed, number)
+        emit(DisbursementsRequested(items=[_command(cycle, row) for row in rows]))
+        sent, number = sent + len(rows), number + len(rows)
+    return sent
+
+
+def release(session: Session, cycle_id: str, actor: str, emit) -> tuple[AllowanceCycle, dict]:
     """Send the prepared payments, or, once released, only those the rail refused (new
-    attempts); a payment whose participant withdrew consent or left is STOPPED, not sent.
-    Two releases at once queue on the cycle's row: the second finds it released."""
+    attempts), after checking the programme's available funds cover them; a payment whose
+    participant withdrew consent or left is STOPPED, not sent. Two releases at once queue on
+    the cycle's row: the second finds it released. Answers the cycle and what this release did."""
     cycle = load(session, cycle_id, lock=True)
     if actor == cycle.prepared_by:
         raise SegregationOfDuties(f"{actor} prepared {cycle.id}; another finance user releases it")
     programme = programmes.load(session, cycle.programme)
-    waiting = "PENDING" if cycle.status == "PREPARED" else "FAILED"
-    waiting_payments = [p for p in current(session, cycle.id) if p.status == waiting]
-    stopped = _stopped(session, cycle.id)
-    if waiting == "PENDING":
-        for payment in waiting_payments:
-            if payment.participant_id in stopped:
-                payment.status, payment.failure_reason = "STOPPED", stopped[payment.participant_id]
-        sending = [p for p in waiting_payments if p.status == "PENDING"]
+    if cycle.status == "PREPARED":
+        stopped = _stop_withdrawn(session, cycle.id)
+        amount = session.scalar(select(func.coalesce(func.sum(AllowancePayment.amount), 0)).where(
+            AllowancePayment.cycle_id == cycle.id, AllowancePayment.status == "PENDING"))
+        budget.require_available(session, programme, Decimal(amount))
+        sent = _send_pending(session, cycle, emit)
     else:
-        sending = [_add_payment(session, cycle, p.entitlement, p.amount, p.currency, p.attempt + 1)
-                   for p in waiting_payments if p.participant_id not in stopped]
-        if not sending:
+        stopped = 0
+        resendable = _resendable(cycle.id).subquery()
+        amount = session.scalar(select(func.coalesce(func.sum(resendable.c.amount), 0)))
+        if not amount:
+            withdrawn = session.scalar(select(func.count()).select_from(AllowancePayment).where(
+                AllowancePayment.cycle_id == cycle.id, AllowancePayment.status == "FAILED"))
             raise IllegalTransition(f"cycle {cycle.id} is already released and no payment to re-send failed"
-                                    + (f" ({len(stopped)} stopped: consent or case withdrawn)" if stopped else ""))
-    budget.require_available(session, programme, sum((p.amount for p in sending), Decimal(0)))
-    for payment in sending:
-        payment.status = "REQUESTED"
-        emit(DisbursementRequested(
-            disbursement_id=payment.id, idempotency_key=payment.idempotency_key,
-            participant_id=payment.participant_id, programme=cycle.programme, kind="ALLOWANCE",
-            amount=payment.amount, currency=payment.currency, reference=payment.id, cycle=cycle.id))
-    cycle.status, cycle.released_by, cycle.released_at = "RELEASED", actor, now()
-    return cycle
+                                    + (f" ({withdrawn} failed whose consent or case was withdrawn)"
+                                       if withdrawn else ""))
+        budget.require_available(session, programme, Decimal(amount))
+        cycle.payment_prefix = cycle.payment_prefix or cycle_rows.new_prefix(session)
+        sent = _send_failed(session, cycle, emit)
+    cycle.status, cycle.released_by, cycle.released_at, cycle.completed_at = "RELEASED", actor, now(), None
+    return cycle, {"sent": sent, "sent_amount": str(Decimal(amount).quantize(Decimal("0.01"))), "stopped": stopped}
 
 
 def settled(session: Session, payment: AllowancePayment, event: DisbursementCompleted) -> None:
@@ -144,24 +172,51 @@ def failed(session: Session, payment: AllowancePayment, event: DisbursementFaile
     payment.status, payment.settled_at, payment.failure_reason = "FAILED", now(), event.reason
 
 
-def describe(session: Session, cycle: AllowanceCycle, left_out: list[dict] | None = None) -> dict:
-    """Progress over each participant's latest attempt; every attempt listed, pseudonymous ids only."""
-    latest = current(session, cycle.id)
+def describe(session: Session, cycle: AllowanceCycle, groups=None, verdict=None) -> dict:
+    """The cycle's declared count and total, progress by status and left-out counts: a few
+    grouped queries, the same size whatever the cycle holds. Pseudonymous ids only."""
+    groups = cycle_progress.by_status(session, cycle.id) if groups is None else groups
     view = {"cycle_id": cycle.id, "programme": cycle.programme, "month": cycle.month, "status": cycle.status,
             "prepared_by": cycle.prepared_by, "prepared_at": cycle.prepared_at.isoformat(),
             "released_by": cycle.released_by,
             "released_at": cycle.released_at.isoformat() if cycle.released_at else None,
-            "currency": latest[0].currency if latest else None,
-            "total": str(sum((p.amount for p in latest if p.status != "STOPPED"), Decimal("0.00"))),
-            "paid": str(sum((p.amount for p in latest if p.status == "PAID"), Decimal("0.00"))),
-            "counts": dict(Counter(p.status for p in latest)),
-            "payments": [{"payment_id": p.id, "participant_id": p.participant_id, "amount": str(p.amount),
-                          "attempt": p.attempt, "idempotency_key": p.idempotency_key, "status": p.status,
-                          "rail_reference": p.rail_reference, "failure_reason": p.failure_reason}
-                         for p in payments(session, cycle.id)]}
-    if left_out is not None:
-        view["left_out"] = left_out
+            "completed_at": cycle.completed_at.isoformat() if cycle.completed_at else None,
+            "currency": cycle.currency, "declared_count": cycle.declared_count,
+            "declared_total": str(cycle.declared_total) if cycle.declared_total is not None else None,
+            "paid": str(groups["PAID"].amount if "PAID" in groups else cycle_progress.ZERO),
+            "counts": {status: group.count for status, group in groups.items()},
+            "progress": cycle_progress.progress(groups),
+            "left_out_counts": cycle_progress.left_out_counts(session, cycle.id)}
+    if verdict is not None:
+        view["complete"], view["completion"] = verdict
     return view
+
+
+def payments_page(session: Session, cycle_id: str, query: PageQuery) -> dict:
+    """A page of the cycle's payment attempts by payment id, after `query.after`, of one
+    status if asked; `next` is the `after` of the following page (None at the end)."""
+    load(session, cycle_id)
+    rows = session.scalars(select(AllowancePayment).where(
+        AllowancePayment.cycle_id == cycle_id, AllowancePayment.id > (query.after or ""),
+        *([AllowancePayment.status == query.status] if query.status else []))
+        .order_by(AllowancePayment.id).limit(query.limit)).all()
+    return {"cycle_id": cycle_id, "payments": [
+        {"payment_id": p.id, "participant_id": p.participant_id, "amount": str(p.amount), "attempt": p.attempt,
+         "idempotency_key": p.idempotency_key, "status": p.status, "rail_reference": p.rail_reference,
+         "failure_reason": p.failure_reason} for p in rows],
+        "next": rows[-1].id if len(rows) == query.limit else None}
+
+
+def left_out_page(session: Session, cycle_id: str, query: PageQuery) -> dict:
+    """A page of who the preparation left out, by participant id, of one code if asked."""
+    load(session, cycle_id)
+    rows = session.scalars(select(AllowanceLeftOut).where(
+        AllowanceLeftOut.cycle_id == cycle_id, AllowanceLeftOut.participant_id > (query.after or ""),
+        *([AllowanceLeftOut.code == query.code] if query.code else []))
+        .order_by(AllowanceLeftOut.participant_id).limit(query.limit)).all()
+    return {"cycle_id": cycle_id,
+            "left_out": [{"participant_id": o.participant_id, "code": o.code, "reason": o.reason} for o in rows],
+            "next": rows[-1].participant_id if len(rows) == query.limit else None}
 
 
 def all_cycles(session: Session, programme: str | None = None) -> list[AllowanceCycle]:

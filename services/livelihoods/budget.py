@@ -39,4 +39,5 @@ def require_available(session: Session, programme: Programme, amount: Decimal) -
     available = Decimal(position(session, programme)["available"])
     if amount > available:
         raise InsufficientFunds(f"committing {amount} {programme.currency} would over-commit {programme.code}: "
-                                f"{available} {programme.currency} available of the funding received")
+                                f"{available} {programme.currency} available of the funding received, "
+                                f"short by {amount - available} {programme.currency}")

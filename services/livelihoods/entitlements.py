@@ -10,6 +10,7 @@ programme for that month, and they meet the allowance's own conditions, if it ha
 Months are calendar months in UTC.
 """
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
@@ -23,7 +24,7 @@ from services.livelihoods.schemas import Allowance
 from shared.errors import ValidationFailed
 
 AFTERCARE = "AFTERCARE"
-CHUNK = 500  # participants per query of their facts
+CHUNK = 500  # participants screened together (one query each for histories, consent, holdings, facts)
 
 
 @dataclass(frozen=True, order=True)
@@ -113,13 +114,18 @@ def judge(month: Month, allowance: Allowance, consent_active: bool, held: list[S
     return None
 
 
-def _histories(session: Session, phases: list[str]) -> dict[str, list[Span]]:
-    """The phase history of everyone who was ever in one of `phases`."""
-    concerned = select(PhaseHistory.participant_id).where(PhaseHistory.phase.in_(phases))
+def _concerned(session: Session, phases: list[str], after: str, limit: int) -> list[str]:
+    """The next `limit` participants (by id, after `after`) who were ever in one of `phases`."""
+    return list(session.scalars(select(PhaseHistory.participant_id).distinct()
+                                .where(PhaseHistory.phase.in_(phases), PhaseHistory.participant_id > after)
+                                .order_by(PhaseHistory.participant_id).limit(limit)))
+
+
+def _histories(session: Session, participant_ids: list[str]) -> dict[str, list[Span]]:
     rows = defaultdict(list)
     for participant_id, phase, since in session.execute(
             select(PhaseHistory.participant_id, PhaseHistory.phase, PhaseHistory.since)
-            .where(PhaseHistory.participant_id.in_(concerned))):
+            .where(PhaseHistory.participant_id.in_(participant_ids))):
         rows[participant_id].append((phase, since))
     return {participant_id: spans(history) for participant_id, history in rows.items()}
 
@@ -127,44 +133,44 @@ def _histories(session: Session, phases: list[str]) -> dict[str, list[Span]]:
 def _conditions_failing(session: Session, programme: Programme, allowance: Allowance,
                         participant_ids: list[str]) -> dict[str, str]:
     """Who fails the allowance's own conditions, and why; nobody when it has none."""
-    if not allowance.conditions:
+    if not allowance.conditions or not participant_ids:
         return {}
     rules = parse_conditions(allowance.conditions)
     failing = {}
-    for start in range(0, len(participant_ids), CHUNK):
-        for participant_id, facts in eligibility.gather_facts_many(
-                session, programme, participant_ids[start:start + CHUNK]).items():
-            reasons = [o.reason for o in (rule.check(facts) for rule in rules) if not o.passed]
-            if reasons:
-                failing[participant_id] = "; ".join(reasons)
+    for participant_id, facts in eligibility.gather_facts_many(session, programme, participant_ids).items():
+        reasons = [o.reason for o in (rule.check(facts) for rule in rules) if not o.passed]
+        if reasons:
+            failing[participant_id] = "; ".join(reasons)
     return failing
 
 
 def screen(session: Session, programme: Programme, allowance: Allowance,
-           month: Month) -> tuple[list[str], list[dict]]:
+           month: Month) -> Iterator[tuple[list[str], list[dict]]]:
     """Who is due for the month, and who is left out with a code and the reason: everyone
-    in one of the allowance's phases at some time since the month began."""
-    histories = _histories(session, allowance.phases)
-    concerned = sorted(pid for pid, held in histories.items()
-                       if any(s.phase in allowance.phases and (s.until is None or s.until > month.start())
-                              for s in held))
-    consent = dict(session.execute(select(ParticipantFacts.participant_id, ParticipantFacts.consent_active)
-                                   .where(ParticipantFacts.participant_id.in_(
-                                       select(PhaseHistory.participant_id).where(
-                                           PhaseHistory.phase.in_(allowance.phases))))).tuples().all())
-    held_by = dict(session.execute(select(AllowanceEntitlement.participant_id, AllowanceEntitlement.cycle_id)
-                                   .where(AllowanceEntitlement.programme == programme.code,
-                                          AllowanceEntitlement.month == str(month))).tuples().all())
-    verdicts = {}
-    for participant_id in concerned:
-        verdicts[participant_id] = judge(month, allowance, consent.get(participant_id, False),
-                                         histories[participant_id])
-        if verdicts[participant_id] is None and participant_id in held_by:
-            verdicts[participant_id] = LeftOut("ALREADY_IN_CYCLE", f"the {month} allowance is already in "
-                                                                   f"cycle {held_by[participant_id]}")
-    failing = _conditions_failing(session, programme, allowance, [p for p, v in verdicts.items() if v is None])
-    for participant_id, reason in failing.items():
-        verdicts[participant_id] = LeftOut("CONDITIONS_NOT_MET", reason)
-    due = [p for p, verdict in verdicts.items() if verdict is None]
-    left_out = [{"participant_id": p, "code": v.code, "reason": v.reason} for p, v in verdicts.items() if v]
-    return due, left_out
+    in one of the allowance's phases at some time since the month began. Yields a chunk of
+    `CHUNK` participants at a time, so a million participants never sit in memory at once."""
+    after = ""
+    while chunk := _concerned(session, allowance.phases, after, CHUNK):
+        after = chunk[-1]
+        histories = _histories(session, chunk)
+        concerned = [pid for pid in chunk
+                     if any(s.phase in allowance.phases and (s.until is None or s.until > month.start())
+                            for s in histories[pid])]
+        consent = dict(session.execute(select(ParticipantFacts.participant_id, ParticipantFacts.consent_active)
+                                       .where(ParticipantFacts.participant_id.in_(concerned))).tuples().all())
+        held_by = dict(session.execute(select(AllowanceEntitlement.participant_id, AllowanceEntitlement.cycle_id)
+                                       .where(AllowanceEntitlement.programme == programme.code,
+                                              AllowanceEntitlement.month == str(month),
+                                              AllowanceEntitlement.participant_id.in_(concerned))).tuples().all())
+        verdicts = {}
+        for participant_id in concerned:
+            verdicts[participant_id] = judge(month, allowance, consent.get(participant_id, False),
+                                             histories[participant_id])
+            if verdicts[participant_id] is None and participant_id in held_by:
+                verdicts[participant_id] = LeftOut("ALREADY_IN_CYCLE", f"the {month} allowance is already in "
+                                                                       f"cycle {held_by[participant_id]}")
+        failing = _conditions_failing(session, programme, allowance, [p for p, v in verdicts.items() if v is None])
+        for participant_id, reason in failing.items():
+            verdicts[participant_id] = LeftOut("CONDITIONS_NOT_MET", reason)
+        yield ([p for p, verdict in verdicts.items() if verdict is None],
+               [{"participant_id": p, "code": v.code, "reason": v.reason} for p, v in verdicts.items() if v])

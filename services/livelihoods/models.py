@@ -10,6 +10,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from shared.messaging_tables import add_messaging_tables
 
 MONEY = Numeric(14, 2)
+LIVE_ATTEMPT = "status NOT IN ('FAILED', 'REISSUED')"
 
 
 class Base(DeclarativeBase):
@@ -151,12 +152,19 @@ class Disbursement(Base):
 
 
 class AllowanceCycle(Base):
-    """One month's allowances of one programme: prepared by one finance user, released by another."""
+    """One month's allowances of one programme: prepared by one finance user, released by another.
+    Its count and total are declared when it is prepared and never recomputed; it is COMPLETE
+    once every payment is settled and the ledger's totals for it agree (cycle_progress.py)."""
     __tablename__ = "allowance_cycles"
     id: Mapped[str] = mapped_column(String(12), primary_key=True)
     programme: Mapped[str] = mapped_column(ForeignKey("programmes.code"))
     month: Mapped[str] = mapped_column(String(7))
-    status: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(10))  # PREPARED, RELEASED, COMPLETE
+    currency: Mapped[str | None] = mapped_column(String(3))
+    declared_count: Mapped[int | None] = mapped_column(Integer)
+    declared_total: Mapped[Decimal | None] = mapped_column(MONEY)
+    payment_prefix: Mapped[str | None] = mapped_column(String(4), unique=True)  # of its payments' ids
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     prepared_by: Mapped[str] = mapped_column(String(60))
     prepared_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     released_by: Mapped[str | None] = mapped_column(String(60))
@@ -181,7 +189,9 @@ class AllowanceEntitlement(Base):
 
 class AllowancePayment(Base):
     """One attempt to pay an entitlement; its id is the disbursement id the ledger sees.
-    At most one attempt of an entitlement is live (not FAILED): a new one only after a failure."""
+    At most one attempt of an entitlement is live (neither FAILED nor REISSUED): a new one only
+    after a failure, which then becomes REISSUED. Statuses: PENDING, REQUESTED (sent), PAID,
+    FAILED, REISSUED, STOPPED (never sent: consent or case withdrawn, with the reason)."""
     __tablename__ = "allowance_payments"
     id: Mapped[str] = mapped_column(String(12), primary_key=True)
     cycle_id: Mapped[str] = mapped_column(ForeignKey("allowance_cycles.id"), index=True)
@@ -202,8 +212,18 @@ class AllowancePayment(Base):
     __table_args__ = (
         UniqueConstraint("entitlement_id", "attempt", name="uq_allowance_payments_entitlement_attempt"),
         Index("uq_allowance_payments_live_attempt", "entitlement_id", unique=True,
-              sqlite_where=text("status <> 'FAILED'"), postgresql_where=text("status <> 'FAILED'")),
+              sqlite_where=text(LIVE_ATTEMPT), postgresql_where=text(LIVE_ATTEMPT)),
+        Index("ix_allowance_payments_cycle_status", "cycle_id", "status"),
     )
+
+
+class AllowanceLeftOut(Base):
+    """Someone a cycle's preparation found not due, with the code and the reason; read a page at a time."""
+    __tablename__ = "allowance_left_out"
+    cycle_id: Mapped[str] = mapped_column(ForeignKey("allowance_cycles.id"), primary_key=True)
+    participant_id: Mapped[str] = mapped_column(String(8), primary_key=True)
+    code: Mapped[str] = mapped_column(String(24))
+    reason: Mapped[str] = mapped_column(Text)
 
 
 class StrayAnswer(Base):

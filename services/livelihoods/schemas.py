@@ -105,6 +105,15 @@ class PrepareCycle(Command):
     month: str = Field(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")
 
 
+class PageQuery(Command):
+    """A page of a cycle's payments (by `status`) or left-out people (by `code`): up to `limit`
+    after the id `after` (the `next` of the previous page)."""
+    status: Literal["PENDING", "REQUESTED", "PAID", "FAILED", "REISSUED", "STOPPED"] | None = None
+    code: str | None = Field(default=None, pattern=r"^[A-Z_]{3,24}$")
+    limit: int = Field(default=100, ge=1, le=500)
+    after: str | None = Field(default=None, pattern=r"^[A-Z0-9-]{1,12}$")
+
+
 class FollowUp(Command):
     visited_on: date
     business_operating: bool

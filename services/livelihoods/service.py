@@ -2,15 +2,15 @@
 from datetime import datetime, timezone
 
 from nameko.dependency_providers import Config
-from nameko.rpc import rpc
+from nameko.rpc import RpcProxy, rpc
 
-from services.livelihoods import (allowances, attendance, budget, eligibility, grants, ledger_answers, programmes,
-                                  projections, stats, tranches)
+from services.livelihoods import (allowances, attendance, budget, cycle_progress, eligibility, grants,
+                                  ledger_answers, programmes, projections, stats, tranches)
 from services.livelihoods.db_conflicts import transaction
 from services.livelihoods.models import Base
 from services.livelihoods.referral_service import ReferralEntrypoints
 from services.livelihoods.schemas import (ApplicationQuery, CreateApplication, CreateProgramme, Decision, FollowUp,
-                                          PrepareCycle, Revision)
+                                          PageQuery, PrepareCycle, Revision)
 from shared.errors import NotEligible
 from shared.handlers import on_event
 from shared.store import Store
@@ -21,6 +21,7 @@ class LivelihoodsService(ReferralEntrypoints):
     name = "livelihoods"
     db = Store(Base.metadata)
     config = Config()
+    ledger = RpcProxy("ledger")  # its totals by cycle tell whether a cycle is complete
 
     @rpc
     def create_programme(self, data, actor):
@@ -121,17 +122,35 @@ class LivelihoodsService(ReferralEntrypoints):
 
     @rpc
     def prepare_cycle(self, data, actor):
-        """Prepare a month's allowance payments; who was left out comes back with the reason."""
+        """Prepare a month's allowance payments: the declared count and total and how many were
+        left out, by reason (the payments and the people left out are read a page at a time)."""
         command = parse(PrepareCycle, data)
         with transaction(self.db) as session:
-            cycle, left_out = allowances.prepare(session, command, actor, datetime.now(timezone.utc).date(),
-                                                 self.config["LIVELIHOODS"]["allowance_grace_days"])
-            return allowances.describe(session, cycle, left_out)
+            cycle = allowances.prepare(session, command, actor, datetime.now(timezone.utc).date(),
+                                       self.config["LIVELIHOODS"]["allowance_grace_days"])
+            return allowances.describe(session, cycle)
 
     @rpc
     def get_cycle(self, cycle_id):
+        """Progress by status, and whether the cycle is complete (the ledger is asked once no
+        payment waits; a cycle found complete is marked so)."""
+        with transaction(self.db) as session:
+            cycle = allowances.load(session, cycle_id)
+            groups, verdict = cycle_progress.review(session, cycle, lambda: self.ledger.totals("cycle")["rows"],
+                                                    datetime.now(timezone.utc))
+            return allowances.describe(session, cycle, groups, verdict)
+
+    @rpc
+    def cycle_payments(self, cycle_id, query):
+        page = parse(PageQuery, query)
         with self.db.session.begin():
-            return allowances.describe(self.db.session, allowances.load(self.db.session, cycle_id))
+            return allowances.payments_page(self.db.session, cycle_id, page)
+
+    @rpc
+    def cycle_left_out(self, cycle_id, query):
+        page = parse(PageQuery, query)
+        with self.db.session.begin():
+            return allowances.left_out_page(self.db.session, cycle_id, page)
 
     @rpc
     def list_cycles(self, programme=None):
@@ -140,8 +159,10 @@ class LivelihoodsService(ReferralEntrypoints):
 
     @rpc
     def release_cycle(self, cycle_id, actor):
+        """Send the cycle's payments in chunks; answers what was sent, never the payments."""
         with transaction(self.db) as session:
-            return allowances.describe(session, allowances.release(session, cycle_id, actor, self.db.emit))
+            cycle, released = allowances.release(session, cycle_id, actor, self.db.emit)
+            return {**allowances.describe(session, cycle), "released": released}
 
     @on_event("enrollment", "participant.enrolled")
     def on_participant_enrolled(self, body):

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from services.livelihoods import allowances, budget, ledger_answers, programmes, projections
 from services.livelihoods.models import AllowanceEntitlement, AllowancePayment, ParticipantFacts, PhaseHistory
-from services.livelihoods.schemas import CreateProgramme, PrepareCycle
+from services.livelihoods.schemas import CreateProgramme, PageQuery, PrepareCycle
 from shared.contracts import (ConsentWithdrawn, CourseCompleted, DisbursementCompleted, DisbursementFailed,
                               ParticipantEnrolled, PhaseChanged)
 from shared.errors import Conflict, IllegalTransition, InsufficientFunds, SegregationOfDuties, ValidationFailed
@@ -69,17 +69,25 @@ def ready(session):
 
 
 def prepare(session, month="2026-11", actor="finance-a", today=TODAY, grace_days=GRACE_DAYS):
+    """The cycle's view, with its first page of payments and of people left out."""
     with session.begin():
-        cycle, left_out = allowances.prepare(session, PrepareCycle(programme="LG-2026", month=month), actor,
-                                             today, grace_days)
-        return allowances.describe(session, cycle, left_out)
+        cycle = allowances.prepare(session, PrepareCycle(programme="LG-2026", month=month), actor, today, grace_days)
+        return with_pages(session, allowances.describe(session, cycle))
+
+
+def with_pages(session, view):
+    page = PageQuery(limit=500)
+    return {**view, "payments": allowances.payments_page(session, view["cycle_id"], page)["payments"],
+            "left_out": allowances.left_out_page(session, view["cycle_id"], page)["left_out"]}
 
 
 def release(session, cycle_id, actor="finance-b"):
-    sent = []
+    """The cycle's view after release, and the disbursement commands sent (out of their chunks)."""
+    chunks = []
     with session.begin():
-        view = allowances.describe(session, allowances.release(session, cycle_id, actor, sent.append))
-    return view, sent
+        cycle, _ = allowances.release(session, cycle_id, actor, chunks.append)
+        view = with_pages(session, allowances.describe(session, cycle))
+    return view, [item for chunk in chunks for item in chunk.items]
 
 
 def left_out(cycle):
@@ -96,7 +104,9 @@ def available(session):
 
 def test_prepare_pays_who_is_due_and_says_why_others_are_not(ready):
     cycle = prepare(ready)
-    assert (cycle["status"], cycle["total"], cycle["counts"]) == ("PREPARED", "80.00", {"PENDING": 2})
+    assert (cycle["status"], cycle["declared_total"], cycle["counts"]) == ("PREPARED", "80.00", {"PENDING": 2})
+    assert cycle["declared_count"] == 2 and cycle["left_out_counts"] == {"CONDITIONS_NOT_MET": 1,
+                                                                        "CONSENT_WITHDRAWN": 1}
     assert paid_to(cycle) == ["P-AAAAA1", "P-AAAAA2"]
     assert all(p["payment_id"].startswith("A-") for p in cycle["payments"])
     reasons = left_out(cycle)
@@ -180,7 +190,8 @@ def test_a_withdrawn_participant_is_left_out_and_a_withdrawal_after_preparing_st
     assert left_out(cycle)["P-AAAAA2"] == ("CASE_WITHDRAWN", "case withdrawn on 2026-11-10")
     withdraw_consent(ready, "P-AAAAA1")
     view, sent = release(ready, cycle["cycle_id"])
-    assert sent == [] and view["counts"] == {"STOPPED": 1} and view["total"] == "0.00"
+    assert sent == [] and view["counts"] == {"STOPPED": 1} and view["declared_total"] == "40.00"
+    assert view["progress"]["held"] == {"count": 1, "amount": "40.00"}
     assert view["payments"][0]["failure_reason"] == "consent withdrawn"
     assert available(ready) == "1000.00"
 
@@ -266,6 +277,7 @@ def test_settling_and_re_sending_only_the_failed(ready):
         disbursement_id=refused.disbursement_id, idempotency_key=refused.idempotency_key, reason="wallet closed"))
     view = act(ready, lambda s: allowances.describe(s, allowances.load(s, cycle_id)))
     assert view["counts"] == {"PAID": 1, "FAILED": 1} and view["paid"] == "40.00"
+    view = act(ready, lambda s: with_pages(s, view))
     assert available(ready) == "960.00"
     failed = next(p for p in view["payments"] if p["status"] == "FAILED")
     assert failed["failure_reason"] == "wallet closed"
@@ -274,7 +286,8 @@ def test_settling_and_re_sending_only_the_failed(ready):
     assert [(c.participant_id, c.idempotency_key) for c in resent] == [
         (refused.participant_id, f"allowance:LG-2026:2026-11:{refused.participant_id}:a2")]
     assert resent[0].disbursement_id != refused.disbursement_id
-    assert view["counts"] == {"PAID": 1, "REQUESTED": 1} and len(view["payments"]) == 3
+    assert view["counts"] == {"PAID": 1, "REQUESTED": 1, "REISSUED": 1} and len(view["payments"]) == 3
+    assert view["progress"]["re-issued"]["count"] == 1 and view["declared_total"] == "80.00"
     assert available(ready) == "920.00"
     with pytest.raises(IllegalTransition):
         release(ready, cycle_id, "finance-c")

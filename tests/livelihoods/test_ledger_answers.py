@@ -63,8 +63,8 @@ def tranche(ready) -> Disbursement:
 def payment(ready) -> AllowancePayment:
     """An allowance payment of a released cycle, awaiting the ledger's answer."""
     with ready.begin():
-        cycle, _ = allowances.prepare(ready, PrepareCycle(programme="LG-2026", month="2026-11"), "finance-a",
-                                      date(2026, 11, 20), 5)
+        cycle = allowances.prepare(ready, PrepareCycle(programme="LG-2026", month="2026-11"), "finance-a",
+                                   date(2026, 11, 20), 5)
     act(ready, allowances.release, cycle.id, "finance-b", lambda *_: None)
     payment = act(ready, lambda s: s.scalars(select(AllowancePayment)).one())
     ready.expunge(payment)

@@ -4,12 +4,13 @@ of the rail's statement (import, resolve exceptions, sign off), with a link to F
 from services.gateway.web.entrypoint import page
 from services.gateway.web.forms import command, optional
 from services.ledger.schemas import ResolveItem
-from services.livelihoods.schemas import PrepareCycle
+from services.livelihoods.schemas import PageQuery, PrepareCycle
 from shared.errors import ValidationFailed
 
 FINANCE = {"finance"}
 STATEMENT_PAGE = "/app/reconciliation/<statement_id>"
 CYCLE_PAGE = "/app/payments/cycles/<cycle_id>"
+CYCLE_PAGE_SIZE = 100
 
 
 class FinancePages:
@@ -31,18 +32,25 @@ class FinancePages:
         data = command(PrepareCycle, {"programme": form.get("programme", ""), "month": form.get("month", "")})
         cycle = self.livelihoods.prepare_cycle(data, view.user.username)
         return view.then(f"/app/payments/cycles/{cycle['cycle_id']}",
-                         f"Cycle {cycle['cycle_id']} prepared: {len(cycle['payments'])} payments, "
-                         f"{len(cycle['left_out'])} left out. Another finance user releases it.")
+                         f"Cycle {cycle['cycle_id']} prepared: {cycle['declared_count']} payments, "
+                         f"{cycle['declared_total']} {cycle['currency']} declared, "
+                         f"{sum(cycle['left_out_counts'].values())} left out. Another finance user releases it.")
 
     @page("GET", CYCLE_PAGE, roles=FINANCE)
     def page_cycle(self, view, cycle_id):
-        return view.show("cycle.html", cycle=self.livelihoods.get_cycle(cycle_id))
+        """The cycle's progress and one page of its payments (of one status, if asked)."""
+        args = view.request.args
+        asked = {k: v for k, v in command(PageQuery, {"status": args.get("status") or None, "limit": CYCLE_PAGE_SIZE,
+                                                      "after": args.get("after") or None}).items() if v is not None}
+        return view.show("cycle.html", cycle=self.livelihoods.get_cycle(cycle_id),
+                         page=self.livelihoods.cycle_payments(cycle_id, asked), status=asked.get("status", ""))
 
     @page("POST", "/app/payments/cycles/<cycle_id>/release", roles=FINANCE, back=CYCLE_PAGE)
     def form_release_cycle(self, view, cycle_id):
-        cycle = self.livelihoods.release_cycle(cycle_id, view.user.username)
-        return view.then(f"/app/payments/cycles/{cycle_id}", f"Cycle {cycle_id} released: "
-                                                            f"{cycle['counts'].get('REQUESTED', 0)} payments sent.")
+        released = self.livelihoods.release_cycle(cycle_id, view.user.username)["released"]
+        return view.then(f"/app/payments/cycles/{cycle_id}",
+                         f"Cycle {cycle_id} released: {released['sent']} payments sent "
+                         f"({released['sent_amount']}), {released['stopped']} held.")
 
     @page("POST", "/app/payments/<application_id>/release", roles=FINANCE, back="/app/payments")
     def form_release(self, view, application_id):

@@ -10,6 +10,12 @@ to the outbox and commits. Only after that commit are the messages acked, so non
 acknowledged before its transactions are in the files and in the index. A refused or
 malformed event fails only itself (its message is dead-lettered). If a batch fails as a
 whole, the index is brought up to the files, as at start-up, and each event is tried alone.
+
+An event may carry one command (`disbursement.requested` v1) or a chunk of them (v2, as a
+payment cycle's release sends them): the inbox row is per event, the idempotency key per
+command. A chunk is posted whole in one commit (a commit holds about `BATCH_SIZE` commands);
+if one of its commands is refused, the others are posted and answered and the chunk is
+dead-lettered with the refusal (replaying it posts nothing twice).
 """
 import logging
 from datetime import datetime, timezone
@@ -29,7 +35,7 @@ from services.ledger.models import Base
 from services.ledger.writer.posting import LedgerWriter, result_event
 from services.ledger.rail import SimulatedRail
 from services.ledger.writer.recovery import recover
-from shared.contracts import DisbursementRequested
+from shared.contracts import DisbursementRequested, DisbursementsRequested
 from shared.errors import ValidationFailed
 from shared.events import Envelope, open_envelope
 from shared.handlers import ReliableEventHandler
@@ -92,7 +98,24 @@ on_event_batch = BatchEventHandler.decorator
 
 class Request(NamedTuple):
     envelope: Envelope
-    command: DisbursementRequested
+    command: DisbursementRequested | DisbursementsRequested  # one command, or a chunk of them
+
+    @property
+    def commands(self) -> list[DisbursementRequested]:
+        return list(self.command.items) if isinstance(self.command, DisbursementsRequested) else [self.command]
+
+
+def _parts(valid: list[tuple[int, Request]]):
+    """Consecutive runs of requests holding about `BATCH_SIZE` commands; a chunk is never split."""
+    part, size = [], 0
+    for item in valid:
+        if part and size + len(item[1].commands) > BATCH_SIZE:
+            yield part
+            part, size = [], 0
+        part.append(item)
+        size += len(item[1].commands)
+    if part:
+        yield part
 
 
 class GroupCommitter:
@@ -121,8 +144,9 @@ class GroupCommitter:
             except ValidationFailed as malformed:
                 results.append(malformed)
         with self.lock:
-            for (n, _), result in zip(valid, self._commit_or_split([request for _, request in valid])):
-                results[n] = result
+            for part in _parts(valid):
+                for (n, _), result in zip(part, self._commit_or_split([request for _, request in part])):
+                    results[n] = result
         return results
 
     def _commit_or_split(self, batch: list[Request]) -> list[bool | Exception]:
@@ -151,18 +175,23 @@ class GroupCommitter:
             seen = set(session.scalars(select(INBOX.c.event_id).where(
                 INBOX.c.consumer == CONSUMER, INBOX.c.event_id.in_(first))))
             fresh = [n for n, event_id in enumerate(ids) if first[event_id] == n and event_id not in seen]
-            outcomes = LedgerWriter(session, self.files, self.rail).post_disbursements([batch[n].command for n in fresh])
-            applied = []
-            for n, outcome in zip(fresh, outcomes):
-                results[n] = outcome if isinstance(outcome, Exception) else True
+            outcomes = iter(LedgerWriter(session, self.files, self.rail).post_disbursements(
+                [command for n in fresh for command in batch[n].commands]))
+            applied, answered = [], []
+            for n in fresh:
+                mine = [next(outcomes) for _ in batch[n].commands]
+                refused = [o for o in mine if isinstance(o, Exception)]
+                answered += [o for o in mine if not isinstance(o, Exception)]
+                results[n] = refused[0] if refused else True
                 if results[n] is True:
-                    applied.append((batch[n].envelope, outcome.posting))
+                    applied.append(batch[n].envelope)
             if applied:
                 now = datetime.now(timezone.utc)
                 session.execute(insert(INBOX), [{"event_id": envelope.event_id, "consumer": CONSUMER,
                                                  "event_type": envelope.type, "applied_at": now}
-                                                for envelope, _ in applied])
-                write_events(session.connection(), OUTBOX, "ledger", [result_event(p) for _, p in applied])
+                                                for envelope in applied])
+            if answered:
+                write_events(session.connection(), OUTBOX, "ledger", [result_event(o.posting) for o in answered])
         # A second copy of an event in the same batch fares as its first copy did.
         return [results[first[event_id]] if isinstance(results[first[event_id]], Exception) else results[n]
                 for n, event_id in enumerate(ids)]
