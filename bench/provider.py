@@ -58,13 +58,14 @@ def send_all(url: str, token: str, callback_url: str, work: list[list[dict]]) ->
     return max(finished)
 
 
-def main(payments: int = 100_000, batch_size: int = 1000) -> dict:
+def main(payments: int = 100_000, batch_size: int = 1000, database_url: str | None = None) -> dict:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per callback request otherwise
     config = load()
     settings = config["PROVIDER"]
     work = batches(payments // batch_size, batch_size)
     with tempfile.TemporaryDirectory() as folder, CallbackReceiver(settings["callback_secret"]) as receiver:
-        child, url = spawn(folder, PROVIDER_CALLBACK_DELAY="0")
+        database = {"PROVIDER_DATABASE_URL": database_url} if database_url else {}
+        child, url = spawn(folder, PROVIDER_CALLBACK_DELAY="0", **database)
         try:
             top_up = {"reference_id": "bench-float", "amount": "10000000.00", "currency": settings["currency"]}
             requests.post(f"{url}/v1/float/topups", json=top_up, timeout=10,
@@ -95,5 +96,6 @@ if __name__ == "__main__":
     arguments = argparse.ArgumentParser(description=__doc__)
     arguments.add_argument("--payments", type=int, default=100_000)
     arguments.add_argument("--batch-size", type=int, default=1000)
+    arguments.add_argument("--database-url", help="the provider's database (default: SQLite in a scratch folder)")
     options = arguments.parse_args()
-    main(options.payments, options.batch_size)
+    main(options.payments, options.batch_size, options.database_url)

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import requests
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select, update
 
 from services.provider import signing
 from services.provider.models import Batch, Payment
@@ -41,9 +41,10 @@ def take_due(engine, settings, now: float) -> list[Callback]:
             .order_by(Payment.callback_at).limit(TAKE_CHUNK)).all()
         if not rows:
             return []
-        conn.execute(update(Payment).where(Payment.reference_id == bindparam("ref")).values(
-            callbacks_left=Payment.callbacks_left - 1, callback_at=bindparam("next")),
-            [{"ref": row.reference_id, "next": now} for row in rows])
+        taken = [row.reference_id for row in rows]
+        for start in range(0, len(taken), 1000):
+            conn.execute(update(Payment).where(Payment.reference_id.in_(taken[start:start + 1000]))
+                         .values(callbacks_left=Payment.callbacks_left - 1, callback_at=now))
     grouped: dict[tuple[str, str], list[dict]] = {}
     for row in rows:
         grouped.setdefault((row.batch_key, row.callback_url), []).append(result(row))

@@ -8,9 +8,9 @@ from datetime import datetime
 
 from sqlalchemy import insert, select, update
 
-from services.provider import simulation
-from services.provider.units import text, to_minor
+from services.provider import bulk, simulation
 from services.provider.models import FloatAccount, StatementLine, TopUp
+from services.provider.units import text, to_minor
 from shared.errors import IdempotencyConflict, ValidationFailed
 
 FLOAT_LOCK = threading.Lock()
@@ -39,8 +39,7 @@ def line(receipt: str, at: datetime, details: str, reference: str, balance_after
 
 
 def add_lines(conn, lines: list[dict]) -> None:
-    if lines:
-        conn.execute(insert(StatementLine), lines)
+    bulk.insert_all(conn, StatementLine.__table__, lines)
 
 
 def top_up_answer(row) -> dict:

@@ -14,6 +14,7 @@ import threading
 
 from sqlalchemy import insert, select
 
+from services.provider import bulk
 from services.provider.models import Batch, Payment
 from services.provider.parsing import BatchIn
 from services.provider.units import text, utc
@@ -58,8 +59,7 @@ def accept_batch(engine, settings, batch_key: str, batch: BatchIn, now: float) -
         answer = {"batch_id": batch_key, "received": len(results), "accepted": len(results) - sum(
             result["status"] == "REJECTED" for result in results), "payments": results}
         answer["rejected"] = answer["received"] - answer["accepted"]
-        if rows:
-            conn.execute(insert(Payment), rows)
+        bulk.insert_all(conn, Payment.__table__, rows)
         conn.execute(insert(Batch).values(batch_key=batch_key, request_hash=batch.request_hash,
                                           callback_url=batch.callback_url, answer=json.dumps(answer),
                                           received_at=received))

@@ -7,9 +7,9 @@ the amount and its fee fails the payment with NOT_ENOUGH_FUNDS. A reversed payme
 its fee (the statement shows payment, charge and reversal) and is FAILED with reason
 REVERSED. The callback faults are drawn per payment too: lost (no callback), duplicated
 (two), or held back `out_of_order_delay_seconds` behind later payments."""
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select
 
-from services.provider import funds, simulation
+from services.provider import bulk, funds, simulation
 from services.provider.models import Batch, Payment
 from services.provider.units import utc
 
@@ -66,13 +66,10 @@ def settle_due(engine, settings, faults, now: float) -> int:
                                             status="Reversed"))
                     reason = "REVERSED"
             callbacks, callback_at = callback_plan(seed, reference, faults, url is not None, now)
-            decided.append({"ref": reference, "state": "FAILED" if reason else "SUCCESSFUL", "why": reason,
-                            "rcpt": receipt, "fee": fee if receipt else 0, "done": at,
-                            "left": callbacks, "next": callback_at})
-        conn.execute(update(Payment).where(Payment.reference_id == bindparam("ref")).values(
-            status=bindparam("state"), reason=bindparam("why"), receipt=bindparam("rcpt"),
-            fee_minor=bindparam("fee"), completed_at=bindparam("done"),
-            callbacks_left=bindparam("left"), callback_at=bindparam("next")), decided)
+            decided.append({"reference_id": reference, "status": "FAILED" if reason else "SUCCESSFUL",
+                            "reason": reason, "receipt": receipt, "fee_minor": fee if receipt else 0,
+                            "completed_at": at, "callbacks_left": callbacks, "callback_at": callback_at})
+        bulk.update_all(conn, Payment.__table__, "reference_id", decided)
         funds.add_lines(conn, lines)
         funds.store_balance(conn, settings, balance)
     return len(decided)
