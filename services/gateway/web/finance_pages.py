@@ -43,7 +43,7 @@ class FinancePages:
         asked = {k: v for k, v in command(PageQuery, {"status": args.get("status") or None, "limit": CYCLE_PAGE_SIZE,
                                                       "after": args.get("after") or None}).items() if v is not None}
         return view.show("cycle.html", cycle=self.livelihoods.get_cycle(cycle_id),
-                         page=self.livelihoods.cycle_payments(cycle_id, asked), status=asked.get("status", ""))
+                         page=self.livelihoods.cycle_payments(cycle_id, asked), shown=asked.get("status", ""))
 
     @page("POST", "/app/payments/cycles/<cycle_id>/release", roles=FINANCE, back=CYCLE_PAGE)
     def form_release_cycle(self, view, cycle_id):
