@@ -1,9 +1,11 @@
-"""The ledger at the HTTP edge, for finance: reports, corrections and reconciliation."""
+"""The ledger at the HTTP edge, for finance: reports, corrections, reconciliation, the float's
+top-ups and returns, opening balances, the general journal and the closed period."""
 from werkzeug.wrappers import Response
 
 from services.gateway.routes import CsvUpload, Reply, api, body
-from services.gateway.schemas import Empty, StatementQuery, TotalsQuery, TrialBalanceQuery
-from services.ledger.schemas import ResolveItem, ReverseEntry
+from services.gateway.schemas import Empty, FormatQuery, StatementQuery, TotalsQuery, TrialBalanceQuery
+from services.ledger.schemas import (FloatTransfer, OpeningBalances, PrepareJournalEntry, ReopenPeriod, ResolveItem,
+                                     ReverseEntry)
 from shared.errors import ValidationFailed
 
 FINANCE = {"finance"}
@@ -18,18 +20,20 @@ class LedgerRoutes:
 
     @api("GET", "/ledger/trial-balance", roles=FINANCE, query=TrialBalanceQuery, csv=True)
     def trial_balance(self, user, query):
-        """Every account's balance from the ledger's index, as JSON or CSV."""
+        """Every account's balance from the ledger's index, now or at the end of `as_of`, as JSON or CSV."""
+        as_of = query.as_of.isoformat() if query.as_of else None
         if query.format == "csv":
-            return csv_download(self.ledger.trial_balance(True), "trial-balance")
-        return self.ledger.trial_balance()
+            return csv_download(self.ledger.trial_balance(True, as_of), f"trial-balance-{as_of or 'now'}")
+        return self.ledger.trial_balance(False, as_of)
 
     @api("GET", "/ledger/totals", roles=FINANCE, query=TotalsQuery, csv=True)
     def ledger_totals(self, user, query):
         """Funding received and disbursements paid, failed or reversed, by donor, programme,
-        payment cycle or month, as JSON or CSV."""
+        payment cycle or month, optionally for the days `from`–`to`, as JSON or CSV."""
+        days = [day.isoformat() if day else None for day in (query.first, query.last)]
         if query.format == "csv":
-            return csv_download(self.ledger.totals(query.by, True), f"totals-by-{query.by}")
-        return self.ledger.totals(query.by)
+            return csv_download(self.ledger.totals(query.by, True, *days), f"totals-by-{query.by}")
+        return self.ledger.totals(query.by, False, *days)
 
     @api("GET", "/ledger/programmes/<programme>", roles={"finance", "supervisor", "admin"})
     def ledger_programme_balance(self, user, programme):
@@ -77,3 +81,60 @@ class LedgerRoutes:
         """Sign the statement's period off: a balance assertion in the ledger; refused while
         any exception is open or the float disagrees with the statement."""
         return self.ledger.sign_off(statement_id, user.username)
+
+    @api("GET", "/ledger/statements/<statement_id>/lines", roles=FINANCE, csv=True)
+    def statement_lines(self, user, statement_id):
+        """Every line of a statement with its outcome and resolution, as CSV (never the rail's Details)."""
+        return csv_download(self.ledger.statement_lines_csv(statement_id), f"statement-{statement_id}")
+
+    @api("POST", "/ledger/statements/<statement_id>/items/<int:item_id>/approve", roles=FINANCE, body=Empty)
+    def approve_write_off(self, user, data, statement_id, item_id):
+        """Approve a write-off above the limit that another finance user proposed: it is appended."""
+        return self.ledger.approve_write_off(statement_id, item_id, user.username)
+
+    @api("POST", "/ledger/float-transfers", roles=FINANCE, body=FloatTransfer, status=201, also=(200,))
+    def move_float(self, user, data):
+        """Top up the rail's float from a bank account, or return float money to it: 201, or 200
+        with the first result when this reference was posted before with the same content."""
+        result = self.ledger.move_float(body(data), user.username)
+        return Reply(200 if result["already_posted"] else 201, result)
+
+    @api("POST", "/ledger/opening-balances", roles=FINANCE, body=OpeningBalances, status=201, also=(200,))
+    def open_books(self, user, data):
+        """Post the books' opening balances once, each line against Equity:Opening-Balances."""
+        result = self.ledger.open_books(body(data), user.username)
+        return Reply(200 if result["already_posted"] else 201, result)
+
+    @api("POST", "/ledger/journal", roles=FINANCE, body=PrepareJournalEntry, status=201, also=(200,))
+    def prepare_journal_entry(self, user, data):
+        """Prepare a general journal entry (balanced, on open accounts) for another finance user
+        to approve; 200 with the first result when this key was submitted with the same content."""
+        result = self.ledger.prepare_journal_entry(body(data), user.username)
+        return Reply(200 if result["already_prepared"] else 201, result)
+
+    @api("GET", "/ledger/journal", roles=FINANCE, query=FormatQuery, csv=True)
+    def journal(self, user, query):
+        """The general journal entries, prepared and approved, as JSON or CSV (one row per line)."""
+        if query.format == "csv":
+            return csv_download(self.ledger.journal(True), "journal")
+        return self.ledger.journal()
+
+    @api("POST", "/ledger/journal/<entry_id>/approve", roles=FINANCE, body=Empty)
+    def approve_journal_entry(self, user, data, entry_id):
+        """Approve another finance user's journal entry: it is appended to the ledger."""
+        return self.ledger.approve_journal_entry(entry_id, user.username)
+
+    @api("GET", "/ledger/period", roles=FINANCE)
+    def period(self, user):
+        """The closed period (through which day nothing is written again), its history and re-open requests."""
+        return self.ledger.period()
+
+    @api("POST", "/ledger/period/reopen", roles=FINANCE, body=ReopenPeriod, status=201)
+    def request_reopen(self, user, data):
+        """Ask to re-open the closed period from a day, with a reason; another finance user approves."""
+        return self.ledger.request_reopen(body(data), user.username)
+
+    @api("POST", "/ledger/period/reopen/<int:request_id>/approve", roles=FINANCE, body=Empty)
+    def approve_reopen(self, user, data, request_id):
+        """Approve another finance user's request: the period is re-opened from its day."""
+        return self.ledger.approve_reopen(request_id, user.username)

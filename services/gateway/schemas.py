@@ -1,9 +1,9 @@
 """Bodies that exist only at the HTTP edge (the services take these as plain arguments), and the
 gateway's own answers."""
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, RootModel
+from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 
 class Empty(BaseModel):
@@ -11,13 +11,19 @@ class Empty(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class TrialBalanceQuery(BaseModel):
+class FormatQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
     format: Literal["json", "csv"] = "json"
 
 
-class TotalsQuery(TrialBalanceQuery):
+class TrialBalanceQuery(FormatQuery):
+    as_of: date | None = None  # the end of this day; now when absent
+
+
+class TotalsQuery(FormatQuery):
     by: Literal["donor", "programme", "cycle", "month"] = "month"
+    first: date | None = Field(default=None, alias="from")
+    last: date | None = Field(default=None, alias="to")
 
 
 class StatementQuery(BaseModel):

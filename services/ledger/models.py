@@ -37,11 +37,14 @@ class OpenAccount(Base):
 
 
 class ChainHead(Base):
-    """The hash of the last transaction appended (one row)."""
+    """The hash of the last entry appended to a hash chain and how many it holds: the
+    anchor outside the files that finds a cut tail. One row per chain: JOURNAL (the
+    period files) and CHART (the chart of accounts)."""
     __tablename__ = "chain_head"
+    JOURNAL, CHART = 1, 2
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     head_hash: Mapped[str] = mapped_column(String(64))
-    transactions: Mapped[int] = mapped_column(Integer)
+    entries: Mapped[int] = mapped_column(Integer)
 
 
 class KnownProgramme(Base):
@@ -131,6 +134,92 @@ class Correction(Base):
     reason: Mapped[str] = mapped_column(Text)
     corrected_by: Mapped[str] = mapped_column(String(80))
     corrected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AccountDay(Base):
+    """What each day moved on each account, kept with every append like the running
+    balance, so a trial balance as of a date and totals for a date range come from the
+    index (the day is the entry's date in the files)."""
+    __tablename__ = "account_days"
+    account: Mapped[str] = mapped_column(String(200), primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    amount: Mapped[Decimal] = mapped_column(Numeric(18, 2))
+
+
+class PeriodClose(Base):
+    """Each change of the closed-through date: a sign-off closing up to its statement's
+    last day, or an approved re-opening. The latest row is the ledger's closed period;
+    nothing dated on or before its `closed_through` is written again."""
+    __tablename__ = "period_closes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    closed_through: Mapped[date | None] = mapped_column(Date)
+    statement_id: Mapped[str | None] = mapped_column(String(12))
+    reopen_request: Mapped[int | None] = mapped_column(Integer)
+    changed_by: Mapped[str] = mapped_column(String(80))
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ReopenRequest(Base):
+    """A finance user asks to re-open the closed period from a day, with a reason; another
+    finance user approves it (maker-checker)."""
+    __tablename__ = "reopen_requests"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    reopen_from: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10))  # REQUESTED, APPROVED
+    requested_by: Mapped[str] = mapped_column(String(80))
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    approved_by: Mapped[str | None] = mapped_column(String(80))
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class JournalEntry(Base):
+    """A general journal entry: prepared by one finance user, appended when another
+    approves it. Idempotent by the preparer's key with a request hash; the reason stays
+    here, never in the files."""
+    __tablename__ = "journal_entries"
+    id: Mapped[str] = mapped_column(String(12), primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), unique=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    day: Mapped[date] = mapped_column(Date)
+    narration: Mapped[str] = mapped_column(String(200))
+    currency: Mapped[str] = mapped_column(String(3))
+    legs: Mapped[str] = mapped_column(Text)  # JSON: the lines as prepared, [{"account", "side", "amount"}]
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10))  # PREPARED, APPROVED
+    prepared_by: Mapped[str] = mapped_column(String(80))
+    prepared_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    approved_by: Mapped[str | None] = mapped_column(String(80))
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    posted_on: Mapped[date | None] = mapped_column(Date)  # the ledger date: the first open day when `day` was closed
+
+
+class TreasuryEntry(Base):
+    """Opening balances and transfers between a bank account and the rail's float, keyed
+    by finance's reference with a request hash."""
+    __tablename__ = "treasury_entries"
+    reference: Mapped[str] = mapped_column(String(60), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))  # OPENING, TOP_UP, RETURN
+    day: Mapped[date] = mapped_column(Date)
+    amount: Mapped[Decimal] = mapped_column(Numeric(18, 2))
+    currency: Mapped[str] = mapped_column(String(3))
+    posted_by: Mapped[str] = mapped_column(String(80))
+    posted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class WriteOff(Base):
+    """An adjustment above the write-off threshold: proposed by one finance user, appended
+    only when another approves it."""
+    __tablename__ = "write_offs"
+    item_id: Mapped[int] = mapped_column(ForeignKey("statement_items.id"), primary_key=True)
+    account: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(Text)
+    proposed_by: Mapped[str] = mapped_column(String(80))
+    proposed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    approved_by: Mapped[str | None] = mapped_column(String(80))
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 add_messaging_tables(Base.metadata)

@@ -1,10 +1,16 @@
-"""Commands the ledger accepts directly (finance's funding entries)."""
+"""Commands the ledger accepts directly (finance's funding, treasury, journal and period entries)."""
 from datetime import date
+from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.money import Amount
+
+ACCOUNT = r"^(Assets|Liabilities|Equity|Income|Expenses)(:[A-Z][A-Za-z0-9-]*)+$"
+REFERENCE = r"^[A-Za-z0-9][A-Za-z0-9._/:-]{2,59}$"
+CURRENCY = r"^[A-Z]{3}$"
+ONE_LINE = r"^[^\r\n]+$"
 
 
 class RecordFunding(BaseModel):
@@ -21,11 +27,63 @@ class ResolveItem(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     action: Literal["ACCEPT", "ADJUST", "REVERSE_PAYMENT"]
     reason: str = Field(min_length=5, max_length=500)
-    account: str | None = Field(default=None, pattern=r"^(Assets|Liabilities|Equity|Income|Expenses)(:[A-Z][A-Za-z0-9-]*)+$")
+    account: str | None = Field(default=None, pattern=ACCOUNT)
 
 
 class ReverseEntry(BaseModel):
     """A correction: the transaction to reverse, by its `hash:` metadata, and why."""
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     hash: str = Field(pattern=r"^[0-9a-f]{64}$")
+    reason: str = Field(min_length=5, max_length=500)
+
+
+class JournalLine(BaseModel):
+    """One line of a journal entry: an open account, debited or credited."""
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    account: str = Field(pattern=ACCOUNT)
+    side: Literal["DEBIT", "CREDIT"]
+    amount: Amount
+
+    @property
+    def signed(self) -> Decimal:
+        return self.amount if self.side == "DEBIT" else -self.amount
+
+
+class PrepareJournalEntry(BaseModel):
+    """A general journal entry a finance user prepares and another approves; `key` makes
+    submitting it again harmless. The reason stays in the index, never in the files."""
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    key: str = Field(pattern=REFERENCE)
+    day: date
+    narration: str = Field(min_length=5, max_length=120, pattern=ONE_LINE)
+    currency: str = Field(pattern=CURRENCY)
+    lines: list[JournalLine] = Field(min_length=2, max_length=50)
+    reason: str = Field(min_length=5, max_length=500)
+
+
+class FloatTransfer(BaseModel):
+    """Money moved between a donor's bank account and the rail's float: a top-up of the
+    float, or a return of float money to the bank. Idempotent by the bank reference."""
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    direction: Literal["TOP_UP", "RETURN"]
+    bank_account: str = Field(pattern=r"^Assets:Bank(:[A-Z][A-Za-z0-9-]*)+$")
+    amount: Amount
+    currency: str = Field(pattern=CURRENCY)
+    reference: str = Field(pattern=REFERENCE)
+    day: date
+
+
+class OpeningBalances(BaseModel):
+    """What the books held before the ledger: each line against Equity:Opening-Balances."""
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    reference: str = Field(pattern=REFERENCE)
+    day: date
+    currency: str = Field(pattern=CURRENCY)
+    lines: list[JournalLine] = Field(min_length=1, max_length=200)
+
+
+class ReopenPeriod(BaseModel):
+    """A request to re-open the closed period from a day; another finance user approves."""
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    reopen_from: date
     reason: str = Field(min_length=5, max_length=500)

@@ -4,7 +4,8 @@ Disbursement commands arrive on a queue with a single active consumer, and posti
 are serialised by one lock in the process, so the files have one total order.
 """
 import logging
-from datetime import date, datetime, timezone
+from contextlib import contextmanager
+from datetime import date
 
 from eventlet.semaphore import Semaphore
 from nameko.dependency_providers import Config
@@ -14,12 +15,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.ledger.book import chart
+from services.ledger.clock import LedgerClock
+from services.ledger.finance_books import FinanceBooks
 from services.ledger.reconciliation import workflow as reconciliation
 from services.ledger.reports import from_index as reports
 from services.ledger.writer import corrections
 from services.ledger.book.files import LedgerFiles
 from services.ledger.writer.group_commit import GroupCommitter, on_event_batch
-from services.ledger.models import Base, KnownProgramme, Posting, Statement
+from services.ledger.errors import LedgerTampered
+from services.ledger.models import Base, KnownProgramme, Posting, Statement, WriteOff
 from services.ledger.writer.posting import LedgerWriter, ensure_open
 from services.ledger.rail import SimulatedRail
 from services.ledger.reconciliation.workflow import Reconciliation
@@ -43,7 +47,8 @@ class SingleWriter(DependencyProvider):
 
     def setup(self):
         settings = self.container.config["LEDGER"]
-        self.files = LedgerFiles(settings["directory"], settings["title"], date.fromisoformat(settings["opened_on"]))
+        self.files = LedgerFiles(settings["directory"], settings["title"], date.fromisoformat(settings["opened_on"]),
+                                 settings["rail"]["currency"])
         self.files.ensure_created()
         self.rail = SimulatedRail(settings["rail"]["name"], settings["rail"].get("decline_participants"))
         self.lock = Semaphore()
@@ -52,11 +57,29 @@ class SingleWriter(DependencyProvider):
         if settings.get("max_workers"):
             self.container.max_workers = settings["max_workers"]
             self.container._worker_pool.resize(settings["max_workers"])
-        for line in self.committer.recover():  # before any posting: files whole, index matching them
+        try:
+            recovered = self.committer.recover()  # before any posting: files whole, index matching them
+        except LedgerTampered as tampered:
+            log.critical("the ledger writer refuses to start: %s", tampered)
+            raise
+        for line in recovered:
             log.warning("ledger recovery: %s", line)
         with Session(self.engine) as session, session.begin():
             for account in chart.configured(settings):
                 ensure_open(session, self.files, account)
+
+    @contextmanager
+    def writing(self):
+        """The writer's lock, with the index brought up to the files first when an earlier
+        write failed after they changed (it is so again if this one fails that way)."""
+        with self.lock:
+            self.committer.catch_up()
+            written = self.files.written
+            try:
+                yield
+            except BaseException:
+                self.committer.behind = self.committer.behind or self.files.written != written
+                raise
 
     def stop(self):
         self.engine.dispose()
@@ -65,11 +88,12 @@ class SingleWriter(DependencyProvider):
         return self
 
 
-class LedgerService:
+class LedgerService(FinanceBooks):
     name = "ledger"
     db = Store(Base.metadata)
     single_writer = SingleWriter()
     config = Config()
+    clock = LedgerClock()
 
     @on_event_batch("livelihoods", "disbursement.requested", single_active_consumer=True)
     def on_disbursement_requested(self, bodies):
@@ -83,17 +107,17 @@ class LedgerService:
     def on_programme_created(self, body):
         def open_accounts(session, event):
             session.merge(KnownProgramme(code=event.programme, donor=event.donor, currency=event.currency))
-            for account in [chart.expense("GRANT", event.programme), *chart.donor_accounts(event.donor)]:
+            for account in chart.programme_accounts(event.programme, event.donor):
                 ensure_open(session, self.single_writer.files, account)
 
-        with self.single_writer.lock:
+        with self.single_writer.writing():
             self.db.apply_once(body, "ledger.programme_created", open_accounts)
 
     @rpc
     def post_funding(self, data):
         """Finance records donor funding received for a programme."""
         command = parse(RecordFunding, data)
-        with self.single_writer.lock, self.db.session.begin():
+        with self.single_writer.writing(), self.db.session.begin():
             posting, new = self._writer().post_funding(command)
             programme = self.db.session.get(KnownProgramme, posting.programme)
             if new:
@@ -105,16 +129,18 @@ class LedgerService:
                     "donor": programme.donor}
 
     @rpc
-    def trial_balance(self, as_csv=False):
+    def trial_balance(self, as_csv=False, as_of=None):
+        """Every account's balance, now or at the end of `as_of` (an ISO date)."""
         with self.db.session.begin():
-            report = reports.trial_balance(self.db.session)
+            report = reports.trial_balance(self.db.session, date.fromisoformat(as_of) if as_of else None)
         return reports.as_csv(report["accounts"]) if as_csv else report
 
     @rpc
-    def totals(self, by, as_csv=False):
-        """Funding and disbursements by donor, programme, payment cycle or month."""
+    def totals(self, by, as_csv=False, first=None, last=None):
+        """Funding and disbursements by donor, programme, payment cycle or month, optionally
+        from `first` to `last` (ISO dates)."""
         with self.db.session.begin():
-            report = reports.totals(self.db.session, by)
+            report = reports.totals(self.db.session, by, *(date.fromisoformat(d) if d else None for d in (first, last)))
         return reports.as_csv(report["rows"]) if as_csv else report
 
     @rpc
@@ -139,20 +165,21 @@ class LedgerService:
     def _reconciliation(self) -> Reconciliation:
         """The reconciliation of the rail's float, appending through this worker's writer."""
         rail = self.config["LEDGER"]["rail"]
-        return Reconciliation(self.db.session, self._writer(), rail["name"], rail["currency"], self.db.emit)
+        return Reconciliation(self.db.session, self._writer(), rail["name"], rail["currency"], self.db.emit,
+                              self.clock.today(), self.write_off_limit())
 
     @rpc
     def reverse_entry(self, data, user):
         """A correction: the reversing entry of one transaction, with the reason."""
         command = parse(ReverseEntry, data)
-        with self.single_writer.lock, self.db.session.begin():
+        with self.single_writer.writing(), self.db.session.begin():
             return corrections.reverse(self.db.session, self._writer(), command.hash, command.reason, user,
-                                       datetime.now(timezone.utc).date(), self.db.emit)
+                                       self.clock.today(), self.db.emit)
 
     @rpc
     def import_statement(self, text, user):
         """Finance imports the rail's statement; the same file twice changes nothing."""
-        with self.single_writer.lock, self.db.session.begin():
+        with self.single_writer.writing(), self.db.session.begin():
             statement, new = self._reconciliation().import_statement(text, user)
             return {**reconciliation.describe(self.db.session, statement), "already_imported": not new}
 
@@ -175,14 +202,14 @@ class LedgerService:
     def resolve_item(self, statement_id, item_id, data, user):
         """Finance settles one exception: accept it, adjust the difference, or reverse the payment."""
         command = parse(ResolveItem, data)
-        with self.single_writer.lock, self.db.session.begin():
+        with self.single_writer.writing(), self.db.session.begin():
             item = self._reconciliation().resolve(statement_id, item_id, reconciliation.Resolution(
                 command.action, command.reason, command.account), user)
-            return reconciliation.item_view(item)
+            return reconciliation.item_view(item, self.db.session.get(WriteOff, item.id))
 
     @rpc
     def sign_off(self, statement_id, user):
         """Close the statement's period with a balance assertion; refused while anything is open."""
-        with self.single_writer.lock, self.db.session.begin():
+        with self.single_writer.writing(), self.db.session.begin():
             statement = self._reconciliation().sign_off(statement_id, user)
             return reconciliation.describe(self.db.session, statement)

@@ -1,12 +1,20 @@
 """The chart of accounts (DESIGN.md §3 "The ledger")."""
 PAYABLE = {"GRANT": "Liabilities:Payable:Grants", "ALLOWANCE": "Liabilities:Payable:Allowances"}
 FEES = "Expenses:Fees:MobileMoney"
+RECEIVABLE_RECIPIENTS = "Assets:Receivable:Recipients"  # payments the rail made that their recipients owe back
+OPENING_BALANCES = "Equity:Opening-Balances"
+KINDS = tuple(PAYABLE)
 
 
 def expense(kind: str, programme: str) -> str:
+    """Each programme's own expense account, for grants and for allowances."""
     if kind == "GRANT":
         return f"Expenses:Livelihoods:Grants:{programme}"
-    return "Expenses:SocialProtection:Allowance"
+    return f"Expenses:SocialProtection:Allowance:{programme}"
+
+
+def programme_accounts(programme: str, donor: str) -> list[str]:
+    return [*(expense(kind, programme) for kind in KINDS), *donor_accounts(donor)]
 
 
 def rail_float(rail: str) -> str:
@@ -19,12 +27,13 @@ def donor_accounts(donor: str) -> list[str]:
 
 def configured(settings: dict) -> list[str]:
     """Every account the configuration names, opened when the ledger starts: the rail's
-    float, fees and payables, each configured donor's bank and income, each configured
-    programme's grant expense, and any extra account (e.g. for reconciliation adjustments)."""
+    float, fees, payables and the recipients' receivable, each configured donor's bank and
+    income, each configured programme's expenses, and any extra account (e.g. for
+    reconciliation adjustments)."""
     chart = settings.get("chart") or {}
-    names = [rail_float(settings["rail"]["name"]), FEES, *PAYABLE.values(), expense("ALLOWANCE", "")]
+    names = [rail_float(settings["rail"]["name"]), FEES, *PAYABLE.values(), RECEIVABLE_RECIPIENTS]
     for donor in chart.get("donors") or []:
         names += donor_accounts(donor)
-    names += [expense("GRANT", programme) for programme in chart.get("programmes") or []]
+    names += [expense(kind, programme) for programme in chart.get("programmes") or [] for kind in KINDS]
     names += chart.get("extra") or []
     return list(dict.fromkeys(names))

@@ -10,10 +10,17 @@ reason, sign the period off (DESIGN.md §3 "Reconciliation").
   finance names, for the difference between statement and ledger) or `REVERSE_PAYMENT`
   (a reversal or a payment missing from the statement: the payment's reversing entry, so
   the participant is owed again).
-* **Sign-off** refuses while an exception is open, and while the ledger's float at the end
-  of the statement differs from the statement's closing balance; then it appends a
-  Beancount `balance` assertion for the day after, which Beancount checks from then on.
+  An adjustment larger than the write-off limit (`LEDGER.write_off_approval_above`) is only
+  proposed: another finance user approves it, and only then is it appended.
+* **Sign-off** is another finance user's than the importer's, for a statement whose last
+  day is over; it refuses while an exception is open, and while the ledger's float at the
+  end of the statement differs from the statement's closing balance; then it appends a
+  Beancount `balance` assertion for the day after, which Beancount checks from then on, and
+  closes the period up to the statement's last day (period_close). A statement reaching
+  into the closed period is refused.
 """
+import csv
+import io
 import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -23,15 +30,16 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from services.ledger.book import chart
-from services.ledger.writer import corrections
+from services.ledger.writer import corrections, period_close
 from services.ledger.reports.balance_as_of import balance_before
-from services.ledger.book.data import Leg, Transaction
+from services.ledger.book.data import Balance, Leg, Transaction
 from services.ledger.writer.entry_keys import append_once
-from services.ledger.models import Correction, OpenAccount, Posting, Statement, StatementItem
+from services.ledger.models import Correction, OpenAccount, Posting, Statement, StatementItem, WriteOff
 from services.ledger.writer.posting import LedgerWriter
 from services.ledger.reconciliation.matcher import EXCEPTIONS, LineResult, Outcome, expected_from_postings, reconcile
 from services.ledger.reconciliation.importer import fee_narration, read_statement
-from shared.errors import BalanceMismatch, Conflict, NotFound, OpenExceptions, ValidationFailed
+from shared.errors import (BalanceMismatch, Conflict, NotFound, OpenExceptions, SegregationOfDuties,
+                           ValidationFailed)
 from shared.ids import unused_id
 
 ACCOUNTED = (Outcome.MATCHED, Outcome.AMOUNT_MISMATCH)
@@ -55,12 +63,15 @@ def float_difference(item: StatementItem) -> Decimal:
 
 
 class Reconciliation:
-    def __init__(self, session: Session, ledger: LedgerWriter, rail: str, currency: str, emit):
+    def __init__(self, session: Session, ledger: LedgerWriter, rail: str, currency: str, emit,
+                 today: date | None = None, write_off_limit: Decimal | None = None):
         self.session = session
         self.ledger = ledger
         self.emit = emit  # events to other services, into the outbox (a reversed payment's answer)
         self.account = chart.rail_float(rail)
         self.currency = currency
+        self.today = today or datetime.now(timezone.utc).date()
+        self.write_off_limit = write_off_limit  # None: any adjustment by one finance user
 
     def import_statement(self, text: str, user: str) -> tuple[Statement, bool]:
         """The statement and whether it is new (False: this very file was imported before)."""
@@ -72,12 +83,13 @@ class Reconciliation:
         if not lines:
             raise ValidationFailed("the statement has no lines")
         self._refuse_known_receipts(sorted({line.receipt for line in lines}))
-        last_day = max(line.completed_at for line in lines).date()
+        first_day, last_day = min(line.completed_at for line in lines).date(), max(line.completed_at for line in lines).date()
+        period_close.refuse_overlap(self.session, first_day, f"the statement ({first_day} to {last_day})")
         result = reconcile(lines, self._expected(last_day), self.currency)
         closing = max(lines, key=lambda line: (line.completed_at, line.line)).balance
         statement = Statement(
             id=unused_id(self.session, Statement, "S-"), sha256=digest, account=self.account,
-            currency=self.currency, first_day=min(line.completed_at for line in lines).date(), last_day=last_day,
+            currency=self.currency, first_day=first_day, last_day=last_day,
             closing_balance=closing, status="OPEN", imported_by=user, imported_at=datetime.now(timezone.utc))
         self.session.add(statement)
         self.session.flush()
@@ -136,32 +148,53 @@ class Reconciliation:
             raise Conflict(f"item {item_id} is {item.outcome}: there is nothing to resolve")
         if item.resolution is not None:
             raise Conflict(f"item {item_id} was already resolved ({item.resolution}) by {item.resolved_by}")
-        day = item.completed_at.date() if item.completed_at else statement.last_day
+        if self.session.get(WriteOff, item_id) is not None:
+            raise Conflict(f"item {item_id} has a write-off awaiting another finance user's approval")
         if resolution.action == "ADJUST":
-            self._adjust(statement, item, resolution.account, day)
+            self._check_adjustment(item, resolution.account)
+            if self.write_off_limit is not None and abs(float_difference(item)) > self.write_off_limit:
+                self.session.add(WriteOff(item_id=item.id, account=resolution.account, reason=resolution.reason,
+                                          proposed_by=user, proposed_at=datetime.now(timezone.utc)))
+                self.session.flush()
+                return item
+            self._adjust(statement, item, resolution.account)
         elif resolution.action == "REVERSE_PAYMENT":
-            self._reverse_payment(item, resolution.reason, user, day)
-        item.resolution, item.resolution_account = resolution.action, resolution.account
-        item.resolution_reason, item.resolved_by = resolution.reason, user
-        item.resolved_at = datetime.now(timezone.utc)
-        return item
+            self._reverse_payment(item, resolution.reason, user, _day(statement, item))
+        return _resolved(item, resolution, user)
 
-    def _adjust(self, statement: Statement, item: StatementItem, account: str | None, day: date) -> None:
+    def approve_write_off(self, statement_id: str, item_id: int, user: str) -> StatementItem:
+        """Another finance user than its proposer approves a write-off: it is appended."""
+        statement = self._open_statement(statement_id)
+        proposal = self.session.get(WriteOff, item_id, with_for_update=True)
+        item = self.session.get(StatementItem, item_id, with_for_update=True)
+        if proposal is None or item.statement_id != statement_id or item.resolution is not None:
+            raise NotFound(f"statement {statement_id} has no write-off awaiting approval on item {item_id}")
+        if proposal.proposed_by == user:
+            raise SegregationOfDuties("a write-off above the limit is approved by another finance user "
+                                      "than the one who proposed it")
+        self._check_adjustment(item, proposal.account)
+        self._adjust(statement, item, proposal.account)
+        proposal.approved_by, proposal.approved_at = user, datetime.now(timezone.utc)
+        return _resolved(item, Resolution("ADJUST", proposal.reason, proposal.account), proposal.proposed_by)
+
+    def _check_adjustment(self, item: StatementItem, account: str | None) -> None:
         if not account:
             raise ValidationFailed("ADJUST needs the account that takes the difference")
         if account == self.account:
             raise ValidationFailed("the difference cannot go to the float itself")
         if self.session.get(OpenAccount, account) is None:
             raise ValidationFailed(f"unknown account {account}: it is not open in the ledger")
-        difference = float_difference(item)
-        if difference == 0:
+        if float_difference(item) == 0:
             raise ValidationFailed(f"item {item.id} makes no difference on the float; ACCEPT it instead")
+
+    def _adjust(self, statement: Statement, item: StatementItem, account: str) -> None:
+        difference = float_difference(item)
         meta = {"entry": "adjustment", "statement": statement.id, "outcome": item.outcome}
         if item.receipt:
             meta["rail-receipt"] = item.receipt
         if item.disbursement_id:
             meta["disbursement-id"] = item.disbursement_id
-        adjustment = Transaction(day, f"Reconciliation adjustment: {item.outcome.lower().replace('_', ' ')}", (
+        adjustment = Transaction(_day(statement, item), f"Reconciliation adjustment: {item.outcome.lower().replace('_', ' ')}", (
             Leg(self.account, difference, self.currency), Leg(account, -difference, self.currency)),
             meta, (f"recon-{statement.id}",))
         append_once(self.session, self.ledger, [(f"adjustment:{statement.sha256[:20]}:{item.position}", adjustment)])
@@ -180,6 +213,12 @@ class Reconciliation:
 
     def sign_off(self, statement_id: str, user: str) -> Statement:
         statement = self._open_statement(statement_id)
+        if statement.imported_by == user:
+            raise SegregationOfDuties("a statement is signed off by another finance user than its importer")
+        period_close.refuse_overlap(self.session, statement.first_day, f"statement {statement_id}")
+        if statement.last_day >= self.today:
+            raise Conflict(f"{statement.last_day} is not over yet: statement {statement_id} is signed off "
+                           f"from {statement.last_day + timedelta(days=1)}")
         open_items = self.session.scalars(select(StatementItem.id).where(
             StatementItem.statement_id == statement_id, StatementItem.outcome.in_([o.value for o in EXCEPTIONS]),
             StatementItem.resolution.is_(None))).all()
@@ -191,10 +230,23 @@ class Reconciliation:
             raise BalanceMismatch(
                 f"the ledger's float is {ledger_balance} {self.currency} at the end of {statement.last_day}, the "
                 f"statement closes at {statement.closing_balance}: resolve the difference with an adjustment")
-        self.ledger.files.assert_balance(after, self.account, statement.closing_balance, self.currency)
+        self.ledger.assert_balance(Balance(after, self.account, statement.closing_balance, self.currency))
+        period_close.close(self.session, statement.last_day, statement.id, user, self.today)
         statement.status, statement.signed_off_by = "SIGNED_OFF", user
         statement.signed_off_at = datetime.now(timezone.utc)
         return statement
+
+
+def _day(statement: Statement, item: StatementItem) -> date:
+    """The date of an item's entry: its line's, or the statement's last day for a payment it lacks."""
+    return item.completed_at.date() if item.completed_at else statement.last_day
+
+
+def _resolved(item: StatementItem, resolution: Resolution, user: str) -> StatementItem:
+    item.resolution, item.resolution_account = resolution.action, resolution.account
+    item.resolution_reason, item.resolved_by = resolution.reason, user
+    item.resolved_at = datetime.now(timezone.utc)
+    return item
 
 
 def _line_row(statement_id: str, position: int, result: LineResult) -> dict:
@@ -212,6 +264,8 @@ def describe(session: Session, statement: Statement, outcome: str | None = None)
     counts = {str(o): 0 for o in Outcome}
     for item in items:
         counts[item.outcome] += 1
+    proposals = {w.item_id: w for w in session.scalars(select(WriteOff).where(
+        WriteOff.item_id.in_([item.id for item in items])))}
     open_items = [item for item in items if item.outcome in EXCEPTIONS and item.resolution is None]
     shown = [item for item in items if item.outcome == outcome] if outcome else \
         [item for item in items if item.outcome in EXCEPTIONS]
@@ -221,10 +275,11 @@ def describe(session: Session, statement: Statement, outcome: str | None = None)
             "imported_by": statement.imported_by, "imported_at": statement.imported_at.isoformat(),
             "signed_off_by": statement.signed_off_by,
             "signed_off_at": statement.signed_off_at.isoformat() if statement.signed_off_at else None,
-            "counts": counts, "open_exceptions": len(open_items), "items": [item_view(i) for i in shown]}
+            "counts": counts, "open_exceptions": len(open_items),
+            "items": [item_view(i, proposals.get(i.id)) for i in shown]}
 
 
-def item_view(item: StatementItem) -> dict:
+def item_view(item: StatementItem, write_off: WriteOff | None = None) -> dict:
     return {"id": item.id, "receipt": item.receipt, "outcome": item.outcome,
             "completed_at": item.completed_at.isoformat() if item.completed_at else None,
             "details": item.details, "reference": item.reference, "paid_in": str(item.paid_in),
@@ -232,4 +287,24 @@ def item_view(item: StatementItem) -> dict:
             "expected_amount": None if item.expected_amount is None else str(item.expected_amount),
             "duplicate_of": item.duplicate_of, "difference": str(float_difference(item)),
             "resolution": item.resolution, "resolution_account": item.resolution_account,
-            "resolution_reason": item.resolution_reason, "resolved_by": item.resolved_by}
+            "resolution_reason": item.resolution_reason, "resolved_by": item.resolved_by,
+            "write_off": None if write_off is None else {
+                "account": write_off.account, "proposed_by": write_off.proposed_by,
+                "approved_by": write_off.approved_by}}
+
+
+LINE_COLUMNS = ("position", "receipt", "completed_at", "reference", "paid_in", "withdrawn", "outcome",
+                "disbursement_id", "expected_amount", "duplicate_of", "resolution", "resolution_account",
+                "resolved_by")
+
+
+def lines_csv(session: Session, statement: Statement) -> str:
+    """Every line of a statement with its outcome and resolution, for a spreadsheet. Not the
+    rail's Details (rails print payees' names there) nor finance's free-text reasons."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(LINE_COLUMNS)
+    for item in session.scalars(select(StatementItem).where(StatementItem.statement_id == statement.id)
+                                .order_by(StatementItem.position)):
+        writer.writerow(["" if (value := getattr(item, column)) is None else value for column in LINE_COLUMNS])
+    return out.getvalue()

@@ -1,13 +1,14 @@
 """Reports finance reads, answered from the index (never by reloading the files)."""
 import csv
 import io
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import String, cast, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from services.ledger.book import chart
-from services.ledger.models import AccountBalance, FundingPosting, KnownProgramme, Posting
+from services.ledger.models import AccountBalance, AccountDay, FundingPosting, KnownProgramme, Posting
 from shared.errors import UnknownProgramme, ValidationFailed
 
 GROUPINGS = ("donor", "programme", "cycle", "month")
@@ -16,13 +17,22 @@ CENT = Decimal("0.01")
 UNASSIGNED = "(none)"
 
 
-def trial_balance(session: Session) -> dict:
-    """Every account's balance; each currency's balances add up to zero."""
-    rows = session.scalars(select(AccountBalance).order_by(AccountBalance.currency, AccountBalance.account)).all()
+def trial_balance(session: Session, as_of: date | None = None) -> dict:
+    """Every account's balance, now or at the end of a day (by the entries' dates in the
+    files); each currency's balances add up to zero."""
+    if as_of is None:
+        rows = session.execute(select(AccountBalance.account, AccountBalance.currency, AccountBalance.balance)
+                               .order_by(AccountBalance.currency, AccountBalance.account)).all()
+    else:
+        rows = session.execute(select(AccountDay.account, AccountDay.currency, func.sum(AccountDay.amount))
+                               .where(AccountDay.day <= as_of).group_by(AccountDay.account, AccountDay.currency)
+                               .order_by(AccountDay.currency, AccountDay.account)).all()
     totals: dict[str, Decimal] = {}
-    for row in rows:
-        totals[row.currency] = totals.get(row.currency, Decimal(0)) + row.balance
-    return {"accounts": [{"account": r.account, "currency": r.currency, "balance": money(r.balance)} for r in rows],
+    for _, currency, balance in rows:
+        totals[currency] = totals.get(currency, Decimal(0)) + Decimal(balance)
+    return {"as_of": as_of.isoformat() if as_of else None,
+            "accounts": [{"account": account, "currency": currency, "balance": money(balance)}
+                         for account, currency, balance in rows],
             "totals": {currency: money(total) for currency, total in totals.items()}}
 
 
@@ -46,10 +56,11 @@ def _funding_key(by: str):
             "month": _month(FundingPosting.received_on)}.get(by)
 
 
-def totals(session: Session, by: str) -> dict:
-    """Money in and out grouped by donor, programme, payment cycle or month: funding received
-    (not reversed), and disbursements paid, failed, and paid then reversed by a correction.
-    Funding has no payment cycle, so `cycle` reports payments only."""
+def totals(session: Session, by: str, first: date | None = None, last: date | None = None) -> dict:
+    """Money in and out grouped by donor, programme, payment cycle or month, optionally for
+    the days from `first` to `last`: funding received (not reversed), and disbursements
+    paid, failed, and paid then reversed by a correction. Funding has no payment cycle, so
+    `cycle` reports payments only."""
     if by not in GROUPINGS:
         raise ValidationFailed(f"totals are by {', '.join(GROUPINGS)}, not {by!r}")
     rows: dict[tuple[str, str], dict] = {}
@@ -61,7 +72,7 @@ def totals(session: Session, by: str) -> dict:
     key = _payment_key(by)
     payments = (select(key, Posting.currency, Posting.status, func.sum(Posting.amount), func.count())
                 .join(KnownProgramme, KnownProgramme.code == Posting.programme, isouter=True)
-                .group_by(key, Posting.currency, Posting.status))
+                .where(*_within(Posting.day, first, last)).group_by(key, Posting.currency, Posting.status))
     for group, currency, status, amount, count in session.execute(payments):
         target = row(group or UNASSIGNED, currency)
         target[status.lower()] += amount
@@ -70,12 +81,18 @@ def totals(session: Session, by: str) -> dict:
     if (key := _funding_key(by)) is not None:
         funding = (select(key, FundingPosting.currency, func.sum(FundingPosting.amount))
                    .join(KnownProgramme, KnownProgramme.code == FundingPosting.programme)
-                   .where(FundingPosting.reversed_at.is_(None)).group_by(key, FundingPosting.currency))
+                   .where(FundingPosting.reversed_at.is_(None), *_within(FundingPosting.received_on, first, last))
+                   .group_by(key, FundingPosting.currency))
         for group, currency, amount in session.execute(funding):
             row(group, currency)["funded"] += amount
     ordered = [rows[k] for k in sorted(rows)]
-    return {"by": by, "rows": [{k: money(v) if isinstance(v, Decimal) else v for k, v in r.items()}
+    return {"by": by, "from": first.isoformat() if first else None, "to": last.isoformat() if last else None,
+            "rows": [{k: money(v) if isinstance(v, Decimal) else v for k, v in r.items()}
                                for r in ordered]}
+
+
+def _within(column, first: date | None, last: date | None) -> list:
+    return ([column >= first] if first else []) + ([column <= last] if last else [])
 
 
 def programme_balance(session: Session, code: str) -> dict:
@@ -91,8 +108,9 @@ def programme_balance(session: Session, code: str) -> dict:
     by_status = dict(session.execute(select(Posting.status, func.sum(Posting.amount)).where(
         Posting.programme == code, Posting.currency == programme.currency).group_by(Posting.status)).all())
     paid, reversed_ = by_status.get("PAID", Decimal(0)), by_status.get("REVERSED", Decimal(0))
-    expensed = session.scalar(select(AccountBalance.balance).where(
-        AccountBalance.account == chart.expense("GRANT", code), AccountBalance.currency == programme.currency))
+    expensed = session.scalar(select(func.sum(AccountBalance.balance)).where(
+        AccountBalance.account.in_([chart.expense(kind, code) for kind in chart.KINDS]),
+        AccountBalance.currency == programme.currency))
     committed = max(Decimal(0), (expensed or Decimal(0)) - paid)
     return {"programme": code, "donor": programme.donor, "currency": programme.currency,
             "funded": money(funded), "committed": money(committed), "paid": money(paid),

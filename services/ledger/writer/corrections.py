@@ -8,9 +8,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.ledger.book.data import Leg, Transaction
-from services.ledger.book.text import blocks_containing, is_hash, parse, unseal
+from services.ledger.book.text import blocks_containing, is_hash
 from services.ledger.writer.entry_keys import append_once
-from services.ledger.models import Correction, FundingPosting, Posting
+from services.ledger.models import Correction, FundingPosting, Posting, StatementItem
+from services.ledger.reconciliation.matcher import Outcome
 from services.ledger.book import chart
 from services.ledger.writer.posting import LedgerWriter, result_event
 from services.ledger.book.files import period_files
@@ -26,9 +27,9 @@ def find(directory: Path, needle: str) -> list[tuple[str, Transaction]]:
     a text search per file, then the blank-line separated block around each hit."""
     found = []
     for path in period_files(directory):
-        for block in blocks_containing(path.read_text(encoding="utf-8"), needle):
-            body, digest = unseal(block)
-            found.append((digest, parse(body)))
+        for entry in blocks_containing(path.read_bytes(), needle):
+            if isinstance(directive := entry.directive(), Transaction):
+                found.append((entry.unsealed()[1], directive))
     return found
 
 
@@ -57,18 +58,39 @@ def reverse(session: Session, ledger: LedgerWriter, txn_hash: str, reason: str, 
         raise Conflict("a correction is not reversed; post a new correcting entry instead")
     meta = {"entry": "correction", "reverses": txn_hash,
             **{key: original.meta[key] for key in CARRIED_META if key in original.meta}}
-    reversal = Transaction(day, f"Reversal of: {original.narration}",
-                           tuple(Leg(leg.account, -leg.amount, leg.currency) for leg in original.legs),
-                           meta, (*original.links, f"reverses-{txn_hash[:16]}"))
-    entries = [(f"correction:{txn_hash}", reversal)]
-    if original.meta.get("entry") == "payment":
-        entries.append((f"cancellation:{txn_hash}", _payable_cancelled(original, meta, day)))
+    links = (*original.links, f"reverses-{txn_hash[:16]}")
+    if original.meta.get("entry") == "payment" and _rail_kept_it(session, original.meta["disbursement-id"]):
+        entries = [(f"correction:{txn_hash}", _owed_back(original, meta, links, day))]
+    else:
+        entries = [(f"correction:{txn_hash}", Transaction(
+            day, f"Reversal of: {original.narration}",
+            tuple(Leg(leg.account, -leg.amount, leg.currency) for leg in original.legs), meta, links))]
+        if original.meta.get("entry") == "payment":
+            entries.append((f"cancellation:{txn_hash}", _payable_cancelled(original, meta, day)))
     append_once(session, ledger, entries)
     now = datetime.now(timezone.utc)
     session.add(Correction(reversed_hash=txn_hash, reason=reason, corrected_by=user, corrected_at=now))
     _follow_in_index(session, original, now, emit)
     return {"reversed": txn_hash, "entry": original.meta.get("entry"), "narration": original.narration,
             "day": day.isoformat(), "reason": reason, "corrected_by": user}
+
+
+def _rail_kept_it(session: Session, disbursement_id: str) -> bool:
+    """A statement matched the payment and none shows it given back: the rail really paid it."""
+    outcomes = set(session.scalars(select(StatementItem.outcome).where(
+        StatementItem.disbursement_id == disbursement_id)))
+    return bool(outcomes & {Outcome.MATCHED, Outcome.AMOUNT_MISMATCH}) and Outcome.REVERSAL not in outcomes
+
+
+def _owed_back(payment: Transaction, meta: dict, links: tuple[str, ...], day: date) -> Transaction:
+    """A payment the rail made cannot be undone in the books: its expense becomes a
+    receivable from the recipient, and the float keeps showing the money as gone."""
+    [paid] = [leg for leg in payment.legs if leg.amount < 0]  # out of the float
+    kind = next(k for k, account in chart.PAYABLE.items() if any(leg.account == account for leg in payment.legs))
+    return Transaction(day, f"Paid by the rail, owed back by its recipient: {payment.narration}", (
+        Leg(chart.RECEIVABLE_RECIPIENTS, -paid.amount, paid.currency),
+        Leg(chart.expense(kind, payment.meta["programme"]), paid.amount, paid.currency)),
+        {**meta, "settled-as": "receivable"}, links)
 
 
 def _payable_cancelled(payment: Transaction, meta: dict, day: date) -> Transaction:

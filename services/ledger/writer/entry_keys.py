@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from services.ledger.book.data import Transaction
 from services.ledger.models import EntryKey
 from services.ledger.writer.posting import LedgerWriter
+from shared.errors import IdempotencyConflict
 
 META = "entry-key"
 CHUNK = 500
@@ -28,3 +29,13 @@ def append_once(session: Session, ledger: LedgerWriter, keyed: list[tuple[str, T
     if fresh:
         session.execute(insert(EntryKey.__table__), [{"key": key} for key, _ in fresh])
     return len(fresh)
+
+
+def replayed(existing, digest: str, what: str) -> bool:
+    """Whether a keyed command was recorded before with the same content (answer as then);
+    the same key with other content is refused."""
+    if existing is None:
+        return False
+    if existing.request_hash != digest:
+        raise IdempotencyConflict(f"{what} was used for a different request")
+    return True

@@ -7,6 +7,7 @@ disbursement id already posted under another key.
 import hashlib
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
@@ -15,11 +16,13 @@ from sqlalchemy.orm import Session
 
 from services.ledger.book import chart
 from services.ledger.book.files import LedgerFiles
-from services.ledger.book.data import Leg, Transaction
+from services.ledger.book.data import Balance, Leg, Open, Transaction
+from services.ledger.book.integrity import Anchor, Checkpoint
 from services.ledger.book.text import GENESIS
-from services.ledger.models import AccountBalance, ChainHead, FundingPosting, KnownProgramme, OpenAccount, Posting
+from services.ledger.models import AccountBalance, AccountDay, ChainHead, FundingPosting, KnownProgramme, OpenAccount, Posting
 from services.ledger.rail import SimulatedRail
 from services.ledger.schemas import RecordFunding
+from services.ledger.writer import period_close
 from shared.contracts import DisbursementCompleted, DisbursementFailed, DisbursementRequested
 from shared.errors import IdempotencyConflict, UnknownProgramme, ValidationFailed
 
@@ -35,9 +38,28 @@ def request_hash(command) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def chain_head(session: Session, chain: int) -> ChainHead:
+    head = session.get(ChainHead, chain, with_for_update=True)
+    if head is None:
+        head = ChainHead(id=chain, head_hash=GENESIS, entries=0)
+        session.add(head)
+    return head
+
+
+def index_checkpoint(session: Session) -> Checkpoint:
+    """The chain heads the index holds: what the writer committed."""
+    rows = {row.id: row for row in session.scalars(select(ChainHead))}
+    anchors = {chain: Anchor(rows[chain].entries, rows[chain].head_hash) if chain in rows else Anchor(0, GENESIS)
+               for chain in (ChainHead.JOURNAL, ChainHead.CHART)}
+    return Checkpoint(anchors[ChainHead.JOURNAL], anchors[ChainHead.CHART])
+
+
 def ensure_open(session: Session, files: LedgerFiles, account: str) -> None:
+    """Open an account once: its `open` directive is chained in the chart of accounts."""
     if session.get(OpenAccount, account) is None:
-        files.open_account(account)
+        head = chain_head(session, ChainHead.CHART)
+        head.head_hash = files.append(Open(files.opened_on, account), head.head_hash)
+        head.entries += 1
         session.add(OpenAccount(account=account))
         session.flush()
 
@@ -52,16 +74,17 @@ def _links(command: DisbursementRequested) -> tuple[str, ...]:
     return f"disb-{command.disbursement_id}", f"{command.kind.lower()}-{command.reference}"
 
 
-def result_event(posting: Posting):
+def result_event(posting: Posting, repeat: bool = False):
     """What the ledger answers livelihoods about a disbursement: paid, or not paid (refused
-    by the rail, or paid and then reversed)."""
+    by the rail, or paid and then reversed); `repeat` when it was answered before."""
     if posting.status == "PAID":
         return DisbursementCompleted(disbursement_id=posting.disbursement_id,
                                      idempotency_key=posting.idempotency_key,
                                      rail_reference=posting.rail_reference,
-                                     amount=posting.amount, currency=posting.currency)
+                                     amount=posting.amount, currency=posting.currency, repeat=repeat)
     return DisbursementFailed(disbursement_id=posting.disbursement_id,
-                              idempotency_key=posting.idempotency_key, reason=posting.failure_reason)
+                              idempotency_key=posting.idempotency_key, reason=posting.failure_reason,
+                              repeat=repeat)
 
 
 class LedgerWriter:
@@ -75,32 +98,47 @@ class LedgerWriter:
         self.rail = rail
         self._chain: ChainHead | None = None
         self._balances: dict[tuple[str, str], AccountBalance] = {}
+        self._days: dict[tuple[str, str, date], AccountDay] = {}
         self._open: set[str] = set()
+
+    @cached_property
+    def closed_through(self) -> date | None:
+        return period_close.closed_through(self.session)
 
     def _head(self) -> ChainHead:
         if self._chain is None:
-            self._chain = self.session.get(ChainHead, 1, with_for_update=True)
-            if self._chain is None:
-                self._chain = ChainHead(id=1, head_hash=GENESIS, transactions=0)
-                self.session.add(self._chain)
+            self._chain = chain_head(self.session, ChainHead.JOURNAL)
         return self._chain
 
-    def catch_up(self, head_hash: str, found: list[Transaction]) -> None:
-        """Record in the index transactions found in the files (start-up recovery)."""
+    def catch_up(self, head_hash: str, found: list[Transaction | Balance]) -> None:
+        """Record in the index entries found in the files (start-up recovery)."""
         head = self._head()
-        head.head_hash, head.transactions = head_hash, head.transactions + len(found)
-        for txn in found:
-            self._add_to_balances(txn)
+        head.head_hash, head.entries = head_hash, head.entries + len(found)
+        for entry in found:
+            if isinstance(entry, Transaction):
+                self._add_to_balances(entry)
 
-    def append(self, txn: Transaction) -> None:
+    def append(self, txn: Transaction) -> Transaction:
+        """Append a transaction; returns it as written (on the first open day, keeping its
+        own date as metadata, when it is dated inside the closed period)."""
+        txn = period_close.in_open_period(txn, self.closed_through)
         for leg in txn.legs:
             if leg.account not in self._open:
                 ensure_open(self.session, self.files, leg.account)
                 self._open.add(leg.account)
-        head = self._head()
-        head.head_hash = self.files.append(txn, head.head_hash)
-        head.transactions += 1
+        self._seal(txn)
         self._add_to_balances(txn)
+        return txn
+
+    def assert_balance(self, assertion: Balance) -> None:
+        """A Beancount `balance` assertion: from now on the loader checks the account held
+        exactly that amount at the start of the day."""
+        self._seal(assertion)
+
+    def _seal(self, entry: Transaction | Balance) -> None:
+        head = self._head()
+        head.head_hash = self.files.append(entry, head.head_hash)
+        head.entries += 1
 
     def _add_to_balances(self, txn: Transaction) -> None:
         for leg in txn.legs:
@@ -113,6 +151,17 @@ class LedgerWriter:
                     self.session.add(row)
                 self._balances[key] = row
             row.balance += leg.amount
+            self._day_row(leg.account, leg.currency, txn.day).amount += leg.amount
+
+    def _day_row(self, account: str, currency: str, day: date) -> AccountDay:
+        key = (account, currency, day)
+        if (row := self._days.get(key)) is None:
+            row = self.session.get(AccountDay, key, with_for_update=True)
+            if row is None:
+                row = AccountDay(account=account, currency=currency, day=day, amount=Decimal(0))
+                self.session.add(row)
+            self._days[key] = row
+        return row
 
     def post_disbursement(self, command: DisbursementRequested, today: date | None = None) -> Outcome:
         [result] = self.post_disbursements([command], today)
@@ -181,7 +230,7 @@ class LedgerWriter:
                 answer = Transaction(day, f"{command.kind.title()} payment failed: reversal", (
                     Leg(payable, amount, currency), Leg(expense, -amount, currency)),
                     {**_meta(command), "entry": "reversal", "reason": result.reason}, _links(command))
-            self.append(answer)
+            answer = self.append(answer)
         paid = answer.meta["entry"] == "payment"
         return dict(
             idempotency_key=command.idempotency_key, request_hash=request_hash(command),
