@@ -103,6 +103,15 @@ class ConsentWithdrawn(Payload):
     recorded_by: str
 
 
+@contract("consent.renewed")
+class ConsentRenewed(Payload):
+    """Consent given again after a withdrawal: the person takes part again (payments,
+    tranches and mentor offers are possible again under the usual conditions)."""
+    participant_id: str = ParticipantId
+    renewed_on: date
+    recorded_by: str
+
+
 @contract("attendance.recorded")
 class AttendanceRecorded(Payload):
     """One session of one cohort, recorded (or corrected) in bulk; `recorded_at` orders a

@@ -54,6 +54,38 @@ def change_phase(session: Session, participant_id: str, to_phase: str, actor: st
     return participant
 
 
+def resume(session: Session, participant: Participant, actor: str, emit) -> None:
+    """A withdrawn case continues in the phase it was withdrawn from (consent renewed)."""
+    left = session.scalar(select(PhaseChange.from_phase).where(
+        PhaseChange.participant_id == participant.id, PhaseChange.to_phase == "WITHDRAWN")
+        .order_by(PhaseChange.id.desc()).limit(1))
+    if left is None:
+        raise IllegalTransition(f"the case of {participant.id} has no withdrawal to resume from")
+    now = datetime.now(timezone.utc)
+    session.add(PhaseChange(participant_id=participant.id, from_phase="WITHDRAWN", to_phase=left,
+                            changed_by=actor, changed_at=now))
+    emit(PhaseChanged(participant_id=participant.id, from_phase="WITHDRAWN", to_phase=left,
+                      changed_by=actor, changed_at=now))
+    participant.phase = left
+
+
+def history(session: Session, participant_id: str) -> dict:
+    """The case as it went: phase changes and assessments, oldest first."""
+    load(session, participant_id)
+    phases = session.scalars(select(PhaseChange).where(PhaseChange.participant_id == participant_id)
+                             .order_by(PhaseChange.id))
+    assessments = session.scalars(select(Assessment).where(Assessment.participant_id == participant_id)
+                                  .order_by(Assessment.id))
+    return {
+        "phases": [{"from_phase": c.from_phase, "to_phase": c.to_phase, "changed_by": c.changed_by,
+                    "changed_at": c.changed_at.isoformat()} for c in phases],
+        "assessments": [{"kind": a.kind, "assessed_on": a.assessed_on.isoformat(), "assessed_by": a.assessed_by,
+                         "needs": a.needs, "risk_factors": a.risk_factors,
+                         "protective_factors": a.protective_factors, "livelihood_plan": a.livelihood_plan}
+                        for a in assessments],
+    }
+
+
 def close_expired_aftercare(session: Session, today: date, emit) -> list[str]:
     """Close every case whose six months of aftercare are over."""
     due = [p.id for p in session.scalars(select(Participant).where(Participant.phase == "AFTERCARE"))

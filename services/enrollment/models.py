@@ -160,4 +160,29 @@ class PaymentAccountEvent(Base):
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class CaseNote(Base):
+    """A case note or a follow-up visit: sensitive, so its text is sealed with the personal
+    data key and never leaves enrollment in an event."""
+    __tablename__ = "case_notes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    participant_id: Mapped[str] = mapped_column(ForeignKey("participants.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(5))
+    happened_on: Mapped[date] = mapped_column(Date)
+    sealed: Mapped[str] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(String(60))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PersonalDataCorrection(Base):
+    """Which personal data fields an officer corrected, who and when; never the values
+    (the reason is sealed: it may quote them)."""
+    __tablename__ = "personal_data_corrections"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    participant_id: Mapped[str] = mapped_column(ForeignKey("participants.id"), index=True)
+    fields: Mapped[list] = mapped_column(JSON)
+    sealed_reason: Mapped[str] = mapped_column(Text)
+    corrected_by: Mapped[str] = mapped_column(String(60))
+    corrected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 add_messaging_tables(Base.metadata)

@@ -59,8 +59,13 @@ class BlindIndex:
     def _mac(self, kind: str, value: str) -> str:
         return hmac.new(self._key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
 
+    def national_id_key(self, national_id: str) -> str:
+        return self._mac("nid", normalise_national_id(national_id))
+
+    def phone_key(self, phone: str) -> str:
+        return self._mac("phone", normalise_phone(phone))
+
     def keys(self, national_id: str, phone: str, full_name: str, date_of_birth: date) -> BlindKeys:
         return BlindKeys(
-            national_id=self._mac("nid", normalise_national_id(national_id)),
-            phone=self._mac("phone", normalise_phone(phone)),
+            national_id=self.national_id_key(national_id), phone=self.phone_key(phone),
             name_dob=self._mac("name-dob", f"{normalise_name(full_name)}|{date_of_birth.isoformat()}"))

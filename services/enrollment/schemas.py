@@ -124,3 +124,40 @@ class ResolveHeld(Command):
 
 class LeaveCohort(Command):
     participant_id: ParticipantId
+
+
+class RenewConsent(Command):
+    """Consent given again by someone who withdrew it: they come back to the programme."""
+    renewed_on: PastDate
+
+
+class AddCaseNote(Command):
+    kind: Literal["NOTE", "VISIT"]
+    happened_on: PastDate
+    text: Text(3, 4000, multiline=True)
+
+
+PERSONAL_FIELDS = ("full_name", "phone", "national_id", "date_of_birth")
+
+
+class CorrectPersonalData(Command):
+    """Only the fields given are corrected; the reason is kept sealed."""
+    full_name: Text(2, 200) | None = None
+    phone: str | None = Field(default=None, pattern=r"^\+?[0-9 ]{7,20}$")
+    national_id: Text(3, 40) | None = None
+    date_of_birth: PastDate | None = None
+    reason: Text(3, 500, multiline=True)
+
+    @model_validator(mode="after")
+    def something_to_correct(self):
+        if all(getattr(self, name) is None for name in PERSONAL_FIELDS):
+            raise ValueError("give at least one field to correct")
+        return self
+
+
+class ParticipantSearch(ParticipantQuery):
+    """The list's filters and its search box: a pseudonymous id (or its beginning), an exact
+    phone or national id (found through the blind keys), or, for callers allowed to read
+    names, part of a name."""
+    consent_active: bool | None = None
+    text: Text(1, 200) | None = None

@@ -7,14 +7,15 @@ from nameko.dependency_providers import Config
 from nameko.rpc import rpc
 from nameko.timer import timer
 
-from services.enrollment import (case, consent, coursework, csv_import, holds, name_check, participants,
-                                 payment_accounts, stats)
+from services.enrollment import (case, case_notes, cohort_list, consent, corrections, coursework, csv_import,
+                                 finding, holds, name_check, participants, payment_accounts, stats)
 from services.enrollment.models import Base
 from services.enrollment.payment_schemas import ResolvePayees, SetPaymentAccount
 from services.enrollment.pii import BlindIndex, PiiVault
-from services.enrollment.schemas import (ChangePhase, CreateCohort, CreateCourse, EnrollParticipant, JoinCohort,
-                                         LeaveCohort, ParticipantQuery, RecordAssessment, RecordAttendance,
-                                         RecordCompletion, ResolveHeld, WithdrawConsent)
+from services.enrollment.schemas import (AddCaseNote, ChangePhase, CorrectPersonalData, CreateCohort, CreateCourse,
+                                         EnrollParticipant, JoinCohort, LeaveCohort, ParticipantQuery,
+                                         ParticipantSearch, RecordAssessment, RecordAttendance, RecordCompletion,
+                                         RenewConsent, ResolveHeld, WithdrawConsent)
 from shared.errors import Conflict, ValidationFailed
 from shared.store import Store
 from shared.validation import parse
@@ -111,6 +112,61 @@ class EnrollmentService:
     def consent_history(self, participant_id):
         with self.db.session.begin():
             return consent.history(self.db.session, participant_id)
+
+    @rpc
+    def renew_consent(self, participant_id, data, actor):
+        """Consent given again after a withdrawal; a withdrawn case resumes."""
+        command = parse(RenewConsent, data)
+        with self.db.session.begin():
+            consent.renew(self.db.session, participant_id, command, actor, self.db.emit, _today())
+            return consent.history(self.db.session, participant_id)
+
+    @rpc
+    def find_participants(self, query, by_name=False):
+        """The participant list's page: filters and the search box (by name only when
+        `by_name`, for callers allowed to read names; see finding.py)."""
+        command = parse(ParticipantSearch, query)
+        with self.db.session.begin():
+            found = finding.find(self.db.session, self._vault(), self._index(), command, by_name,
+                                 pause=lambda: eventlet.sleep(0))
+            return [participants.describe(p) for p in found]
+
+    @rpc
+    def case_history(self, participant_id):
+        """Phase changes, assessments, which personal data fields were corrected and how many
+        notes and visits there are: the case file without personal data."""
+        with self.db.session.begin():
+            return {**case.history(self.db.session, participant_id),
+                    "corrections": corrections.history(self.db.session, participant_id),
+                    "note_counts": case_notes.counts(self.db.session, participant_id)}
+
+    @rpc
+    def case_notes(self, participant_id):
+        """The notes and visits opened, with correction reasons: for officers only."""
+        with self.db.session.begin():
+            return {"notes": case_notes.read(self.db.session, self._vault(), participant_id),
+                    "corrections": corrections.history(self.db.session, participant_id, self._vault())}
+
+    @rpc
+    def add_case_note(self, participant_id, data, actor):
+        command = parse(AddCaseNote, data)
+        with self.db.session.begin():
+            note = case_notes.add(self.db.session, self._vault(), participant_id, command, actor, _today())
+            return {"participant_id": participant_id, "kind": note.kind, "happened_on": note.happened_on.isoformat()}
+
+    @rpc
+    def correct_personal_data(self, participant_id, data, actor):
+        """Answers the names of the fields that changed, never their values."""
+        command = parse(CorrectPersonalData, data)
+        with self.db.session.begin():
+            changed = corrections.correct(self.db.session, self._vault(), self._index(), participant_id, command,
+                                          actor)
+        return {"participant_id": participant_id, "fields": changed}
+
+    @rpc
+    def list_cohorts(self, district=None):
+        with self.db.session.begin():
+            return cohort_list.listing(self.db.session, district, _today())
 
     @rpc
     def list_holds(self, district=None):

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from services.livelihoods.entitlements import utc
 from services.livelihoods.models import Completion, ParticipantFacts, PhaseHistory
 from services.livelihoods.tranches import reassess
-from shared.contracts import (ConsentWithdrawn, CourseCompleted, MatchAccepted, MatchEnded, ParticipantEnrolled,
+from shared.contracts import (ConsentRenewed, ConsentWithdrawn, CourseCompleted, MatchAccepted, MatchEnded, ParticipantEnrolled,
                               PhaseChanged)
 from shared.errors import UnknownParticipant
 
@@ -53,15 +53,24 @@ def course_completed(session: Session, event: CourseCompleted) -> None:
     reassess(session, event.participant_id)
 
 
-def consent_withdrawn(session: Session, event: ConsentWithdrawn) -> None:
+def _set_consent(session: Session, participant_id: str, active: bool, what: str) -> None:
     """Raises for a participant not seen yet, so the event is dead-lettered and replayed
     after the enrollment event instead of being lost."""
-    facts = session.get(ParticipantFacts, event.participant_id, with_for_update=True)
+    facts = session.get(ParticipantFacts, participant_id, with_for_update=True)
     if facts is None:
-        raise UnknownParticipant(f"consent withdrawal of {event.participant_id} before its enrollment event")
-    facts.consent_active = False
+        raise UnknownParticipant(f"consent {what} of {participant_id} before its enrollment event")
+    facts.consent_active = active
     session.flush()
-    reassess(session, event.participant_id)
+    reassess(session, participant_id)
+
+
+def consent_withdrawn(session: Session, event: ConsentWithdrawn) -> None:
+    _set_consent(session, event.participant_id, False, "withdrawal")
+
+
+def consent_renewed(session: Session, event: ConsentRenewed) -> None:
+    """Consent given again: the consent condition passes again and paused applications resume."""
+    _set_consent(session, event.participant_id, True, "renewal")
 
 
 def _known(session: Session, participant_id: str) -> ParticipantFacts:

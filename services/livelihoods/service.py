@@ -180,6 +180,10 @@ class LivelihoodsService(ReferralEntrypoints):
     def on_consent_withdrawn(self, body):
         return self.db.apply_once(body, "livelihoods.consent_withdrawn", projections.consent_withdrawn)
 
+    @on_event("enrollment", "consent.renewed")
+    def on_consent_renewed(self, body):
+        return self.db.apply_once(body, "livelihoods.consent_renewed", projections.consent_renewed)
+
     @on_event("enrollment", "attendance.recorded")
     def on_attendance_recorded(self, body):
         return self.db.apply_once(body, "livelihoods.attendance_recorded", attendance.recorded)

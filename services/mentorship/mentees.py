@@ -1,14 +1,14 @@
 """The mentee projection: built only from enrollment's events, never from its tables.
 
 Events may arrive late or twice. The inbox absorbs duplicates; `phase_changed_at`
-keeps an older phase change from overwriting a newer one, and a withdrawal is final.
+keeps an older phase change from overwriting a newer one; a withdrawal holds until consent is renewed.
 """
 from sqlalchemy.orm import Session
 
 from services.mentorship import matching
 from services.mentorship.models import Mentee
 from services.mentorship.timestamps import as_utc
-from shared.contracts import ParticipantEnrolled, PhaseChanged
+from shared.contracts import ConsentRenewed, ParticipantEnrolled, PhaseChanged
 from shared.errors import NotEligible, UnknownParticipant
 
 MATCHABLE_PHASES = frozenset({"ENTRY_ASSESSMENT", "REHABILITATION", "EXIT_ASSESSMENT", "AFTERCARE"})
@@ -38,6 +38,12 @@ def on_phase_changed(session: Session, event: PhaseChanged) -> None:
     mentee.phase, mentee.phase_changed_at = event.to_phase, event.changed_at
     if event.to_phase == "WITHDRAWN":
         mentee.consent_active = False
+
+
+def on_consent_renewed(session: Session, event: ConsentRenewed) -> None:
+    """Consent given again: the mentee waits for the next round (a withdrawn case becomes
+    matchable once its resumed phase arrives)."""
+    load(session, event.participant_id, lock=True).consent_active = True
 
 
 def load(session: Session, participant_id: str, lock: bool = False) -> Mentee:

@@ -47,6 +47,10 @@ class MentorshipService:
         return self.db.apply_once(body, "mentorship.consent_withdrawn",
                                   lambda session, event: endings.withdrawn(session, event, self.db.emit))
 
+    @on_event("enrollment", "consent.renewed")
+    def on_consent_renewed(self, body):
+        return self.db.apply_once(body, "mentorship.consent_renewed", mentees.on_consent_renewed)
+
     @timer(interval=EXPIRY_CHECK_SECONDS)
     def expire_offers(self):
         with self.db.session.begin():
