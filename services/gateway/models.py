@@ -25,6 +25,7 @@ class User(Base):
     mentor_id: Mapped[str | None] = mapped_column(String(12))
     password_hash: Mapped[str | None] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")  # of the web pages
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 

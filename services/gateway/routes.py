@@ -23,6 +23,7 @@ from werkzeug.wrappers import Response
 from services.gateway import audit, scope as district_scope
 from services.gateway.accounts import authenticate, authorise
 from services.gateway.http_errors import UpstreamTimeout, error_response, json_response
+from services.gateway.web.error_pages import unrouted
 from shared.config import database_url
 from shared.db import make_engine
 from shared.errors import DomainError, ValidationFailed
@@ -36,6 +37,8 @@ PATH_PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
 # What an endpoint leaves in the WSGI environ for the audit row written after the response
 # (ACTION also tells that an endpoint, not werkzeug's routing, answered).
 REQUEST_ID, ACTOR, ACTION = "ddrr.request_id", "ddrr.actor", "ddrr.action"
+ERROR = "ddrr.error"  # the error code of a page's refusal (a page is HTML: its body names none)
+WEB = "/app"  # the web pages' addresses: errors there are pages, not JSON
 
 
 class CsvUpload:
@@ -83,6 +86,7 @@ class Route:
 
 
 ROUTES: list[Route] = []
+PAGES: list[Route] = []  # the web pages' table (services/gateway/web/entrypoint.py declares them)
 
 
 def acting_as(request, username: str, role: str | None) -> None:
@@ -120,7 +124,8 @@ def _answer(app, environ) -> Response:
 
 class JsonWebServer(WebServer):
     """nameko's web server, except that werkzeug's own error pages (unknown paths and
-    methods, answered before any entrypoint runs) leave the gateway as JSON,
+    methods, answered before any entrypoint runs) leave the gateway as JSON (under /app
+    as a styled page),
     every answer carries its request id, and every state-changing request, routed or
     not, is audited once its answer is known."""
 
@@ -137,7 +142,12 @@ class JsonWebServer(WebServer):
             else:
                 response = _answer(app, environ)
             status = response.status_code
-            if status >= 400 and ACTION not in environ and response.mimetype != "application/json":
+            if status >= 400 and ACTION not in environ and environ.get("PATH_INFO", "").startswith(WEB):
+                allow = response.headers.get("Allow")
+                response = unrouted(environ, status)
+                if allow:
+                    response.headers["Allow"] = allow
+            elif status >= 400 and ACTION not in environ and response.mimetype != "application/json":
                 name = HTTP_STATUS_CODES.get(status, "error")
                 allow = response.headers.get("Allow")
                 response = json_response({"error": name.upper().replace(" ", "_"),
@@ -155,9 +165,10 @@ class JsonWebServer(WebServer):
     def _audit(self, environ, response: Response) -> None:
         username, role = environ.get(ACTOR, (None, None))
         method, path = environ["REQUEST_METHOD"], environ.get("PATH_INFO", "")
+        outcome = f"{response.status_code} {environ[ERROR]}" if ERROR in environ else _outcome(response)
         with Session(self.audit_engine) as session, session.begin():
             audit.record(session, username=username, role=role, action=f"{method} {environ.get(ACTION, path)}",
-                         target=path, outcome=_outcome(response), request_id=environ[REQUEST_ID])
+                         target=path, outcome=outcome, request_id=environ[REQUEST_ID])
 
     def stop(self):
         super().stop()
@@ -172,6 +183,26 @@ class ApiEntrypoint(HttpRequestHandler):
 
     def response_from_exception(self, exc):
         return error_response(exc)
+
+
+def pipeline(service, request, route: Route, authorization: str | None, read: Callable, run: Callable):
+    """The one way in for an endpoint or a page: authenticate the credential, check the role,
+    `read(user)` the input (body, query or form: what it names, and the handler's
+    arguments), then, within the route's RPC timeout, check the district scope of every
+    record named and `run(arguments)` the handler. The caller turns what is raised into
+    its kind of answer (JSON for the API, a page for the web)."""
+    request.environ[ACTION] = route.template
+    user = None
+    if route.roles:
+        with service.db.session.begin():
+            user = authenticate(service.db.session, authorization, service.config["GATEWAY"])
+        acting_as(request, user.username, user.role)
+        authorise(user, route.roles)
+    named, arguments = read(user)
+    with eventlet.Timeout(service.config["GATEWAY"][route.timeout_setting], UpstreamTimeout(route.template)):
+        if user is not None:
+            district_scope.require(service, user, *named)
+        return run(arguments)
 
 
 def body(model: BaseModel) -> dict:
@@ -207,24 +238,19 @@ def api(method: str, path: str, roles=PUBLIC, body: type | None = None,
 
         @functools.wraps(function)
         def handler(self, raw_request, **params):
-            raw_request.environ[ACTION] = route.template
-            user = None
-            if roles:
-                with self.db.session.begin():
-                    user = authenticate(self.db.session, raw_request.headers.get("Authorization"),
-                                        self.config["GATEWAY"])
-                acting_as(raw_request, user.username, user.role)
-                authorise(user, roles)
-            given = read_body(raw_request, body, self.config["GATEWAY"]) if body is not None else None
-            asked = None
-            if query is not None:
-                plain_text(raw_request.args.to_dict())
-                asked = parse(query, raw_request.args.to_dict())
-            arguments = ([user] if roles else []) + [part for part in (given, asked) if part is not None]
-            with eventlet.Timeout(self.config["GATEWAY"][route.timeout_setting], UpstreamTimeout(route.template)):
-                if user is not None:
-                    district_scope.require(self, user, *district_scope.request_values(params, given, asked))
-                result = function(self, *arguments, **params, **({"request": raw_request} if request else {}))
+            def read(user):
+                given = read_body(raw_request, body, self.config["GATEWAY"]) if body is not None else None
+                asked = None
+                if query is not None:
+                    plain_text(raw_request.args.to_dict())
+                    asked = parse(query, raw_request.args.to_dict())
+                arguments = ([user] if roles else []) + [part for part in (given, asked) if part is not None]
+                return district_scope.request_values(params, given, asked), arguments
+
+            def run(arguments):
+                return function(self, *arguments, **params, **({"request": raw_request} if request else {}))
+
+            result = pipeline(self, raw_request, route, raw_request.headers.get("Authorization"), read, run)
             if isinstance(result, Response):
                 return result
             if isinstance(result, Reply):

@@ -1,9 +1,10 @@
-"""The authorisation table, walked whole: every endpoint × every role (and nobody).
+"""The authorisation tables, walked whole: every endpoint and every web page × every role
+(and nobody).
 
-A role the endpoint does not declare gets 403 and nothing happens (its audit row says so);
-a declared role gets past the check (whatever the dummy ids and empty bodies then earn it,
-never 401, 403 or a 5xx). The table is also what the gateway really serves, and its district
-markers are where the handlers keep officers to their district.
+A role the endpoint or page does not declare gets 403 (a JSON error, or an HTML page) and
+nothing happens (its audit row says so); a declared role gets past the check (whatever the
+dummy ids and empty bodies or forms then earn it, never 401, 403 or a 5xx). The tables are
+also what the gateway really serves, and their district markers are where records are named.
 """
 import inspect
 import re
@@ -12,9 +13,11 @@ import pytest
 import requests
 
 from services.gateway.accounts import ROLES
-from services.gateway.routes import DISTRICT, PATH_PARAM, ROUTES, ApiEntrypoint, CsvUpload
+from services.gateway.routes import DISTRICT, PAGES, PATH_PARAM, ROUTES, ApiEntrypoint, CsvUpload
 from services.gateway.scope import SCOPED, names_in
 from services.gateway.service import GatewayService
+from services.gateway.web.cookies import CSRF_FIELD, SESSION, SIGN_IN, csrf_token
+from services.gateway.web.entrypoint import PageEntrypoint
 from tests.gateway.conftest import PASSWORD
 
 DUMMY = {"int": "1", None: "X-NOPE1"}
@@ -81,6 +84,55 @@ def test_every_endpoint_for_every_role(people):
     assert {(f"{route.method} {route.template}", role) for route, role in changing} <= refusals
 
 
+def visit(base_url: str, page, token: str | None) -> requests.Response:
+    """A page as a browser with this session would ask for it (a form with its CSRF token)."""
+    form_token = csrf_token(token) if token else "no-session"
+    cookies = {SIGN_IN: form_token, **({SESSION: token} if token else {})}
+    data = {CSRF_FIELD: form_token} if page.method == "POST" else None
+    return requests.request(page.method, base_url + concrete(page.path), data=data, cookies=cookies,
+                            allow_redirects=False, timeout=30)
+
+
+def test_every_page_for_every_role(people):
+    base_url = people["admin"].base_url
+    refused, allowed = [], []
+    for page in sorted(PAGES, key=lambda p: p.path == "/app/sign-out"):
+        anonymous = visit(base_url, page, None)
+        if not page.roles:
+            assert anonymous.status_code not in (401, 403) and anonymous.status_code < 500, (page.method, page.path)
+        elif page.method == "GET":
+            assert (anonymous.status_code, anonymous.headers["Location"]) == (303, "/app/sign-in"), page.path
+        else:
+            assert anonymous.status_code == 401 and anonymous.headers["Content-Type"].startswith("text/html")
+        for role in ROLES:
+            token = fresh_token(people[role], role) if page.path == "/app/sign-out" else people[role].token
+            answer = visit(base_url, page, token)
+            if page.roles and role not in page.roles:
+                assert answer.status_code == 403 and answer.headers["Content-Type"].startswith("text/html"), \
+                    (page.method, page.path, role, answer.status_code)
+                assert "This is not open to you" in answer.text and "<h1>" in answer.text
+                refused.append((page, role))
+            else:
+                assert answer.status_code not in (401, 403) and answer.status_code < 500, \
+                    (page.method, page.path, role, answer.status_code, answer.text[-500:])
+                allowed.append((page, role))
+    assert len(refused) + len(allowed) == len(PAGES) * len(ROLES) and refused and allowed
+
+    changing = [(page, role) for page, role in refused if page.method != "GET"]
+    refusals = {(event["action"], event["role"]) for event in whole_trail(people["admin"])
+                if event["outcome"] == "403 FORBIDDEN"}
+    assert changing and {(f"{page.method} {page.template}", role) for page, role in changing} <= refusals
+
+
+def test_the_page_table_is_what_the_gateway_serves():
+    served = [(entrypoint.method, entrypoint.url)
+              for _name, member in inspect.getmembers(GatewayService)
+              for entrypoint in getattr(member, "nameko_entrypoints", ())
+              if isinstance(entrypoint, PageEntrypoint)]
+    assert sorted(served) == sorted((page.method, page.path) for page in PAGES)
+    assert len(set(served)) == len(served) and all(path.startswith("/app") for _method, path in served)
+
+
 def test_the_table_is_what_the_gateway_serves():
     served = {(entrypoint.method, entrypoint.url)
               for _name, member in inspect.getmembers(GatewayService)
@@ -91,7 +143,7 @@ def test_the_table_is_what_the_gateway_serves():
 
 
 def test_every_role_declared_is_a_real_role():
-    for route in ROUTES:
+    for route in ROUTES + PAGES:
         assert route.roles <= set(ROLES), (route.path, route.roles - set(ROLES))
 
 
@@ -111,6 +163,13 @@ def test_district_markers_are_where_records_or_districts_are_named():
         if route.scope == DISTRICT:
             assert names or "user.district" in inspect.getsource(route.function), (route.method, route.path)
     assert sum(route.scope == DISTRICT for route in ROUTES) >= 25
+
+
+def test_pages_naming_records_in_their_path_are_district_scoped():
+    """A page names records in its path (its forms' fields are checked alike, by name)."""
+    for page in PAGES:
+        if "officer" in page.roles and {name for _c, name in PATH_PARAM.findall(page.path)} & set(SCOPED):
+            assert page.scope == DISTRICT, (page.method, page.path)
 
 
 @pytest.mark.parametrize("path", ["/audit", "/users"])

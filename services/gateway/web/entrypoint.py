@@ -1,46 +1,48 @@
-"""`@page`: one declaration per web page or form of its method, path and allowed roles.
+"""`@page`: one declaration per web page or form target, of its method, path, allowed roles
+and district scope, in the pages' table (`routes.PAGES`), like `@api` for an endpoint.
 
-Pages share the gateway's one web server with the JSON API (nameko shares a web server
-per class, so this is the API's), sign in through the session cookie, check roles with
-the API's `authorise`, and refuse any form post without its CSRF token. A form's
-expected failure (a refused transition, invalid input, a mistyped id) comes back as a notice
-on the page the user was on; a refusal (403) and anything on a page read is an error page
-with the status the API would answer.
+A page runs through the API's own pipeline (`routes.pipeline`): the session cookie is the
+credential, then the same role check, the same central district scope check of every
+record the path, query or form names, the same RPC timeouts and the same audit row. A form
+post must also carry its CSRF token. A form's expected failure (invalid input, a refused
+transition) shows the page it came from again, with what was typed and, beside each
+field, what is wrong; a refusal (403), a timeout and any failure of a page read is an
+error page with the status the API would answer.
 """
 import functools
-import logging
 import re
-import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from nameko.exceptions import UnknownService
+import eventlet
 from nameko.web.handlers import HttpRequestHandler
-from werkzeug.exceptions import HTTPException
-from werkzeug.wrappers import Response
+from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Request, Response
 
-from services.gateway.accounts import authenticate, authorise
-from services.gateway.http_errors import STATUS
+from services.gateway.http_errors import UpstreamTimeout
 from services.gateway.models import User
-from services.gateway.routes import ACTION, ApiEntrypoint, acting_as
-from services.gateway.web import cookies
-from services.gateway.web.render import environment, html, redirect
+from services.gateway.routes import ERROR, PAGES, ApiEntrypoint, CsvUpload, Route, pipeline
+from services.gateway.web import cookies, i18n
+from services.gateway.web.error_pages import error_page, status_of
+from services.gateway.web.field_messages import field_errors
+from services.gateway.web.formats import N_
+from services.gateway.web.forms import FormRefused
+from services.gateway.web.render import add_globals, html, redirect
 from shared.errors import DomainError, Forbidden, Unauthenticated
-
-log = logging.getLogger(__name__)
 
 SIGN_IN_PATH = "/app/sign-in"
 NAVIGATION = {
-    "officer": (("Participants", "/app/participants"), ("Enroll", "/app/enroll"),
-                ("Attendance", "/app/attendance"), ("Approvals", "/app/approvals")),
-    "supervisor": (("Approvals", "/app/approvals"),),
-    "finance": (("Payments", "/app/payments"), ("Reconciliation", "/app/reconciliation")),
-    "mentor": (("My offers", "/app/offers"),),
-    "monitoring": (("Figures", "/app/figures"),),
-    "admin": (("Figures", "/app/figures"),),
+    "officer": ((N_("Participants"), "/app/participants"), (N_("Enroll"), "/app/enroll"),
+                (N_("Attendance"), "/app/attendance"), (N_("Approvals"), "/app/approvals")),
+    "supervisor": ((N_("Approvals"), "/app/approvals"),),
+    "finance": ((N_("Payments"), "/app/payments"), (N_("Reconciliation"), "/app/reconciliation")),
+    "mentor": ((N_("My offers"), "/app/offers"),),
+    "monitoring": ((N_("Figures"), "/app/figures"),),
+    "admin": ((N_("Figures"), "/app/figures"),),
 }
-
-PATH_PARAM = re.compile(r"<(?:\w+:)?(\w+)>")
-environment.globals["NAVIGATION"] = NAVIGATION
+SIGNED_OUT = "you are not signed in (or your session ended); sign in again"
+NOT_ECHOED = frozenset({"password", "current_password", "new_password", cookies.CSRF_FIELD})
+PARAM = re.compile(r"<(?:\w+:)?(\w+)>")
+add_globals(NAVIGATION=NAVIGATION)
 
 
 def home_of(role: str) -> str:
@@ -52,41 +54,45 @@ def secure_cookies(config: dict) -> bool:
 
 
 @dataclass
+class Refusal:
+    """A refused form shown again: the problem, what was typed, and words for each field."""
+    message: str
+    status: int
+    typed: dict = field(default_factory=dict)
+    errors: dict = field(default_factory=dict)
+
+
+@dataclass
 class Page:
     """What a page handler works with: the request, who is signed in, and how to answer."""
     request: object
-    user: User
-    csrf: str
+    user: User | None
+    csrf: str | None
     secure: bool
+    language: str
+    refusal: Refusal | None = None
+
+    def gettext(self, message: str, **values) -> str:
+        """`message` in this page's language, with `%(name)s` filled from `values`."""
+        text = i18n.translations(self.language).gettext(message)
+        return text % values if values else text
 
     def show(self, template: str, **context) -> Response:
-        notice = cookies.notice(self.request)
-        response = html(template, user=self.user, csrf=self.csrf, notice=notice, **context)
-        if notice:
+        notice, status, typed, errors = cookies.notice(self.request), 200, {}, {}
+        if self.refusal is not None:
+            notice = {"problem": True, "message": self.refusal.message}
+            status, typed, errors = self.refusal.status, self.refusal.typed, self.refusal.errors
+        response = html(template, status, self.language, user=self.user, csrf=self.csrf, notice=notice,
+                        typed=typed, errors=errors, here=self.request.full_path.rstrip("?"), **context)
+        if cookies.notice(self.request):
             cookies.forget_notice(response, self.secure)
         return response
 
     def then(self, location: str, message: str, problem: bool = False) -> Response:
+        """Redirect, with a message (already in the page's language) for the next page."""
         response = redirect(location)
         cookies.tell(response, message, self.secure, problem)
         return response
-
-
-def _error(status: int, message: str, user: User | None) -> Response:
-    return html("error.html", status, code=status, message=message, user=user, csrf=None, notice=None)
-
-
-def error_page(exc: Exception, user: User | None = None) -> Response:
-    status = next((status for cls, status in STATUS if isinstance(exc, cls)), None)
-    if status is not None:
-        return _error(status, exc.message, user)
-    if isinstance(exc, UnknownService):
-        return _error(503, f"the {exc.args[0]} service is not running; try again shortly", user)
-    if isinstance(exc, HTTPException) and exc.code and exc.code < 500:
-        return _error(exc.code, exc.description, user)
-    reference = uuid.uuid4().hex[:12]
-    log.error("unexpected error on a page, reference %s: %s", reference, getattr(exc, "exc_type", type(exc).__name__))
-    return _error(500, f"unexpected error (reference {reference})", user)
 
 
 class PageEntrypoint(HttpRequestHandler):
@@ -96,42 +102,88 @@ class PageEntrypoint(HttpRequestHandler):
         super().__init__(method, url, expected_exceptions=(DomainError,), **kwargs)
 
     def response_from_exception(self, exc):
-        return error_page(exc)
+        return error_page(exc, None, i18n.DEFAULT)
 
 
-def page(method: str, path: str, roles, back: str | None = None):
-    """Declare a page (GET) or a form's target (POST). A POST's expected failure returns
-    to the page `back` (written like `path`, e.g. `/app/grants/<application_id>`; by
-    default the path itself)."""
+def submitted(values) -> dict:
+    """A query's or form's fields: one value, or a list for a repeated name."""
+    return {name: (found if len(found) > 1 else found[0]) for name, found in values.lists()}
+
+
+def _failed(request, exc: Exception, view: Page | None) -> Response:
+    request.environ[ERROR] = status_of(exc)[1]
+    if view is None:
+        return error_page(exc, None, i18n.chosen(request, None))
+    return error_page(exc, view.user, view.language)
+
+
+def _shown_again(service, view: Page, exc: DomainError, back: str, params: dict) -> Response:
+    """The page `back` (a GET page of the table, written like a path) with the refusal on it."""
+    status, code = status_of(exc)
+    view.request.environ[ERROR] = code
+    typed = {name: value for name, value in submitted(view.request.form).items() if name not in NOT_ECHOED}
+    errors = field_errors(exc.errors, typed, view.gettext) if isinstance(exc, FormRefused) else {}
+    message = view.gettext(N_("Some answers need another look: see the words beside the fields.")) \
+        if errors else exc.message
+    filled = PARAM.sub(lambda m: str(params[m.group(1)]), back)
+    path, _, query = filled.partition("?")
+    target = next((r for r in PAGES if r.method == "GET" and r.path == back.partition("?")[0]), None)
+    if target is None:
+        return view.then(filled, message, problem=True)
+    environ = EnvironBuilder(path=path, query_string=query, method="GET",
+                             headers={"Cookie": view.request.headers.get("Cookie", "")}).get_environ()
+    shown = Page(Request(environ), view.user, view.csrf, view.secure, view.language,
+                 Refusal(message, status, typed, errors))
+    names = {name: params[name] for name in PARAM.findall(target.path)}
+    with eventlet.Timeout(service.config["GATEWAY"][target.timeout_setting], UpstreamTimeout(target.template)):
+        return target.function(service, shown, **names)
+
+
+def page(method: str, path: str, roles, scope: str | None = None, back: str | None = None, upload: bool = False):
+    """Declare a page (GET) or a form's target (POST). `scope=DISTRICT` marks one naming
+    records an officer may only reach in their district; a POST's expected failure shows
+    the GET page `back` again (written like `path`, e.g. `/app/grants/<application_id>`;
+    by default the path itself); `upload=True` for a file upload (the import timeout)."""
     roles = frozenset(roles)
     back = back or path
 
     def decorate(function):
+        route = Route(method, path, roles, CsvUpload if upload else None, None, (function.__doc__ or "").strip(),
+                      200, scope, function)
+        PAGES.append(route)
+
         @functools.wraps(function)
         def handler(self, request, **params):
-            request.environ[ACTION] = path
             request.max_content_length = self.config["GATEWAY"]["max_import_bytes"]
             secure = secure_cookies(self.config)
             token = request.cookies.get(cookies.SESSION, "")
+            views: list[Page] = []
+
+            def read(user):
+                views.append(Page(request, user, cookies.csrf_token(token) if user else None, secure,
+                                  i18n.chosen(request, user)))
+                if method == "POST" and user is not None:
+                    cookies.check_csrf(token, request.form)
+                named = [{name: value for name, value in submitted(values).items() if value not in ("", [])}
+                         for values in (request.args, request.form)]
+                return [params, *named], views[0]
+
             try:
-                with self.db.session.begin():
-                    user = authenticate(self.db.session, f"Bearer {token}", self.config["GATEWAY"])
+                return pipeline(self, request, route, f"Bearer {token}", read,
+                                lambda view: function(self, view, **params))
             except Unauthenticated:
                 if method == "GET":
                     return redirect(SIGN_IN_PATH)
-                raise Unauthenticated("you are not signed in (or your session ended); sign in again") from None
-            acting_as(request, user.username, user.role)
-            try:
-                authorise(user, roles)
-                if method == "POST":
-                    cookies.check_csrf(token, request.form)
-                return function(self, Page(request, user, cookies.csrf_token(token), secure), **params)
-            except DomainError as exc:
-                if method != "POST" or isinstance(exc, Forbidden):
-                    return error_page(exc, user)
-                response = redirect(PATH_PARAM.sub(lambda m: str(params[m.group(1)]), back))
-                cookies.tell(response, exc.message, secure, problem=True)
-                return response
+                return _failed(request, Unauthenticated(SIGNED_OUT), None)
+            except (DomainError, UpstreamTimeout) as exc:
+                view = views[0] if views else None
+                if method == "POST" and view is not None and isinstance(exc, DomainError) \
+                        and not isinstance(exc, Forbidden):
+                    try:
+                        return _shown_again(self, view, exc, back, params)
+                    except (DomainError, UpstreamTimeout) as again:
+                        return _failed(request, again, view)
+                return _failed(request, exc, view)
 
         return PageEntrypoint.decorator(method, path)(handler)
 

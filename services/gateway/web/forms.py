@@ -1,10 +1,9 @@
 """Form fields into the API's commands: the same schemas validate a page's form and a JSON body."""
 from datetime import datetime, timezone
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from shared.errors import ValidationFailed
-from shared.validation import parse
 
 
 def today() -> str:
@@ -27,9 +26,21 @@ def budget_lines(text: str) -> list[dict]:
     return lines
 
 
+class FormRefused(ValidationFailed):
+    """A form's fields broke the command's schema; `errors` are pydantic's, which the page
+    turns into words beside each field (field_messages.py)."""
+
+    def __init__(self, errors: list[dict]):
+        super().__init__("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors))
+        self.errors = errors
+
+
 def command(model: type[BaseModel], data: dict) -> dict:
-    """Validate as the API does; the JSON-safe dict an RPC carries."""
-    return parse(model, data).model_dump(mode="json")
+    """Validate with the API's own schema; the JSON-safe dict an RPC carries."""
+    try:
+        return model.model_validate(data).model_dump(mode="json")
+    except ValidationError as exc:
+        raise FormRefused(exc.errors(include_url=False)) from None
 
 
 def optional(form, name: str) -> str | None:

@@ -1,6 +1,7 @@
 """The payment-account part of an officer's participant page: set the account and have the
 provider check it. The page shows it masked only, like the API."""
 from services.enrollment.payment_schemas import SetPaymentAccount
+from services.gateway.routes import DISTRICT
 from services.gateway.web.entrypoint import page
 from services.gateway.web.forms import command
 from shared.payees import BANK, MOBILE_MONEY
@@ -12,7 +13,7 @@ FIELDS = {MOBILE_MONEY: ("msisdn", "provider"), BANK: ("bank_code", "account_num
 class PayeePages:
     """Mixed into the gateway service; uses its `enrollment` RPC proxy."""
 
-    @page("POST", PARTICIPANT_PAGE + "/payment-account", roles={"officer"}, back=PARTICIPANT_PAGE)
+    @page("POST", PARTICIPANT_PAGE + "/payment-account", roles={"officer"}, scope=DISTRICT, back=PARTICIPANT_PAGE)
     def form_set_payment_account(self, view, participant_id):
         """Only the chosen kind's fields are sent; blank ones are left out."""
         self._participant(view.user, participant_id)
@@ -25,7 +26,7 @@ class PayeePages:
         return view.then(f"/app/participants/{participant_id}",
                          f"Payment account {account['masked']} saved ({account['verification'].lower()}).")
 
-    @page("POST", PARTICIPANT_PAGE + "/payment-account/verify", roles={"officer"}, back=PARTICIPANT_PAGE)
+    @page("POST", PARTICIPANT_PAGE + "/payment-account/verify", roles={"officer"}, scope=DISTRICT, back=PARTICIPANT_PAGE)
     def form_verify_payment_account(self, view, participant_id):
         self._participant(view.user, participant_id)
         account = self.enrollment.verify_payment_account(participant_id, view.user.username)["account"]

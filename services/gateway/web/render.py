@@ -1,8 +1,11 @@
-"""HTML responses: Jinja2 templates (escaped by default) and the headers every page carries."""
+"""HTML responses: Jinja2 templates (escaped by default), one environment per language
+with its gettext catalog and formats installed, and the headers every page carries."""
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from werkzeug.wrappers import Response
+
+from services.gateway.web import formats, i18n
 
 TEMPLATES = Path(__file__).parent / "templates"
 SECURITY_HEADERS = {
@@ -13,13 +16,32 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
 }
 
-environment = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "svg"]),
-                          undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+
+def _environment(code: str) -> Environment:
+    environment = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "svg"]),
+                              undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                              extensions=["jinja2.ext.i18n"])
+    translations = i18n.translations(code)
+    environment.install_gettext_translations(translations, newstyle=True)
+    environment.filters.update(formats.filters(code, translations.gettext))
+    environment.globals.update(language=code, direction=i18n.direction(code), LANGUAGES=i18n.LANGUAGES)
+    return environment
 
 
-def html(template: str, status: int = 200, **context) -> Response:
-    body = environment.get_template(template).render(**context)
-    return Response(body, status=status, mimetype="text/html", headers=SECURITY_HEADERS)
+environments = {code: _environment(code) for code in i18n.LANGUAGES}
+
+
+def add_globals(**values) -> None:
+    """Names every template of every language sees (the navigation)."""
+    for environment in environments.values():
+        environment.globals.update(values)
+
+
+def html(template: str, status: int = 200, language: str = i18n.DEFAULT, **context) -> Response:
+    context.setdefault("typed", {})
+    context.setdefault("errors", {})
+    body = environments[language].get_template(template).render(**context)
+    return Response(body, status=status, mimetype="text/html", headers={**SECURITY_HEADERS, "Content-Language": language})
 
 
 def redirect(location: str) -> Response:
