@@ -118,8 +118,8 @@ def cmd_run(args, config):
 def cmd_seed(args, config):
     from services.demo import seed_once
 
-    for username, (role, token) in seed_once(config, config["GATEWAY"]["public_url"]).items():
-        print(f"{username:<12} {role:<10} {token}")
+    for username, (role, token, password) in seed_once(config, config["GATEWAY"]["public_url"]).items():
+        print(f"{username:<12} {role:<10} {password:<18} {token}")
 
 
 def cmd_create_admin(args, config):

@@ -5,7 +5,7 @@ from nameko.dependency_providers import Config
 from nameko.rpc import RpcProxy, rpc
 
 from services.livelihoods import (allowances, attendance, budget, cycle_progress, eligibility, grants,
-                                  ledger_answers, programmes, projections, stats, tranches)
+                                  ledger_answers, participant_record, programmes, projections, stats, tranches)
 from services.livelihoods.db_conflicts import transaction
 from services.livelihoods.models import Base
 from services.livelihoods.referral_service import ReferralEntrypoints
@@ -60,6 +60,12 @@ class LivelihoodsService(ReferralEntrypoints):
             return {**tranches.describe(self.db.session, application),
                     "eligibility": grants.explain(self.db.session, application),
                     "history": grants.history(self.db.session, application)}
+
+    @rpc
+    def participant_record(self, participant_id):
+        """A participant's applications, payments and referrals, for their case file."""
+        with self.db.session.begin():
+            return participant_record.record(self.db.session, participant_id)
 
     @rpc
     def approval_queue(self, query):

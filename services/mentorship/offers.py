@@ -144,6 +144,12 @@ def for_mentor(session: Session, mentor_id: str) -> list[tuple[Offer, Mentee]]:
         .order_by(Offer.sent_at.desc(), Offer.id)).tuples().all()
 
 
+def for_mentee(session: Session, participant_id: str) -> list[Offer]:
+    """A participant's offers, drafts included, oldest first (for their case file)."""
+    return list(session.scalars(select(Offer).where(Offer.participant_id == participant_id)
+                                .order_by(Offer.proposed_at)))
+
+
 def describe(offer: Offer, district: str | None = None) -> dict:
     view = {
         "offer_id": offer.id, "round_id": offer.round_id, "mentor_id": offer.mentor_id,

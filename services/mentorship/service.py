@@ -71,6 +71,18 @@ class MentorshipService:
             return mentors.describe(mentors.load(self.db.session, mentor_id), _now().date())
 
     @rpc
+    def list_mentors(self, district=None):
+        """The mentor registry of a district (every mentor without one)."""
+        with self.db.session.begin():
+            return [mentors.describe(m, _now().date()) for m in mentors.in_district(self.db.session, district)]
+
+    @rpc
+    def mentee_offers(self, participant_id):
+        """A participant's offers and mentorships, for their case file."""
+        with self.db.session.begin():
+            return [offers.describe(o) for o in offers.for_mentee(self.db.session, participant_id)]
+
+    @rpc
     def update_mentor(self, mentor_id, data):
         command = parse(UpdateMentor, data)
         with self.db.session.begin():
