@@ -1,6 +1,7 @@
 """Finance's screens: grants awaiting release and their disbursements, monthly allowance
 payment cycles (prepare, review, release by another person), and reconciliation
 of the rail's statement (import, resolve exceptions, sign off), with a link to Fava."""
+from services.gateway.web import fava
 from services.gateway.web.entrypoint import page
 from services.gateway.web.forms import command, optional
 from services.ledger.schemas import ResolveItem
@@ -24,7 +25,7 @@ class FinancePages:
         budgets = [self.livelihoods.budget(p["code"]) for p in listed]
         return view.show("payments.html", waiting=waiting, disbursing=disbursing, budgets=budgets,
                          cycles=self.livelihoods.list_cycles(), paying=[p["code"] for p in listed if p["allowance"]],
-                         fava_url=self.config["GATEWAY"]["fava_url"])
+                         fava_url=fava.reachable(self.config))
 
     @page("POST", "/app/payments/cycles", roles=FINANCE, back="/app/payments")
     def form_prepare_cycle(self, view):
@@ -62,7 +63,7 @@ class FinancePages:
     @page("GET", "/app/reconciliation", roles=FINANCE)
     def page_reconciliation(self, view):
         return view.show("reconciliation.html", statements=self.ledger.list_statements(),
-                         fava_url=self.config["GATEWAY"]["fava_url"])
+                         fava_url=fava.reachable(self.config))
 
     @page("POST", "/app/reconciliation", roles=FINANCE)
     def form_import_statement(self, view):
@@ -81,7 +82,7 @@ class FinancePages:
     @page("GET", STATEMENT_PAGE, roles=FINANCE)
     def page_statement(self, view, statement_id):
         return view.show("statement.html", statement=self.ledger.statement(statement_id, None),
-                         fava_url=self.config["GATEWAY"]["fava_url"])
+                         fava_url=fava.reachable(self.config))
 
     @page("POST", "/app/reconciliation/<statement_id>/items/<int:item_id>/resolve", roles=FINANCE,
           back=STATEMENT_PAGE)

@@ -31,7 +31,7 @@ LABELS = {
     "MOBILE_MONEY": N_("Mobile money"), "BANK": N_("Bank account"), "VERIFIED": N_("Verified"),
     "UNVERIFIED": N_("Not verified yet"), "NAME_MISMATCH": N_("Name does not match"),
     # reconciliation
-    "MATCHED": N_("Matched"), "UNMATCHED_STATEMENT_LINE": N_("On the statement only"),
+    "MATCHED": N_("Matched"), "UNMATCHED_STATEMENT_LINE": N_("Unmatched statement line"),
     "MISSING_FROM_STATEMENT": N_("Missing from the statement"), "AMOUNT_MISMATCH": N_("Amount differs"),
     "DUPLICATE": N_("Duplicate"), "REVERSAL": N_("Reversal"),
     # course tracks

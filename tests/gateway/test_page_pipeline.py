@@ -1,0 +1,77 @@
+"""Pages run through the API's pipeline: unknown /app addresses are styled pages, a hung
+service is a 504 page after the read timeout, a refused form keeps what was typed and says
+what is wrong beside the field, and the language picked is kept with the account."""
+import time
+
+import eventlet
+import pytest
+import requests
+from nameko.rpc import rpc
+
+from services.gateway.service import GatewayService
+from services.gateway.web.cookies import CSRF_FIELD, SESSION, csrf_token
+from tests.support import Api, bootstrap_admin
+
+
+def as_browser(client: Api, method: str, path: str, form: dict | None = None) -> requests.Response:
+    cookies = {SESSION: client.token}
+    data = {CSRF_FIELD: csrf_token(client.token), **(form or {})} if method == "POST" else None
+    return requests.request(method, client.base_url + path, data=data, cookies=cookies, allow_redirects=False,
+                            timeout=30)
+
+
+def test_an_unknown_app_address_is_a_styled_page_in_the_language_asked(suite):
+    for method in ("GET", "POST"):
+        answer = requests.request(method, f"{suite.base_url}/app/no-such-page", timeout=10)
+        assert answer.status_code == 404 and answer.headers["Content-Type"].startswith("text/html")
+        assert "There is no such page here" in answer.text and 'href="/app/style.css"' in answer.text
+    somali = requests.get(f"{suite.base_url}/app/no-such-page?lang=so", timeout=10)
+    assert '<html lang="so" dir="ltr">' in somali.text and "Bog noocaas ah halkan ma jiro" in somali.text
+    assert requests.get(f"{suite.base_url}/no-such-endpoint", timeout=10).json()["error"] == "NOT_FOUND"
+
+
+def test_a_refused_form_keeps_what_was_typed_and_says_what_is_wrong(suite):
+    officer = suite.new_user("officer-k", "officer", "Kismayo")
+    form = {"full_name": "Hodan Ali Yusuf", "phone": "call me", "national_id": "SO-1", "date_of_birth": "1998-02-02",
+            "gender": "F", "languages": "so", "clearance_reference": "NSC-1", "consent_given_on": "2026-09-01",
+            "consent": "yes"}
+    answer = as_browser(officer, "POST", "/app/enroll", form)
+    assert answer.status_code == 400
+    assert "Enter a phone number of 7 to 20 digits" in answer.text and "should match pattern" not in answer.text
+    assert 'value="Hodan Ali Yusuf"' in answer.text and 'aria-invalid="true" aria-describedby="problem-phone"' in answer.text
+    assert officer.get("/participants") == []
+    refused = suite.get("/audit?action=POST%20/app/enroll")["events"]
+    assert [event["outcome"] for event in refused] == ["400 VALIDATION_ERROR"]
+
+
+def test_the_language_picked_is_kept_with_the_account(suite):
+    finance = suite.new_user("finance-1", "finance")
+    assert as_browser(finance, "POST", "/app/language", {"language": "xx"}).status_code == 303
+    chosen = as_browser(finance, "POST", "/app/language", {"language": "so", "back": "/app/payments"})
+    assert (chosen.status_code, chosen.headers["Location"]) == (303, "/app/payments")
+    page = as_browser(finance, "GET", "/app/payments")
+    assert '<html lang="so" dir="ltr">' in page.text and "<h1>Lacag-bixinno</h1>" in page.text
+    assert as_browser(finance, "POST", "/app/language", {"language": "en", "back": "https://elsewhere.example"}) \
+        .headers["Location"] == "/app"
+
+
+class HungLedger:
+    name = "ledger"
+
+    @rpc
+    def list_statements(self):
+        eventlet.sleep(30)
+
+
+@pytest.fixture
+def hung(config, runner_factory):
+    config["GATEWAY"] = {**config["GATEWAY"], "read_timeout_seconds": 0.5}
+    runner_factory(config, GatewayService, HungLedger).start()
+    return Api(f"http://{config['WEB_SERVER_ADDRESS']}").as_user(bootstrap_admin(config))
+
+
+def test_a_hung_service_is_a_504_page_after_the_read_timeout(hung):
+    finance = hung.new_user("finance-1", "finance")
+    started = time.monotonic()
+    answer = as_browser(finance, "GET", "/app/reconciliation")
+    assert answer.status_code == 504 and "No answer in time" in answer.text and time.monotonic() - started < 5
