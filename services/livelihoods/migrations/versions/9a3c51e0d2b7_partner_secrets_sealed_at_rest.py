@@ -6,8 +6,7 @@ Create Date: 2026-11-30 20:30:00
 
 Each stored secret and token is sealed with the configured `REFERRALS.secrets_key`
 (Fernet; see services/livelihoods/partner_keys.py). A sealed value is longer than the
-plain one, so the columns become TEXT (SQLite does not bound VARCHAR, and copying
-`partners` there would break the referrals' foreign key).
+plain one, so the columns become TEXT.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -26,9 +25,9 @@ partners = sa.table('partners', sa.column('code', sa.String), sa.column('webhook
 
 
 def _widen(webhook_type, token_type):
-    if op.get_bind().dialect.name != "sqlite":
-        op.alter_column('partners', 'webhook_secret', type_=webhook_type)
-        op.alter_column('partners', 'api_token', type_=token_type)
+    with op.batch_alter_table('partners', schema=None) as batch_op:
+        batch_op.alter_column('webhook_secret', type_=webhook_type)
+        batch_op.alter_column('api_token', type_=token_type)
 
 
 def _rewrite(change):
