@@ -1,16 +1,10 @@
-"""Pages run through the API's pipeline: unknown /app addresses are styled pages, a hung
-service is a 504 page after the read timeout, a refused form keeps what was typed and says
-what is wrong beside the field, and the language picked is kept with the account."""
-import time
-
-import eventlet
-import pytest
+"""Pages run through the API's pipeline: unknown /app addresses are styled pages, a refused
+form keeps what was typed and says what is wrong beside the field, and the language picked
+is kept with the account (a hung service's 504 page: test_rpc_timeout.py)."""
 import requests
-from nameko.rpc import rpc
 
-from services.gateway.service import GatewayService
 from services.gateway.web.cookies import CSRF_FIELD, SESSION, csrf_token
-from tests.support import Api, bootstrap_admin
+from tests.support import Api
 
 
 def as_browser(client: Api, method: str, path: str, form: dict | None = None) -> requests.Response:
@@ -53,25 +47,3 @@ def test_the_language_picked_is_kept_with_the_account(suite):
     assert '<html lang="so" dir="ltr">' in page.text and "<h1>Lacag-bixinno</h1>" in page.text
     assert as_browser(finance, "POST", "/app/language", {"language": "en", "back": "https://elsewhere.example"}) \
         .headers["Location"] == "/app"
-
-
-class HungLedger:
-    name = "ledger"
-
-    @rpc
-    def list_statements(self):
-        eventlet.sleep(30)
-
-
-@pytest.fixture
-def hung(config, runner_factory):
-    config["GATEWAY"] = {**config["GATEWAY"], "read_timeout_seconds": 0.5}
-    runner_factory(config, GatewayService, HungLedger).start()
-    return Api(f"http://{config['WEB_SERVER_ADDRESS']}").as_user(bootstrap_admin(config))
-
-
-def test_a_hung_service_is_a_504_page_after_the_read_timeout(hung):
-    finance = hung.new_user("finance-1", "finance")
-    started = time.monotonic()
-    answer = as_browser(finance, "GET", "/app/reconciliation")
-    assert answer.status_code == 504 and "No answer in time" in answer.text and time.monotonic() - started < 5

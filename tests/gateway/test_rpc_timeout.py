@@ -8,6 +8,7 @@ from nameko.rpc import rpc
 from services.gateway.routes import ROUTES
 from services.gateway.service import GatewayService
 from shared.config import load
+from tests.gateway.test_page_pipeline import as_browser
 from tests.support import Api, bootstrap_admin
 
 
@@ -15,7 +16,11 @@ class HungLedger:
     name = "ledger"
 
     @rpc
-    def trial_balance(self, as_csv=False):
+    def trial_balance(self, *asked):
+        eventlet.sleep(30)
+
+    @rpc
+    def list_statements(self):
         eventlet.sleep(30)
 
 
@@ -32,6 +37,13 @@ def test_a_hung_service_is_a_504_after_the_timeout(gateway):
     answer = finance.get("/ledger/trial-balance", expect=504)
     assert answer["error"] == "GATEWAY_TIMEOUT" and time.monotonic() - started < 5
     assert gateway.get("/health")["status"] == "ok"  # the gateway itself goes on answering
+
+
+def test_a_page_waiting_on_a_hung_service_is_a_504_page_after_the_timeout(gateway):
+    finance = gateway.new_user("finance-1", "finance")
+    started = time.monotonic()
+    answer = as_browser(finance, "GET", "/app/reconciliation")
+    assert answer.status_code == 504 and "No answer in time" in answer.text and time.monotonic() - started < 5
 
 
 def test_reads_wait_seconds_and_imports_longer():
