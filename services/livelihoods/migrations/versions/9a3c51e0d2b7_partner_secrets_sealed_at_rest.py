@@ -6,7 +6,8 @@ Create Date: 2026-11-30 20:30:00
 
 Each stored secret and token is sealed with the configured `REFERRALS.secrets_key`
 (Fernet; see services/livelihoods/partner_keys.py). A sealed value is longer than the
-plain one, so the columns become TEXT.
+plain one, so the columns become TEXT. SQLite changes a column's type by copying the table;
+foreign key checks are off meanwhile, so the referrals pointing at partners stay.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -25,9 +26,14 @@ partners = sa.table('partners', sa.column('code', sa.String), sa.column('webhook
 
 
 def _widen(webhook_type, token_type):
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    if sqlite:
+        op.execute("PRAGMA foreign_keys = OFF")
     with op.batch_alter_table('partners', schema=None) as batch_op:
         batch_op.alter_column('webhook_secret', type_=webhook_type)
         batch_op.alter_column('api_token', type_=token_type)
+    if sqlite:
+        op.execute("PRAGMA foreign_keys = ON")
 
 
 def _rewrite(change):
