@@ -6,6 +6,7 @@ by `run_scenario` in conftest.py, and reports what it saw as JSON.
 """
 from pathlib import Path
 
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, sync_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -13,17 +14,30 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screensh
 PASSWORD = "correct horse battery staple"
 PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1280, "height": 900}
+BLOCKING = ("serious", "critical")  # axe-core impacts that fail a test
+AXE = Axe()
 
 
 class Person:
-    """One browser context (its own cookies); remembers every URL it requested."""
+    """One browser context (its own cookies); remembers every URL it requested, and what
+    axe-core found wrong on every page it loaded."""
 
     def __init__(self, browser, base_url: str, viewport: dict = DESKTOP):
+        self.violations: list[str] = []
         self.context = browser.new_context(base_url=base_url, viewport=viewport)
         self.page: Page = self.context.new_page()
         self.page.set_default_timeout(20_000)
         self.urls: list[str] = []
         self.page.on("request", lambda request: self.urls.append(request.url))
+        self.page.on("load", lambda loaded: self.check(loaded))
+
+    def check(self, page: Page) -> None:
+        """axe-core on the page just loaded: its serious and critical violations, by rule and address."""
+        if not page.url.startswith("http"):
+            return
+        found = AXE.run(page).response["violations"]
+        self.violations += [f"{page.url} {v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
+                            for v in found if v["impact"] in BLOCKING]
 
     def sign_in(self, username: str, password: str = PASSWORD) -> Page:
         self.page.goto("/app/sign-in")
@@ -46,10 +60,18 @@ class Person:
 
 
 def browse(base_url: str, scenario) -> dict:
-    """Run `scenario(open_person)` with a fresh Chromium; returns what it reports."""
+    """Run `scenario(open_person)` with a fresh Chromium; returns what it reports, with the
+    accessibility violations of every page any of its people loaded."""
+    people: list[Person] = []
+
+    def open_person(viewport=DESKTOP) -> Person:
+        people.append(Person(chromium, base_url, viewport))
+        return people[-1]
+
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM))
         try:
-            return scenario(lambda viewport=DESKTOP: Person(chromium, base_url, viewport))
+            seen = scenario(open_person)
+            return {**seen, "accessibility": [found for person in people for found in person.violations]}
         finally:
             chromium.close()

@@ -3,7 +3,8 @@
 Chromium comes from the system (`.ci/run` installs Debian's package), never from
 `playwright install`. Without it the browser tests skip on a developer's machine and fail
 in CI. A scenario (tests/browser/scenarios.py) runs in a child process; screenshots go to
-test-artifacts/screenshots/.
+test-artifacts/screenshots/. axe-core checks every page a scenario loads: a serious or
+critical violation fails the test.
 """
 import json
 import os
@@ -35,6 +36,8 @@ def browse(chromium, suite):
                               input=json.dumps({"base_url": suite.base_url, **arguments}),
                               capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, f"scenario {scenario} failed:\n{done.stderr[-6000:]}"
-        return json.loads(done.stdout)
+        seen = json.loads(done.stdout)
+        assert seen.pop("accessibility") == [], "axe-core found serious or critical violations"
+        return seen
 
     return run

@@ -29,4 +29,4 @@ def test_other_district_forged_forms_and_wrong_password_are_refused(suite, brows
     assert kismayo.get(f"/grants/{application}")["status"] == "SUBMITTED"
     refused = admin.get("/audit?action=POST%20/app/enroll")["events"]
     assert sorted((event["outcome"], event["username"] or "") for event in refused) == [
-        ("401", ""), ("403", "officer-b"), ("403", "officer-b")]
+        ("401 UNAUTHENTICATED", ""), ("403 FORBIDDEN", "officer-b"), ("403 FORBIDDEN", "officer-b")]
