@@ -5,6 +5,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.contracts import Phase
+from shared.fields import PastDate
 from shared.money import Amount
 
 CODE = r"^[A-Z][A-Z0-9-]{1,31}$"
@@ -115,6 +116,7 @@ class PageQuery(Command):
 
 
 class FollowUp(Command):
-    visited_on: date
+    """A visit that happened: never dated in the future."""
+    visited_on: PastDate
     business_operating: bool
     note: str = Field(min_length=3, max_length=2000)

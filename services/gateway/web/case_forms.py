@@ -6,7 +6,7 @@ from services.enrollment import schemas as enrollment_schemas
 from services.gateway.routes import DISTRICT
 from services.gateway.web.entrypoint import page
 from services.gateway.web.formats import N_
-from services.gateway.web.forms import FormRefused, command, optional, words
+from services.gateway.web.forms import command, optional, words
 from services.livelihoods import referral_schemas
 from shared.errors import ValidationFailed
 
@@ -112,7 +112,8 @@ class CaseForms:
         """Only with the participant's consent to share their data with that partner."""
         form = view.request.form
         if form.get("share") != "yes":
-            raise FormRefused([{"loc": ("share",), "msg": "consent to share is needed", "type": "missing"}])
+            raise ValidationFailed("a referral needs the participant's consent to share their data with the partner: "
+                                   "tick the consent box")
         partner, _, product = form.get("offer", "").partition("|")
         data = command(referral_schemas.CreateReferral, {
             "participant_id": participant_id, "partner": partner, "product": product,
