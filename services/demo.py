@@ -1,124 +1,266 @@
-"""The demo dataset `make run` loads once, through the public API like a real office would.
+"""The demo dataset `make run` (and `ddrr seed`) loads once, through the public API like a
+real office would: people in every phase, cohorts finished and running, grants in every
+state (some paid through the simulated provider), an allowance cycle ready to release, a
+statement of the rail to reconcile, mentors with offers and a duplicate to resolve. Dates
+are counted back from today, so the demo looks the same whenever it is loaded.
 
 The logins (role, a first bearer token, a random password for the web sign-in) are kept in
-`<DATA_DIR>/demo-logins.json` (readable by its owner only); its presence means the demo is
-already loaded.
+`<DATA_DIR>/demo-logins.json` (readable by its owner only), written last: its presence means
+the demo is loaded, so a second `ddrr seed` changes nothing.
 """
 import json
 import secrets
 import time
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import requests
 from rich.progress import Progress
 
+from services.demo_data import (ALLOWANCE, BANK, COURSES, FLOAT_TOP_UP, FUNDING, GRANTS, LOOKALIKE, MENTORS,
+                                PEOPLE, PLAN, STAFF, Person)
 from services.gateway.accounts import CreateUser, create_user_in
 
-PROGRAMME = {"code": "LG-2026", "name": "Livelihood start-up grants 2026", "donor": "MDTF", "currency": "USD",
-             "grant_amount": "500.00", "budget": "100000.00",
-             "tranches": [{"percent": 60}, {"percent": 40, "conditions": [{"type": "follow_up_confirmed"}]}],
-             "approval_tiers": [{"max_amount": "400.00", "approvers": ["officer"]},
-                                {"max_amount": None, "approvers": ["officer", "supervisor"]}],
-             "conditions": [{"type": "completed_track", "track": "FINANCIAL_LITERACY"},
-                            {"type": "completed_track", "track": "BUSINESS_DEVELOPMENT"},
-                            {"type": "min_attendance", "percent": 80},
-                            {"type": "phase_in", "phases": ["EXIT_ASSESSMENT", "AFTERCARE"]},
-                            {"type": "consent_active"}, {"type": "no_earlier_grant"}]}
-COURSES = [("FL-101", "FINANCIAL_LITERACY", "Managing money"), ("BD-101", "BUSINESS_DEVELOPMENT", "Start a business")]
-PEOPLE = [("Demo Person One", "+252 61 000 0001", "DEMO-0001", "1998-01-01", "F", "tailoring"),
-          ("Demo Person Two", "+252 61 000 0002", "DEMO-0002", "1997-02-02", "M", "mobile repair"),
-          ("Demo Person Three", "+252 61 000 0003", "DEMO-0003", "2000-03-03", "F", "livestock")]
-STAFF = [("officer-a", "officer", "Kismayo"), ("officer-b", "officer", "Kismayo"),
-         ("supervisor", "supervisor", None), ("finance", "finance", None), ("monitoring", "monitoring", None)]
+ROUTE = {"REHABILITATION": "ENTRY_ASSESSMENT", "EXIT_ASSESSMENT": "REHABILITATION", "AFTERCARE": "EXIT_ASSESSMENT",
+         "CLOSED": "AFTERCARE"}
+ALLOWANCE_DUE = ("AFTERCARE", "CLOSED")  # a case closed this month is paid for the part it was in aftercare
+ASSESSED_BEFORE_LEAVING = {"ENTRY_ASSESSMENT": "ENTRY", "EXIT_ASSESSMENT": "EXIT"}
+WAIT_SECONDS = 30
 
 
 class Client:
+    """One account's bearer token against the gateway; any refusal stops the seeding."""
+
     def __init__(self, url: str, token: str):
         self.url, self.token = url, token
 
-    def __call__(self, method: str, path: str, body=None) -> dict:
-        response = requests.request(method, self.url + path, json=body, timeout=30,
-                                    headers={"Authorization": f"Bearer {self.token}"})
+    def __call__(self, method: str, path: str, body=None, csv: bytes | None = None):
+        headers = {"Authorization": f"Bearer {self.token}"}
+        if csv is not None:
+            headers["Content-Type"] = "text/csv"
+        response = requests.request(method, self.url + path, json=body, data=csv, timeout=30, headers=headers)
         if not response.ok:
-            raise RuntimeError(f"demo seed: {method} {path} answered {response.status_code}: {response.text}")
+            raise RuntimeError(f"demo seed: {method} {path} answered {response.status_code}: {response.text[:500]}")
         return response.json()
 
 
-def _wait_until_eligible(officer: Client, participant_id: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not officer("GET", f"/programmes/LG-2026/eligibility/{participant_id}")["eligible"]:
+def until(check, what: str):
+    """Poll `check` (events travel asynchronously) until it answers something truthy."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while not (answer := check()):
         if time.monotonic() > deadline:
-            raise RuntimeError(f"demo seed: {participant_id} did not become eligible")
-        time.sleep(0.3)
+            raise RuntimeError(f"demo seed: {what} did not happen within {WAIT_SECONDS} s")
+        time.sleep(0.2)
+    return answer
 
 
-def _make_eligible(officer: Client, participant_id: str, cohorts: list[str]) -> None:
-    for cohort in cohorts:
-        officer("POST", f"/cohorts/{cohort}/members", {"participant_id": participant_id})
-        officer("POST", f"/cohorts/{cohort}/attendance", {"session_date": "2026-09-08", "present": [participant_id]})
-        officer("POST", f"/cohorts/{cohort}/completions", {"participant_id": participant_id, "result": "PASS",
-                                                           "score": "81", "completed_on": "2026-10-30"})
-    officer("POST", f"/participants/{participant_id}/assessments", {
-        "kind": "ENTRY", "assessed_on": "2026-09-02", "needs": ["income", "literacy"],
-        "risk_factors": {"peer pressure": 2}, "protective_factors": {"family support": 3},
-        "livelihood_plan": "Learn tailoring, then open a market stall"})
-    for phase in ("REHABILITATION", "EXIT_ASSESSMENT"):
-        officer("POST", f"/participants/{participant_id}/phase", {"to_phase": phase})
-    _wait_until_eligible(officer, participant_id)
+class Office:
+    """The demo's accounts and what they made, filled in step by step by `seed`."""
+
+    def __init__(self, url: str, admin: Client, logins: dict, today: date):
+        self.url, self.admin, self.logins, self.today = url, admin, logins, today
+        self.ids: dict[Person, str] = {}
+
+    def client(self, username: str) -> Client:
+        return Client(self.url, self.logins[username][1])
+
+    def day(self, days_ago: int) -> str:
+        return (self.today - timedelta(days=days_ago)).isoformat()
+
+
+def staff(office: Office, passwords: dict) -> None:
+    for username, role, district in STAFF:
+        made = office.admin("POST", "/users", {"username": username, "role": role, "district": district,
+                                               "password": passwords[username]})
+        office.logins[username] = (role, made["token"], passwords[username])
+
+
+def courses(office: Office) -> dict[str, str]:
+    """A cohort per course: the grant's courses finished last quarter, tailoring running now."""
+    officer, cohorts = office.client("officer-a"), {}
+    for code, track, title, finished in COURSES:
+        office.admin("POST", "/courses", {"code": code, "track": track, "title": title})
+        starts, ends = (office.day(120), office.day(45)) if finished else (office.day(20), office.day(-70))
+        cohorts[code] = officer("POST", "/cohorts", {"course_code": code, "district": "Kismayo", "starts_on": starts,
+                                                     "ends_on": ends, "capacity": 25})["cohort_id"]
+    return cohorts
+
+
+def enroll(office: Office) -> None:
+    officer = office.client("officer-a")
+    for number, person in enumerate(PEOPLE, start=1):
+        office.ids[person] = officer("POST", "/participants",
+                                     person.enrollment(office.day(150), number))["participant_id"]
+    officer("POST", "/participants", LOOKALIKE.enrollment(office.day(10), 99))
+
+
+def coursework(office: Office, cohorts: dict[str, str]) -> None:
+    """The grant's courses passed by everyone who applies for a grant; tailoring under way."""
+    officer = office.client("officer-a")
+    applicants = [office.ids[p] for p in PEOPLE if p.grant]
+    for code in ("FL-101", "BD-101"):
+        for pid in applicants:
+            officer("POST", f"/cohorts/{cohorts[code]}/members", {"participant_id": pid})
+        for days_ago in (110, 100):
+            officer("POST", f"/cohorts/{cohorts[code]}/attendance", {"session_date": office.day(days_ago),
+                                                                     "present": applicants})
+        for pid in applicants:
+            officer("POST", f"/cohorts/{cohorts[code]}/completions", {
+                "participant_id": pid, "result": "PASS", "score": "81", "completed_on": office.day(45)})
+    learners = [office.ids[p] for p in PEOPLE if p.phase in ("ENTRY_ASSESSMENT", "REHABILITATION")]
+    for pid in learners:
+        officer("POST", f"/cohorts/{cohorts['TVET-TAILOR']}/members", {"participant_id": pid})
+    for days_ago, present in ((13, learners), (6, learners[:1])):
+        officer("POST", f"/cohorts/{cohorts['TVET-TAILOR']}/attendance", {
+            "session_date": office.day(days_ago), "present": present,
+            "absent": [pid for pid in learners if pid not in present]})
+
+
+def assessment(kind: str, on: str) -> dict:
+    return {"kind": kind, "assessed_on": on, "needs": ["income", "literacy"], "risk_factors": {"peer pressure": 1},
+            "protective_factors": {"family support": 3}, "livelihood_plan": "Learn a trade, then open a market stall"}
+
+
+def phases(office: Office) -> None:
+    """Everyone moved to their phase the way an officer does it, assessments on the way."""
+    officer = office.client("officer-a")
+    for person in PEOPLE:
+        pid, target = office.ids[person], person.phase
+        if target == "WITHDRAWN":
+            officer("POST", f"/participants/{pid}/consent/withdraw", {"withdrawn_on": office.day(20),
+                                                                     "reason": "moved away with her family"})
+            officer("POST", f"/participants/{pid}/phase", {"to_phase": "WITHDRAWN"})
+            continue
+        path = [target]
+        while path[0] in ROUTE:
+            path.insert(0, ROUTE[path[0]])
+        for leaving, entering in zip(path, path[1:]):
+            if leaving in ASSESSED_BEFORE_LEAVING:
+                officer("POST", f"/participants/{pid}/assessments",
+                        assessment(ASSESSED_BEFORE_LEAVING[leaving], office.day(90 if leaving == "ENTRY_ASSESSMENT"
+                                                                               else 30)))
+            officer("POST", f"/participants/{pid}/phase", {"to_phase": entering})
+
+
+def money(office: Office) -> None:
+    """Donor funding for both programmes and the rail's float topped up from the donor's bank."""
+    finance = office.client("finance-2")
+    for code, amount in FUNDING.items():
+        funding = {"amount": amount, "currency": "USD", "reference": f"{code}-FUNDING-1",
+                   "received_on": office.day(30)}
+        until(lambda: _funded(finance, code, funding), f"funding of {code}")
+        until(lambda: finance("GET", f"/programmes/{code}/budget")["available"] == amount, f"{code}'s budget")
+    finance("POST", "/ledger/float-transfers", {"direction": "TOP_UP", "bank_account": BANK, "amount": FLOAT_TOP_UP,
+                                                "currency": "USD", "reference": "FLOAT-TOP-UP-1",
+                                                "day": office.day(0)})
+
+
+def _funded(finance: Client, code: str, funding: dict) -> bool:
+    """Funding is refused until the ledger has opened the programme's accounts."""
+    answer = requests.post(f"{finance.url}/programmes/{code}/funding", json=funding, timeout=30,
+                           headers={"Authorization": f"Bearer {finance.token}"})
+    return answer.status_code in (200, 201)
+
+
+def payment_accounts(office: Office) -> None:
+    """A verified mobile-money account for everyone the demo pays (a number the provider's name
+    check does not confirm is replaced by the next one)."""
+    officer = office.client("officer-a")
+    paid = [p for p in PEOPLE if p.grant in ("APPROVED", "DISBURSING", "DISBURSED") or p.phase in ALLOWANCE_DUE]
+    for number, person in enumerate(paid):
+        pid = office.ids[person]
+        for attempt in range(10):
+            msisdn = f"+252 61 800 {number:02d}{attempt:02d}"
+            officer("PUT", f"/participants/{pid}/payment-account",
+                    {"kind": "MOBILE_MONEY", "msisdn": msisdn, "provider": "SIMMOBILE"})
+            if officer("POST", f"/participants/{pid}/payment-account/verify", {})["account"]["verification"] == "VERIFIED":
+                break
+
+
+def grants(office: Office) -> None:
+    """Every state of an application: officer-a makes them, officer-b decides, finance-2 pays."""
+    maker, checker, finance = office.client("officer-a"), office.client("officer-b"), office.client("finance-2")
+    for person in (p for p in PEOPLE if p.grant):
+        pid = office.ids[person]
+        until(lambda: maker("GET", f"/programmes/{GRANTS['code']}/eligibility/{pid}")["eligible"],
+              f"eligibility of {pid}")
+        gid = maker("POST", "/grants", {"programme": GRANTS["code"], "participant_id": pid, "amount": person.amount,
+                                        "currency": "USD", "business_plan": {**PLAN, "trade": person.trade}}
+                    )["application_id"]
+        if person.grant == "DRAFT":
+            continue
+        maker("POST", f"/grants/{gid}/submit", {})
+        if person.grant == "RETURNED":
+            checker("POST", f"/grants/{gid}/return", {"reason": "Add a quote for the tools to the budget"})
+        elif person.grant == "REJECTED":
+            checker("POST", f"/grants/{gid}/reject", {"reason": "The plan duplicates a grant from another donor"})
+        elif person.grant != "SUBMITTED":
+            checker("POST", f"/grants/{gid}/approve", {})
+        if person.grant in ("DISBURSING", "DISBURSED"):
+            _pay_tranche(finance, gid, 1)
+        if person.grant == "DISBURSED":
+            maker("POST", f"/grants/{gid}/follow-up", {"visited_on": office.day(1), "business_operating": True,
+                                                       "note": "The stall is open; customers seen"})
+            _pay_tranche(finance, gid, 2)
+
+
+def _pay_tranche(finance: Client, gid: str, tranche: int) -> None:
+    finance("POST", f"/grants/{gid}/release", {})
+    until(lambda: [d for d in finance("GET", f"/grants/{gid}")["disbursements"]
+                   if d["tranche"] == tranche and d["status"] == "PAID"], f"tranche {tranche} of {gid} paid")
+
+
+def mentors(office: Office, passwords: dict) -> None:
+    """Two community mentors; a round matched and sent, so each has offers to answer."""
+    registered = [office.admin("POST", "/mentors", mentor)["mentor_id"] for mentor in MENTORS]
+    made = office.admin("POST", "/users", {"username": "mentor", "role": "mentor", "mentor_id": registered[0],
+                                           "password": passwords["mentor"]})
+    office.logins["mentor"] = ("mentor", made["token"], passwords["mentor"])
+    officer = office.client("officer-a")
+    matching_round = officer("POST", "/mentorship/rounds", {})
+    officer("POST", f"/mentorship/rounds/{matching_round['round_id']}/send", {})
+
+
+def allowance_cycle(office: Office) -> None:
+    """This month's allowances prepared by finance-2, for finance to release."""
+    office.client("finance-2")("POST", "/allowances/cycles", {"programme": ALLOWANCE["code"],
+                                                              "month": office.today.strftime("%Y-%m")})
+
+
+def statement(office: Office, config: dict) -> None:
+    """Today's statement of the rail's float, as the provider exports it, imported by finance-2
+    for finance to reconcile (the top-up and other strangers to resolve, fees posted)."""
+    rail = config["LEDGER"]["rail"]["provider_url"].rstrip("/")
+    exported = requests.get(f"{rail}/v1/statement", params={"from": office.day(0), "to": office.day(0)}, timeout=30,
+                            headers={"Authorization": f"Bearer {config['PROVIDER']['token']}"})
+    exported.raise_for_status()
+    office.client("finance-2")("POST", "/ledger/statements", csv=exported.content)
 
 
 def seed(config: dict, url: str) -> dict:
     passwords = {name: secrets.token_urlsafe(12) for name in ("admin", "mentor", *(s[0] for s in STAFF))}
     admin_token = create_user_in(config["DATABASES"]["gateway"], CreateUser(
         username="admin", role="admin", password=passwords["admin"]))
-    admin = Client(url, admin_token)
-    logins = {"admin": ("admin", admin_token, passwords["admin"])}
+    office = Office(url, Client(url, admin_token), {"admin": ("admin", admin_token, passwords["admin"])},
+                    datetime.now(timezone.utc).date())
+    steps = [("accounts", lambda: staff(office, passwords)),
+             ("programmes", lambda: [office.admin("POST", "/programmes", p) for p in (GRANTS, ALLOWANCE)]),
+             ("participants", lambda: enroll(office)),
+             ("courses", lambda: coursework(office, courses(office))),
+             ("phases", lambda: phases(office)),
+             ("funding", lambda: money(office)),
+             ("payment accounts", lambda: payment_accounts(office)),
+             ("grants", lambda: grants(office)),
+             ("mentors", lambda: mentors(office, passwords)),
+             ("allowances", lambda: allowance_cycle(office)),
+             ("statement", lambda: statement(office, config))]
     with Progress() as progress:
-        task = progress.add_task("Loading the demo dataset", total=6)
-        for username, role, district in STAFF:
-            logins[username] = (role, admin("POST", "/users", {"username": username, "role": role, "district": district,
-                                                               "password": passwords[username]})["token"],
-                                passwords[username])
-        officer_a = Client(url, logins["officer-a"][1])
-        progress.advance(task)
-        admin("POST", "/programmes", PROGRAMME)
-        cohorts = []
-        for code, track, title in COURSES:
-            admin("POST", "/courses", {"code": code, "track": track, "title": title})
-            cohorts.append(officer_a("POST", "/cohorts", {"course_code": code, "district": "Kismayo",
-                                                          "starts_on": "2026-09-07", "ends_on": "2026-10-30",
-                                                          "capacity": 25})["cohort_id"])
-        progress.advance(task)
-        ids = [officer_a("POST", "/participants", {
-            "full_name": name, "phone": phone, "national_id": national_id, "date_of_birth": born,
-            "gender": gender, "district": "Kismayo", "languages": ["so"], "livelihood_interest": trade,
-            "clearance_reference": f"NSC-DEMO-{index}", "consent": {"given_on": "2026-09-01"}})["participant_id"]
-            for index, (name, phone, national_id, born, gender, trade) in enumerate(PEOPLE, start=1)]
-        officer_a("POST", "/participants", {  # shares a phone with Demo Person Two: held for an officer
-            "full_name": "Demo Person Four", "phone": "+252 61 000 0002", "national_id": "DEMO-0004",
-            "date_of_birth": "1995-04-04", "gender": "M", "district": "Kismayo", "languages": ["so"],
-            "livelihood_interest": "fishing", "clearance_reference": "NSC-DEMO-4",
-            "consent": {"given_on": "2026-09-01"}})
-        progress.advance(task)
-        _make_eligible(officer_a, ids[0], cohorts)
-        progress.advance(task)
-        grant = officer_a("POST", "/grants", {"programme": "LG-2026", "participant_id": ids[0], "amount": "350.00",
-                                              "currency": "USD", "business_plan": {
-                                                  "summary": "A tailoring stall in the market", "trade": "tailoring",
-                                                  "budget_lines": [{"item": "sewing machine", "amount": "300.00"},
-                                                                   {"item": "fabric", "amount": "50.00"}]}})
-        officer_a("POST", f"/grants/{grant['application_id']}/submit", {})
-        progress.advance(task)
-        mentor = admin("POST", "/mentors", {"district": "Kismayo", "gender": "F", "languages": ["so"],
-                                            "trade": "tailoring", "capacity": 3, "vetted": True})
-        logins["mentor"] = ("mentor", admin("POST", "/users", {"username": "mentor", "role": "mentor",
-                                                               "mentor_id": mentor["mentor_id"],
-                                                               "password": passwords["mentor"]})["token"],
-                            passwords["mentor"])
-        matching_round = officer_a("POST", "/mentorship/rounds", {})
-        officer_a("POST", f"/mentorship/rounds/{matching_round['round_id']}/send", {})
-        progress.advance(task)
-    return logins
+        task = progress.add_task("Loading the demo dataset", total=len(steps))
+        for name, step in steps:
+            progress.update(task, description=f"Demo: {name}")
+            step()
+            progress.advance(task)
+    return office.logins
 
 
 def seed_once(config: dict, url: str) -> dict:
