@@ -5,6 +5,7 @@ import json
 import sys
 
 from tests.browser.browser import PHONE, browse
+from tests.browser.case_scenarios import officer_case, supervisor_reads_case  # noqa: F401  (run by name)
 
 SECURITY_HEADERS = ("content-security-policy", "x-frame-options", "x-content-type-options", "referrer-policy")
 

@@ -139,7 +139,7 @@ def test_phase_changes_need_the_assessment_and_the_exit_one_is_recorded(office):
     assert bad.status_code == 400 and "factor: score" in bad.text and "Open a tailoring stall" in bad.text
     officer.done(f"/app/participants/{pid}/assessments", {**EXIT_FORM, "kind": "ENTRY"})
     _, said = officer.done(f"/app/participants/{pid}/phase", {"to_phase": "REHABILITATION"})
-    assert said == "The case moved to REHABILITATION."
+    assert said == "The case moved to Rehabilitation."
     officer.done(f"/app/participants/{pid}/phase", {"to_phase": "EXIT_ASSESSMENT"})
     page = officer.get(f"/app/participants/{pid}").text
     assert 'name="kind" value="EXIT"' in page and "Record the exit assessment" in page
@@ -216,7 +216,7 @@ def test_seating_from_the_cohort_list_and_recording_completion(office):
                            expect=200)
     _, said = officer.done(f"/app/participants/{pid}/completion", {"cohort_id": running, "result": "PASS",
                                                                    "score": "82.5", "completed_on": TODAY_FORM})
-    assert said == f"Completion recorded in {running}: PASS."
+    assert said == f"Completion recorded in {running}: Passed."
     [seat] = office["officer"].get(f"/participants/{pid}/attendance")
     assert (seat["cohort_id"], seat["result"], seat["sessions_attended"]) == (running, "PASS", 1)
     assert "Record completion" not in officer.get(f"/app/participants/{pid}").text

@@ -5,7 +5,7 @@ scope is checked on every record the form names before it runs."""
 from services.enrollment import schemas as enrollment_schemas
 from services.gateway.routes import DISTRICT
 from services.gateway.web.entrypoint import page
-from services.gateway.web.formats import N_
+from services.gateway.web.formats import N_, filters
 from services.gateway.web.forms import command, optional, words
 from services.livelihoods import referral_schemas
 from shared.errors import ValidationFailed
@@ -36,11 +36,16 @@ class CaseForms:
     def _back_to_case(self, view, participant_id: str, message: str, **values):
         return view.then(f"/app/participants/{participant_id}", view.gettext(message, **values))
 
+    def _label(self, view, code: str) -> str:
+        """A code (a phase, a result) in the words the pages show it with."""
+        return filters(view.language, view.gettext)["label"](code)
+
     @case_form("/phase")
     def form_change_phase(self, view, participant_id):
         data = command(enrollment_schemas.ChangePhase, {"to_phase": view.request.form.get("to_phase", "")})
         moved = self.enrollment.change_phase(participant_id, data, view.user.username)
-        return self._back_to_case(view, participant_id, N_("The case moved to %(phase)s."), phase=moved["phase"])
+        return self._back_to_case(view, participant_id, N_("The case moved to %(phase)s."),
+                                  phase=self._label(view, moved["phase"]))
 
     @case_form("/assessments")
     def form_assessment(self, view, participant_id):
@@ -105,7 +110,7 @@ class CaseForms:
             "score": optional(form, "score"), "completed_on": form.get("completed_on", "")})
         done = self.enrollment.record_completion(form.get("cohort_id", ""), data)
         return self._back_to_case(view, participant_id, N_("Completion recorded in %(cohort)s: %(result)s."),
-                                  cohort=done["cohort_id"], result=done["result"])
+                                  cohort=done["cohort_id"], result=self._label(view, done["result"]))
 
     @case_form("/referral")
     def form_referral(self, view, participant_id):
