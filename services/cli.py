@@ -66,7 +66,7 @@ def consuming(amqp_uri: str, service: str) -> bool:
         return False
 
 
-def gateway_answers(url: str) -> bool:
+def healthy(url: str) -> bool:
     try:
         return requests.get(f"{url}/health", timeout=1).ok
     except requests.ConnectionError:
@@ -78,7 +78,8 @@ def wait_until_ready(config: dict, supervisor: Supervisor, timeout: float = 90) 
     backends = [name for name in SERVICES if name != "gateway"]
     while time.monotonic() < deadline:
         supervisor.tend()
-        if gateway_answers(url) and all(consuming(config["AMQP_URI"], name) for name in backends):
+        if (healthy(url) and healthy(f"http://{config['PROVIDER']['address']}")
+                and all(consuming(config["AMQP_URI"], name) for name in backends)):
             return
         time.sleep(0.3)
     sys.exit(f"ddrr: the suite was not ready within {timeout:.0f} s")
@@ -91,7 +92,8 @@ def cmd_run(args, config):
     require_broker(config)
     migrate(config)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
-    supervisor = Supervisor({name: [sys.executable, "-m", "services.cli", "serve", name] for name in SERVICES})
+    supervisor = Supervisor({name: [sys.executable, "-m", "services.cli", "serve", name]
+                             for name in (*HTTP_SERVICES, *SERVICES)})
     try:
         url = config["GATEWAY"]["public_url"]
         wait_until_ready(config, supervisor)

@@ -13,6 +13,7 @@ from services.ledger.service import LedgerService
 from services.ledger.verification.verify import verify
 from services.livelihoods.service import LivelihoodsService
 from services.mentorship.service import MentorshipService
+from services.provider import process
 from shared.config import load
 from shared.migrations import upgrade
 from tests.support import Api, bootstrap_admin
@@ -28,7 +29,7 @@ def migrated_sqlite(tmp_path: Path) -> dict:
 
 
 @pytest.fixture
-def base_config(request, tmp_path):
+def base_config(request, tmp_path, suite_provider):
     """The real configuration file, pointed at this test's folder; SQLite databases unless
     the test is parametrised with `indirect=["base_config"]` and "postgres"."""
     config = load()
@@ -38,7 +39,11 @@ def base_config(request, tmp_path):
     else:
         config["DATABASES"] = migrated_sqlite(tmp_path)
     config["LEDGER"]["directory"] = str(tmp_path / "ledger")
-    config["LEDGER"]["rail"]["decline_participants"] = []
+    port = process.free_port()
+    config["LEDGER"]["rail"].update(provider_url=suite_provider, callback_address=f"127.0.0.1:{port}",
+                                    callback_url=f"http://127.0.0.1:{port}/provider/callbacks",
+                                    timeout_seconds=2, retries=1, backoff_factor=0, retry_pause_seconds=0.5,
+                                    overdue_seconds=3, test_only_synthetic_payees=True)
     yield config
     if (tmp_path / "ledger" / "main.beancount").exists():
         report = verify(str(tmp_path / "ledger"))
@@ -72,6 +77,21 @@ def postgres_urls():
 
 
 ALL_SERVICES = (EnrollmentService, LivelihoodsService, LedgerService, MentorshipService, GatewayService)
+
+
+# What the tests' provider decides: every payment paid, at once. References derive from
+# idempotency keys, random per test, so one provider serves the whole session.
+QUIET_PROVIDER = {"PROVIDER_SEED": "ddrr-tests", "PROVIDER_CALLBACK_DELAY": "0", "PROVIDER_FAILURE_RATE": "0",
+                  "PROVIDER_REVERSAL_RATE": "0", "PROVIDER_UNKNOWN_ACCOUNT_RATE": "0"}
+
+
+@pytest.fixture(scope="session")
+def suite_provider(tmp_path_factory):
+    """The simulated payment provider as its own process (`ddrr serve provider`); its URL."""
+    child, url = process.spawn(str(tmp_path_factory.mktemp("provider")), **QUIET_PROVIDER)
+    yield url
+    child.terminate()
+    child.wait(10)
 
 
 @pytest.fixture

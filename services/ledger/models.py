@@ -222,4 +222,33 @@ class WriteOff(Base):
     approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+class PaymentOrder(Base):
+    """A payable to send through the provider, and how far it got: NEW (posted, not sent),
+    HELD (no verified account: never sent), QUEUED (in a batch whose POST may not have
+    reached the provider), SENT, RECEIVED (the provider's final result, not yet posted).
+    `answered_at` is set when the payment or reversal is posted. The account is never here."""
+    __tablename__ = "payment_orders"
+    idempotency_key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    reference_id: Mapped[str] = mapped_column(String(40), unique=True)  # the provider's reference_id
+    kind: Mapped[str] = mapped_column(String(10))
+    reference: Mapped[str] = mapped_column(String(60))
+    state: Mapped[str] = mapped_column(String(8), index=True)
+    batch_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    result: Mapped[str | None] = mapped_column(String(10))  # SUCCESSFUL, FAILED
+    reason: Mapped[str | None] = mapped_column(String(40))  # why held, or why the provider failed it
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class StrayCallbackResult(Base):
+    """A callback result for a reference the ledger never sent: kept once, refused."""
+    __tablename__ = "stray_callback_results"
+    callback_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    reference_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    status: Mapped[str] = mapped_column(String(20))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 add_messaging_tables(Base.metadata)

@@ -1,8 +1,7 @@
-"""The payment rail. Mobile money is the norm; here it is simulated (no real provider).
-
-The simulation confirms every payment except to participants listed in configuration,
-so demos and tests can exercise failures. Its reference is derived from the
-idempotency key, as a real rail's would be when given one.
+"""An instant in-process rail, for unit tests and benchmarks of the writer alone: it answers
+a payable at once, confirming every payment except to the participants it is given. The
+running suite pays through the simulated provider (services/ledger/payments), which answers
+later; `pay` answering None means that.
 """
 import hashlib
 from dataclasses import dataclass

@@ -10,7 +10,8 @@ from datetime import date
 from eventlet.semaphore import Semaphore
 from nameko.dependency_providers import Config
 from nameko.extensions import DependencyProvider
-from nameko.rpc import rpc
+from nameko.rpc import RpcProxy, rpc
+from nameko.timer import timer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -25,7 +26,8 @@ from services.ledger.writer.group_commit import GroupCommitter, on_event_batch
 from services.ledger.errors import LedgerTampered
 from services.ledger.models import Base, KnownProgramme, Posting, Statement, WriteOff
 from services.ledger.writer.posting import LedgerWriter, ensure_open
-from services.ledger.rail import SimulatedRail
+from services.ledger.payments.adapter import PaymentAdapter
+from services.ledger.payments.rail import ProviderRail
 from services.ledger.reconciliation.workflow import Reconciliation
 from services.ledger.schemas import RecordFunding, ResolveItem, ReverseEntry
 from shared.config import database_url
@@ -37,11 +39,12 @@ from shared.store import Store
 from shared.validation import parse
 
 log = logging.getLogger(__name__)
+PAYMENTS_TICK_SECONDS = 0.25
 
 
 class SingleWriter(DependencyProvider):
-    """Gives workers the files, the rail, the writer lock and the group committer, built
-    once from config. A batch holds at most the messages in flight, and nameko sets the
+    """Gives workers the files, the rail, the writer lock, the group committer and the
+    payment adapter, built once from config. A batch holds at most the messages in flight, and nameko sets the
     queues' prefetch to the container's `max_workers`: `LEDGER.max_workers` sets it for
     the ledger's container alone."""
 
@@ -50,10 +53,11 @@ class SingleWriter(DependencyProvider):
         self.files = LedgerFiles(settings["directory"], settings["title"], date.fromisoformat(settings["opened_on"]),
                                  settings["rail"]["currency"])
         self.files.ensure_created()
-        self.rail = SimulatedRail(settings["rail"]["name"], settings["rail"].get("decline_participants"))
+        self.rail = ProviderRail(settings["rail"]["name"])
         self.lock = Semaphore()
         self.engine = make_engine(database_url(self.container.config, "ledger"))
         self.committer = GroupCommitter(self.engine, self.files, self.rail, self.lock)
+        self.payments = PaymentAdapter(self.container.config, self.engine, self.files, self.rail, self.writing)
         if settings.get("max_workers"):
             self.container.max_workers = settings["max_workers"]
             self.container._worker_pool.resize(settings["max_workers"])
@@ -81,7 +85,11 @@ class SingleWriter(DependencyProvider):
                 self.committer.behind = self.committer.behind or self.files.written != written
                 raise
 
+    def start(self):
+        self.payments.start(self.container)
+
     def stop(self):
+        self.payments.stop()
         self.engine.dispose()
 
     def get_dependency(self, worker_ctx):
@@ -94,6 +102,7 @@ class LedgerService(FinanceBooks):
     single_writer = SingleWriter()
     config = Config()
     clock = LedgerClock()
+    enrollment = RpcProxy("enrollment")
 
     @on_event_batch("livelihoods", "disbursement.requested", single_active_consumer=True)
     def on_disbursement_requested(self, bodies):
@@ -102,6 +111,12 @@ class LedgerService(FinanceBooks):
         results = self.single_writer.committer.post(bodies)
         self.db.emitted += results.count(True)  # the answers are in the outbox: the relay is woken
         return results
+
+    @timer(interval=PAYMENTS_TICK_SECONDS)
+    def pay(self):
+        """The payment adapter: send payables to the provider, ask about overdue ones, post
+        the answers (services/ledger/payments)."""
+        self.db.emitted += self.single_writer.payments.tick(self.enrollment)
 
     @on_event("livelihoods", "programme.created", single_active_consumer=True)
     def on_programme_created(self, body):

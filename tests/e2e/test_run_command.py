@@ -21,9 +21,13 @@ def free_port() -> int:
 
 
 def environment(tmp_path, amqp_uri: str) -> dict:
-    port = free_port()
+    """Free ports for everything that listens: the gateway, the provider and the ledger's callbacks."""
+    port, provider, callbacks = free_port(), free_port(), free_port()
     return {**os.environ, "AMQP_URI": amqp_uri, "DDRR_DATA_DIR": str(tmp_path / "data"),
-            "GATEWAY_ADDRESS": f"127.0.0.1:{port}", "GATEWAY_PUBLIC_URL": f"http://127.0.0.1:{port}"}
+            "GATEWAY_ADDRESS": f"127.0.0.1:{port}", "GATEWAY_PUBLIC_URL": f"http://127.0.0.1:{port}",
+            "PROVIDER_ADDRESS": f"127.0.0.1:{provider}", "PROVIDER_URL": f"http://127.0.0.1:{provider}",
+            "LEDGER_CALLBACK_ADDRESS": f"127.0.0.1:{callbacks}",
+            "LEDGER_CALLBACK_URL": f"http://127.0.0.1:{callbacks}/provider/callbacks"}
 
 
 def test_without_a_broker_it_says_so_in_one_line(tmp_path):

@@ -72,7 +72,8 @@ def totals(session: Session, by: str, first: date | None = None, last: date | No
     key = _payment_key(by)
     payments = (select(key, Posting.currency, Posting.status, func.sum(Posting.amount), func.count())
                 .join(KnownProgramme, KnownProgramme.code == Posting.programme, isouter=True)
-                .where(*_within(Posting.day, first, last)).group_by(key, Posting.currency, Posting.status))
+                .where(Posting.day.is_not(None), *_within(Posting.day, first, last))  # not answered yet: no day
+                .group_by(key, Posting.currency, Posting.status))
     for group, currency, status, amount, count in session.execute(payments):
         target = row(group or UNASSIGNED, currency)
         target[status.lower()] += amount

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from services.ledger.book.files import LedgerFiles
 from services.ledger.models import Base
-from services.ledger.writer.posting import LedgerWriter, result_event
+from services.ledger.writer.posting import PENDING, LedgerWriter, result_event
 from services.ledger.rail import SimulatedRail
 from services.ledger.writer.recovery import recover
 from shared.contracts import DisbursementRequested, DisbursementsRequested
@@ -181,7 +181,7 @@ class GroupCommitter:
             for n in fresh:
                 mine = [next(outcomes) for _ in batch[n].commands]
                 refused = [o for o in mine if isinstance(o, Exception)]
-                answered += [o for o in mine if not isinstance(o, Exception)]
+                answered += [o for o in mine if not isinstance(o, Exception) and o.posting.status != PENDING]
                 results[n] = refused[0] if refused else True
                 if results[n] is True:
                     applied.append(batch[n].envelope)

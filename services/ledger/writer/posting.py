@@ -1,4 +1,6 @@
-"""Posting disbursements: the payable, then the rail's answer (payment or reversal).
+"""Posting disbursements: the payable, then the rail's answer (payment or reversal). The
+provider answers later: its payable is left PENDING with a payment order for the adapter
+(services/ledger/payments), which posts the answer through `answer`.
 
 Idempotent by key with a request hash: the same key and content returns the first
 result and writes nothing; the same key with other content is refused, and so is a
@@ -19,12 +21,17 @@ from services.ledger.book.files import LedgerFiles
 from services.ledger.book.data import Balance, Leg, Open, Transaction
 from services.ledger.book.integrity import Anchor, Checkpoint
 from services.ledger.book.text import GENESIS
-from services.ledger.models import AccountBalance, AccountDay, ChainHead, FundingPosting, KnownProgramme, OpenAccount, Posting
-from services.ledger.rail import SimulatedRail
+from services.ledger.models import (AccountBalance, AccountDay, ChainHead, FundingPosting, KnownProgramme, OpenAccount,
+                                    PaymentOrder, Posting)
+from services.ledger.payments.orders import new_order
+from services.ledger.rail import RailResult, SimulatedRail
 from services.ledger.schemas import RecordFunding
 from services.ledger.writer import period_close
 from shared.contracts import DisbursementCompleted, DisbursementFailed, DisbursementRequested
 from shared.errors import IdempotencyConflict, UnknownProgramme, ValidationFailed
+
+
+PENDING = "PENDING"  # the payable is posted, the provider's answer is not
 
 
 @dataclass(frozen=True)
@@ -74,6 +81,27 @@ def _links(command: DisbursementRequested) -> tuple[str, ...]:
     return f"disb-{command.disbursement_id}", f"{command.kind.lower()}-{command.reference}"
 
 
+def answer_transaction(command: DisbursementRequested, day: date, rail: str, result: RailResult) -> Transaction:
+    """The rail's answer to a payable: the payment from the float, or the reversal to the expense."""
+    payable, amount, currency = chart.PAYABLE[command.kind], command.amount, command.currency
+    if result.confirmed:
+        return Transaction(day, f"{command.kind.title()} paid by {rail}", (
+            Leg(payable, amount, currency), Leg(chart.rail_float(rail), -amount, currency)),
+            {**_meta(command), "entry": "payment", "rail-reference": result.reference}, _links(command))
+    return Transaction(day, f"{command.kind.title()} payment failed: reversal", (
+        Leg(payable, amount, currency), Leg(chart.expense(command.kind, command.programme), -amount, currency)),
+        {**_meta(command), "entry": "reversal", "reason": result.reason}, _links(command))
+
+
+def answered(answer: Transaction | None) -> dict:
+    """The index row's fields for a payable's answer (None: not answered yet)."""
+    if answer is None:
+        return dict(status=PENDING, rail_reference=None, failure_reason=None, day=None)
+    return dict(status="PAID" if answer.meta["entry"] == "payment" else "FAILED",
+                rail_reference=answer.meta.get("rail-reference"), failure_reason=answer.meta.get("reason"),
+                day=answer.day)
+
+
 def result_event(posting: Posting, repeat: bool = False):
     """What the ledger answers livelihoods about a disbursement: paid, or not paid (refused
     by the rail, or paid and then reversed); `repeat` when it was answered before."""
@@ -96,6 +124,7 @@ class LedgerWriter:
         self.session = session
         self.files = files
         self.rail = rail
+        self._orders: list[dict] = []  # payment orders of payables the rail answers later
         self._chain: ChainHead | None = None
         self._balances: dict[tuple[str, str], AccountBalance] = {}
         self._days: dict[tuple[str, str, date], AccountDay] = {}
@@ -189,7 +218,13 @@ class LedgerWriter:
                     results.append(refused)
         if rows:
             self.session.execute(insert(Posting), rows)
+        self._insert_orders()
         return results
+
+    def _insert_orders(self) -> None:
+        if self._orders:
+            self.session.execute(insert(PaymentOrder), self._orders)
+            self._orders.clear()
 
     def _post(self, command: DisbursementRequested, day: date, by_key: dict, by_id: dict, rows: list) -> Outcome:
         existing = by_key.get(command.idempotency_key)
@@ -215,29 +250,31 @@ class LedgerWriter:
         row. With `answer` (found in the files by recovery) the rail is not asked again."""
         posting = Posting(**self._settle(command, day, answer))
         self.session.add(posting)
+        self._insert_orders()
         return posting
 
     def _settle(self, command: DisbursementRequested, day: date, answer: Transaction | None = None) -> dict:
-        payable, expense = chart.PAYABLE[command.kind], chart.expense(command.kind, command.programme)
-        amount, currency = command.amount, command.currency
         if answer is None:
-            result = self.rail.pay(command.idempotency_key, command.participant_id, amount, currency)
-            if result.confirmed:
-                answer = Transaction(day, f"{command.kind.title()} paid by {self.rail.name}", (
-                    Leg(payable, amount, currency), Leg(chart.rail_float(self.rail.name), -amount, currency)),
-                    {**_meta(command), "entry": "payment", "rail-reference": result.reference}, _links(command))
+            result = self.rail.pay(command.idempotency_key, command.participant_id, command.amount, command.currency)
+            if result is None:
+                self._orders.append(new_order(command, self.rail.name))
             else:
-                answer = Transaction(day, f"{command.kind.title()} payment failed: reversal", (
-                    Leg(payable, amount, currency), Leg(expense, -amount, currency)),
-                    {**_meta(command), "entry": "reversal", "reason": result.reason}, _links(command))
-            answer = self.append(answer)
-        paid = answer.meta["entry"] == "payment"
+                answer = self.append(answer_transaction(command, day, self.rail.name, result))
         return dict(
             idempotency_key=command.idempotency_key, request_hash=request_hash(command),
             disbursement_id=command.disbursement_id, participant_id=command.participant_id,
-            programme=command.programme, amount=amount, currency=currency, status="PAID" if paid else "FAILED",
-            rail_reference=answer.meta.get("rail-reference"), failure_reason=answer.meta.get("reason"),
-            cycle=command.cycle, day=answer.day, posted_at=datetime.now(timezone.utc))
+            programme=command.programme, amount=command.amount, currency=command.currency,
+            cycle=command.cycle, posted_at=datetime.now(timezone.utc), **answered(answer))
+
+    def answer(self, posting: Posting, command: DisbursementRequested, result: RailResult, day: date) -> None:
+        """The answer to a PENDING payable, received later (the payment adapter): the payment
+        or the reversal appended, the index row updated."""
+        self.record_answer(posting, self.append(answer_transaction(command, day, self.rail.name, result)))
+
+    @staticmethod
+    def record_answer(posting: Posting, answer: Transaction) -> None:
+        for name, value in answered(answer).items():
+            setattr(posting, name, value)
 
     def post_funding(self, command: RecordFunding, today: date | None = None) -> tuple[FundingPosting, bool]:
         """Donor money into the programme's donor bank account; idempotent by the bank

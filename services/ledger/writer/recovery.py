@@ -3,9 +3,10 @@
 A crash can leave two things behind. A **torn tail** (the process died inside an append)
 is cut back to the last whole, correctly chained transaction. **Transactions the index
 never recorded** (the process died after the fsync, before the index committed) are
-indexed and announced again; a payable whose rail answer never reached the files is
-completed by asking the rail again with the same idempotency key, which a rail pays at
-most once per key. Anything else that breaks the chain is tampering: the writer refuses
+indexed and announced again. A payable whose answer never reached the files gets its
+payment order again (the payment adapter asks the provider about it and sends it only if
+the provider does not know it); an answer that reached the files but not the index is
+recorded on its payable. Anything else that breaks the chain is tampering: the writer refuses
 to start and `ddrr ledger verify` names the entry.
 """
 import os
@@ -20,7 +21,8 @@ from services.ledger.book.files import ACCOUNTS, period_files
 from services.ledger.book.data import Transaction
 from services.ledger.book.text import GENESIS, blocks, is_whole_balance, opens, parse, seal
 from services.ledger.models import ChainHead, EntryKey, FundingPosting, KnownProgramme, OpenAccount, Posting
-from services.ledger.writer.posting import LedgerWriter, request_hash, result_event
+from services.ledger.payments import orders
+from services.ledger.writer.posting import PENDING, LedgerWriter, request_hash, result_event
 from services.ledger.schemas import RecordFunding
 from shared.contracts import DisbursementRequested, FundingReceived
 
@@ -119,11 +121,18 @@ def recover(session: Session, ledger: LedgerWriter, emit) -> list[str]:
             by_key.setdefault(txn.meta["idempotency-key"], []).append(txn)
     for key, txns in by_key.items():
         entries = {t.meta["entry"]: t for t in txns}
-        command = _command(entries["payable"])
-        if session.get(Posting, key) is None:
-            answer = entries.get("payment") or entries.get("reversal")
-            emit(result_event(ledger.settle(command, entries["payable"].day, answer)))
-        repaired.append(f"indexed disbursement {command.disbursement_id}")
+        answer = entries.get("payment") or entries.get("reversal")
+        posting = session.get(Posting, key)
+        if posting is None:
+            posting = ledger.settle(_command(entries["payable"]), entries["payable"].day, answer)
+        elif answer is not None and posting.status == PENDING:
+            ledger.record_answer(posting, answer)
+            orders.answered(session, key)
+        else:
+            posting = None
+        if posting is not None and posting.status != PENDING:
+            emit(result_event(posting))
+        repaired.append(f"indexed disbursement {txns[0].meta['disbursement-id']}")
     return repaired
 
 
