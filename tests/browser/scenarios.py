@@ -30,7 +30,7 @@ def officer_day(open_person, cohort, eligible, programme, newcomer, personal):
     seen["participant_heading"] = page.locator("h1").inner_text()
     participant_id = seen["enrolled"].removeprefix("Enrolled as ").rstrip(".")
 
-    page.fill("[name=cohort_id]", cohort)
+    page.select_option("[name=cohort_id]", cohort)
     officer.press("button:text-is('Seat')")
     seen["seated"] = officer.notice()
     officer.press(f"a:text('{cohort}')")
@@ -70,7 +70,8 @@ def supervisor_decides(open_person, application, decision):
     supervisor.press(f"a:text('{application}')")
     seen["eligibility"] = page.locator(".card", has_text="Eligibility").locator("p").first.inner_text()
     if decision == "return":
-        page.fill("[name=reason]", "Add the cost of thread and a market stall fee to the budget")
+        reason = page.get_by_label("Reason to return or reject")
+        reason.fill("Add the cost of thread and a market stall fee to the budget")
         supervisor.shot("supervisor-return-2-reason")
         supervisor.press("text=Return for revision")
     else:

@@ -24,7 +24,7 @@ def test_supervisor_returns_then_approves(suite, browse):
     maker.post(f"/grants/{application}/submit", expect=200)
     assert checker.post(f"/grants/{application}/approve", expect=200)["status"] == "SUBMITTED"
     approved = browse("supervisor_decides", application=application, decision="approve")
-    assert approved["notice"] == f"{application} approved (APPROVED)."
+    assert approved["notice"] == f"{application} approved; it is now: Approved."
     grant = maker.get(f"/grants/{application}")
     assert grant["status"] == "APPROVED"
     assert [(a["by"], a["role"]) for a in grant["approvals"]] == [("officer-c", "officer"), ("supervisor", "supervisor")]

@@ -24,14 +24,14 @@ def test_officer_enrolls_records_attendance_and_submits_a_grant(suite, browse):
     newcomer = seen["participant_id"]
     assert seen["enrolled"] == f"Enrolled as {newcomer}." and seen["participant_heading"].startswith("Hodan Ali Yusuf")
     assert officer.get(f"/participants/{newcomer}")["personal"]["national_id"] == NEWCOMER["national_id"]
-    assert seen["seated"] == f"{newcomer}: ENROLLED in {cohort}"
+    assert seen["seated"] == f"Seated in {cohort}."
     assert seen["attendance"] == "Attendance of 2026-09-14 recorded for 1 people."
     [seat] = officer.get(f"/participants/{newcomer}/attendance")
     assert (seat["cohort_id"], seat["sessions_attended"], seat["sessions_held"]) == (cohort, 1, 1)
 
     assert (seen["eligibility"], seen["conditions"]) == ("Eligible", len(PROGRAMME["conditions"]))
     assert seen["drafted"] == "Draft saved. Submit it when it is ready."
-    assert seen["submitted"] == "Submitted for approval." and "SUBMITTED" in seen["grant_heading"]
+    assert seen["submitted"] == "Submitted for approval." and "Submitted" in seen["grant_heading"]
     grant = officer.get(f"/grants/{seen['application']}")
     assert (grant["status"], grant["participant_id"], grant["amount"]) == ("SUBMITTED", eligible, "350.00")
     assert [line["item"] for line in grant["business_plan"]["budget_lines"]] == ["sewing machine", "fabric"]

@@ -14,13 +14,15 @@ OFFICER = {"officer"}
 CASE = "/app/participants/<participant_id>"
 
 
-def scores(text: str) -> dict:
-    """One `factor: score` per line (0 none … 3 strong), e.g. `family support: 3`."""
+def scores(text: str, gettext) -> dict:
+    """One `factor: score` per line (0 none … 3 strong), e.g. `family support: 3`; `gettext` words a
+    mistake in the page's language."""
     found = {}
     for line in filter(None, (raw.strip() for raw in text.splitlines())):
         name, separator, score = line.rpartition(":")
         if not separator or not name.strip() or not score.strip().isdigit():
-            raise ValidationFailed(f"'{line[:60]}': write each factor as 'factor: score' with a score from 0 to 3")
+            raise ValidationFailed(gettext(N_("'%(line)s': write each factor as 'factor: score' with a score from 0 "
+                                              "to 3"), line=line[:60]))
         found[name.strip()] = int(score)
     return found
 
@@ -52,8 +54,8 @@ class CaseForms:
         form = view.request.form
         data = command(enrollment_schemas.RecordAssessment, {
             "kind": form.get("kind", ""), "assessed_on": form.get("assessed_on", ""),
-            "needs": words(form.get("needs", "")), "risk_factors": scores(form.get("risk_factors", "")),
-            "protective_factors": scores(form.get("protective_factors", "")),
+            "needs": words(form.get("needs", "")), "risk_factors": scores(form.get("risk_factors", ""), view.gettext),
+            "protective_factors": scores(form.get("protective_factors", ""), view.gettext),
             "livelihood_plan": form.get("livelihood_plan", "")})
         self.enrollment.record_assessment(participant_id, data, view.user.username)
         return self._back_to_case(view, participant_id, N_("Assessment recorded."))
@@ -117,8 +119,8 @@ class CaseForms:
         """Only with the participant's consent to share their data with that partner."""
         form = view.request.form
         if form.get("share") != "yes":
-            raise ValidationFailed("a referral needs the participant's consent to share their data with the partner: "
-                                   "tick the consent box")
+            raise ValidationFailed(view.gettext(N_("a referral needs the participant's consent to share their data "
+                                                   "with the partner: tick the consent box")))
         partner, _, product = form.get("offer", "").partition("|")
         data = command(referral_schemas.CreateReferral, {
             "participant_id": participant_id, "partner": partner, "product": product,

@@ -26,7 +26,7 @@ from services.gateway.web.error_pages import error_page, status_of
 from services.gateway.web.field_messages import field_errors
 from services.gateway.web.formats import N_
 from services.gateway.web.forms import FormRefused
-from services.gateway.web.render import add_globals, html, redirect
+from services.gateway.web.render import add_globals, environments, html, redirect
 from shared.errors import DomainError, Forbidden, Unauthenticated
 
 SIGN_IN_PATH = "/app/sign-in"
@@ -76,6 +76,14 @@ class Page:
         """`message` in this page's language, with `%(name)s` filled from `values`."""
         text = i18n.translations(self.language).gettext(message)
         return text % values if values else text
+
+    def label(self, code) -> str:
+        """A code as words in this page's language, as the templates' `label` filter shows it."""
+        return environments[self.language].filters["label"](code)
+
+    def money(self, amount, currency: str) -> str:
+        """An amount with separators and its currency, as the templates' `money` filter shows it."""
+        return environments[self.language].filters["money"](amount, currency)
 
     def show(self, template: str, **context) -> Response:
         notice, status, typed, errors = cookies.notice(self.request), 200, {}, {}

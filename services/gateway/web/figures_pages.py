@@ -1,28 +1,29 @@
-"""Monitoring and evaluation: programme figures from counts only (no ids, no names), with charts."""
+"""Monitoring and evaluation: programme figures from counts only (no ids, no names), with
+charts titled and labelled in the page's language."""
 from collections import defaultdict
 from decimal import Decimal
 
 from services.gateway.web.charts import bars
 from services.gateway.web.entrypoint import page
+from services.gateway.web.formats import N_
 
 VIEWERS = {"monitoring", "admin"}
-GENDERS = {"F": "women", "M": "men"}
 
 
 def _percent(part: int, whole: int) -> float:
     return round(100 * part / whole, 1) if whole else 0.0
 
 
-def enrolment_chart(enrolled: list[dict]):
+def enrolment_chart(view, enrolled: list[dict]):
     by_district: dict[str, int] = defaultdict(int)
     for row in enrolled:
         by_district[row["district"]] += row["count"]
-    return bars("Enrolled by district", [(d, n, str(n)) for d, n in sorted(by_district.items())])
+    return bars(view.gettext(N_("Enrolled by district")), [(d, n, str(n)) for d, n in sorted(by_district.items())])
 
 
-def completion_chart(completions: list[dict]):
-    return bars("Completion rate by course track (passed / seated)",
-                [(row["track"], _percent(row["passed"], row["seated"]),
+def completion_chart(view, completions: list[dict]):
+    return bars(view.gettext(N_("Completion rate by course track (passed / seated)")),
+                [(view.label(row["track"]), _percent(row["passed"], row["seated"]),
                   f"{_percent(row['passed'], row['seated'])} %") for row in completions], scale_to=100)
 
 
@@ -33,15 +34,17 @@ def paid_by_month(paid: list[dict]) -> list[tuple[str, str, Decimal]]:
     return [(month, currency, amount) for (month, currency), amount in sorted(totals.items())]
 
 
-def payments_chart(paid: list[dict]):
-    return bars("Grants and allowances paid by month", [(f"{month} {currency}", float(amount), f"{amount} {currency}")
-                                                        for month, currency, amount in paid_by_month(paid)])
+def payments_chart(view, paid: list[dict]):
+    return bars(view.gettext(N_("Grants and allowances paid by month")),
+                [(f"{month} {currency}", float(amount), view.money(amount, currency))
+                 for month, currency, amount in paid_by_month(paid)])
 
 
-def matches_chart(matches: list[dict]):
-    return bars("Mentor offers accepted by district (accepted / sent)",
+def matches_chart(view, matches: list[dict]):
+    return bars(view.gettext(N_("Mentor offers accepted by district (accepted / sent)")),
                 [(row["district"], _percent(row["accepted"], row["sent"]),
-                  f"{row['accepted']} of {row['sent']}") for row in matches], scale_to=100)
+                  view.gettext(N_("%(accepted)s of %(sent)s"), accepted=row["accepted"], sent=row["sent"]))
+                 for row in matches], scale_to=100)
 
 
 class FiguresPages:
@@ -52,8 +55,8 @@ class FiguresPages:
         people = self.enrollment.programme_figures()
         money = self.livelihoods.programme_figures()
         mentoring = self.mentorship.programme_figures()
-        charts = [enrolment_chart(people["enrolled"]), completion_chart(people["completions"]),
-                  payments_chart(money["paid"]), matches_chart(mentoring["matches"])]
-        return view.show("figures.html", charts=charts, genders=GENDERS, **people, **money, **mentoring,
+        charts = [enrolment_chart(view, people["enrolled"]), completion_chart(view, people["completions"]),
+                  payments_chart(view, money["paid"]), matches_chart(view, mentoring["matches"])]
+        return view.show("figures.html", charts=charts, **people, **money, **mentoring,
                          enrolled_total=sum(row["count"] for row in people["enrolled"]),
                          accepted_total=sum(row["accepted"] for row in mentoring["matches"]))

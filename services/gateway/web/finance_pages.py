@@ -3,6 +3,7 @@ payment cycles (prepare, review, release by another person), and reconciliation
 of the rail's statement (import, resolve exceptions, sign off), with a link to Fava."""
 from services.gateway.web import fava
 from services.gateway.web.entrypoint import page
+from services.gateway.web.formats import N_
 from services.gateway.web.forms import command, optional
 from services.ledger.schemas import ResolveItem
 from services.livelihoods.schemas import PageQuery, PrepareCycle
@@ -32,10 +33,11 @@ class FinancePages:
         form = view.request.form
         data = command(PrepareCycle, {"programme": form.get("programme", ""), "month": form.get("month", "")})
         cycle = self.livelihoods.prepare_cycle(data, view.user.username)
-        return view.then(f"/app/payments/cycles/{cycle['cycle_id']}",
-                         f"Cycle {cycle['cycle_id']} prepared: {cycle['declared_count']} payments, "
-                         f"{cycle['declared_total']} {cycle['currency']} declared, "
-                         f"{sum(cycle['left_out_counts'].values())} left out. Another finance user releases it.")
+        return view.then(f"/app/payments/cycles/{cycle['cycle_id']}", view.gettext(
+            N_("Cycle %(cycle)s prepared: %(count)s payments, %(total)s declared, %(left_out)s left out. "
+               "Another finance user releases it."), cycle=cycle["cycle_id"], count=cycle["declared_count"],
+            total=view.money(cycle["declared_total"], cycle["currency"]),
+            left_out=sum(cycle["left_out_counts"].values())))
 
     @page("GET", CYCLE_PAGE, roles=FINANCE)
     def page_cycle(self, view, cycle_id):
@@ -49,16 +51,17 @@ class FinancePages:
     @page("POST", "/app/payments/cycles/<cycle_id>/release", roles=FINANCE, back=CYCLE_PAGE)
     def form_release_cycle(self, view, cycle_id):
         released = self.livelihoods.release_cycle(cycle_id, view.user.username)["released"]
-        return view.then(f"/app/payments/cycles/{cycle_id}",
-                         f"Cycle {cycle_id} released: {released['sent']} payments sent "
-                         f"({released['sent_amount']}), {released['stopped']} held.")
+        return view.then(f"/app/payments/cycles/{cycle_id}", view.gettext(
+            N_("Cycle %(cycle)s released: %(sent)s payments sent (%(amount)s), %(held)s held."), cycle=cycle_id,
+            sent=released["sent"], amount=released["sent_amount"], held=released["stopped"]))
 
     @page("POST", "/app/payments/<application_id>/release", roles=FINANCE, back="/app/payments")
     def form_release(self, view, application_id):
         released = self.livelihoods.release_application(application_id, view.user.username)
         tranche = max(d["tranche"] for d in released["disbursements"])
-        return view.then("/app/payments", f"{application_id}: tranche {tranche} released; the rail's answer "
-                                          f"shows here when it arrives.")
+        return view.then("/app/payments", view.gettext(
+            N_("%(application)s: tranche %(tranche)s released; the rail's answer shows here when it arrives."),
+            application=application_id, tranche=tranche))
 
     @page("GET", "/app/reconciliation", roles=FINANCE)
     def page_reconciliation(self, view):
@@ -69,15 +72,16 @@ class FinancePages:
     def form_import_statement(self, view):
         upload = view.request.files.get("statement")
         if upload is None or not upload.filename:
-            raise ValidationFailed("choose the rail's statement file (CSV) to upload")
+            raise ValidationFailed(view.gettext(N_("choose the rail's statement file (CSV) to upload")))
         try:
             text = upload.read().decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise ValidationFailed("the statement is not UTF-8 text") from None
+            raise ValidationFailed(view.gettext(N_("the statement is not UTF-8 text"))) from None
         imported = self.ledger.import_statement(text, view.user.username)
-        said = "was imported before; nothing changed" if imported["already_imported"] else \
-            f"imported: {imported['counts']['MATCHED']} matched, {imported['open_exceptions']} exceptions to resolve"
-        return view.then(f"/app/reconciliation/{imported['id']}", f"Statement {imported['id']} {said}.")
+        said = N_("Statement %(statement)s was imported before; nothing changed.") if imported["already_imported"] \
+            else N_("Statement %(statement)s imported: %(matched)s matched, %(open)s exceptions to resolve.")
+        return view.then(f"/app/reconciliation/{imported['id']}", view.gettext(
+            said, statement=imported["id"], matched=imported["counts"]["MATCHED"], open=imported["open_exceptions"]))
 
     @page("GET", STATEMENT_PAGE, roles=FINANCE)
     def page_statement(self, view, statement_id):
@@ -91,12 +95,25 @@ class FinancePages:
         data = command(ResolveItem, {"action": form.get("action", ""), "reason": form.get("reason", ""),
                                      "account": optional(form, "account")})
         resolved = self.ledger.resolve_item(statement_id, item_id, data, view.user.username)
-        return view.then(f"/app/reconciliation/{statement_id}",
-                         f"Line {resolved['receipt'] or item_id} resolved: {resolved['resolution']}.")
+        if resolved["resolution"] is None:  # an adjustment above the write-off limit, only proposed
+            return view.then(f"/app/reconciliation/{statement_id}", view.gettext(
+                N_("Line %(line)s: the adjustment is proposed; another finance user approves it."),
+                line=resolved["receipt"] or item_id))
+        return view.then(f"/app/reconciliation/{statement_id}", view.gettext(
+            N_("Line %(line)s resolved: %(how)s."), line=resolved["receipt"] or item_id,
+            how=view.label(resolved["resolution"])))
+
+    @page("POST", "/app/reconciliation/<statement_id>/items/<int:item_id>/approve", roles=FINANCE,
+          back=STATEMENT_PAGE)
+    def form_approve_write_off(self, view, statement_id, item_id):
+        """An adjustment above the write-off limit, approved by another finance user than its proposer."""
+        approved = self.ledger.approve_write_off(statement_id, item_id, view.user.username)
+        return view.then(f"/app/reconciliation/{statement_id}", view.gettext(
+            N_("Line %(line)s: the adjustment is approved and posted."), line=approved["receipt"] or item_id))
 
     @page("POST", "/app/reconciliation/<statement_id>/sign-off", roles=FINANCE, back=STATEMENT_PAGE)
     def form_sign_off(self, view, statement_id):
         signed = self.ledger.sign_off(statement_id, view.user.username)
-        return view.then(f"/app/reconciliation/{statement_id}",
-                         f"Statement {statement_id} signed off; the ledger asserts the float's closing "
-                         f"balance of {signed['closing_balance']} {signed['currency']}.")
+        return view.then(f"/app/reconciliation/{statement_id}", view.gettext(
+            N_("Statement %(statement)s signed off; the ledger asserts the float's closing balance of %(balance)s."),
+            statement=statement_id, balance=view.money(signed["closing_balance"], signed["currency"])))

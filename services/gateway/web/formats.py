@@ -25,6 +25,11 @@ LABELS = {
     "COMPLETED": N_("Completed"), "ENROLLED": N_("Seated"), "WAITLISTED": N_("On the waiting list"),
     "LEFT": N_("Left the cohort"), "PASS": N_("Passed"), "FAIL": N_("Not passed"), "OPEN": N_("Open"),
     "SIGNED_OFF": N_("Signed off"), "IMPORTED": N_("Imported"),
+    # what happened to a grant application (its history)
+    "REVISE": N_("Revised"), "SUBMIT": N_("Submitted"), "APPROVE": N_("Approved"), "REJECT": N_("Rejected"),
+    "RETURN": N_("Returned for revision"), "CANCEL": N_("Cancelled"), "RELEASE": N_("Tranche released"),
+    "PAUSE": N_("Paused"), "RESUME": N_("Resumed"), "FOLLOW_UP": N_("Follow-up visit"),
+    "PAY_FAILED": N_("Payment failed"),
     # mentor offers
     "PROPOSED": N_("Proposed"), "ACCEPTED": N_("Accepted"), "DECLINED": N_("Declined"), "EXPIRED": N_("Expired"),
     # payment accounts
@@ -33,7 +38,8 @@ LABELS = {
     # reconciliation
     "MATCHED": N_("Matched"), "UNMATCHED_STATEMENT_LINE": N_("Unmatched statement line"),
     "MISSING_FROM_STATEMENT": N_("Missing from the statement"), "AMOUNT_MISMATCH": N_("Amount differs"),
-    "DUPLICATE": N_("Duplicate"), "REVERSAL": N_("Reversal"),
+    "DUPLICATE": N_("Duplicate"), "REVERSAL": N_("Reversal"), "ACCEPT": N_("Accept"), "ADJUST": N_("Adjust"),
+    "REVERSE_PAYMENT": N_("Reverse the payment"),
     # course tracks
     "FINANCIAL_LITERACY": N_("Financial literacy"), "BUSINESS_DEVELOPMENT": N_("Business development"),
     "TVET:*": N_("Vocational training (any trade)"), "BASIC_EDUCATION": N_("Basic education"), "CIVIC_EDUCATION": N_("Civic education"),

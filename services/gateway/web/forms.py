@@ -3,6 +3,7 @@ from datetime import datetime, timezone
 
 from pydantic import BaseModel, ValidationError
 
+from services.gateway.web.formats import N_
 from shared.errors import ValidationFailed
 
 
@@ -15,13 +16,14 @@ def words(text: str) -> list[str]:
     return [part.strip() for part in text.replace("\n", ",").split(",") if part.strip()]
 
 
-def budget_lines(text: str) -> list[dict]:
-    """One `item: amount` per line, e.g. `sewing machine: 300.00`."""
+def budget_lines(text: str, gettext) -> list[dict]:
+    """One `item: amount` per line, e.g. `sewing machine: 300.00`; `gettext` words a mistake
+    in the page's language."""
     lines = []
     for line in filter(None, (raw.strip() for raw in text.splitlines())):
         item, separator, amount = line.rpartition(":")
         if not separator or not item.strip():
-            raise ValidationFailed(f"budget line '{line[:60]}': write it as 'item: amount'")
+            raise ValidationFailed(gettext(N_("budget line '%(line)s': write it as 'item: amount'"), line=line[:60]))
         lines.append({"item": item.strip(), "amount": amount.strip()})
     return lines
 

@@ -2,6 +2,7 @@
 approval queue where another officer or a supervisor approves, rejects or returns."""
 from services.gateway.routes import DISTRICT
 from services.gateway.web.entrypoint import page
+from services.gateway.web.formats import N_
 from services.gateway.web.forms import budget_lines, command, today
 from services.livelihoods import schemas as livelihoods_schemas
 
@@ -29,9 +30,10 @@ class GrantPages:
             "programme": form.get("programme", ""), "participant_id": participant_id,
             "amount": form.get("amount", "").strip(), "currency": programme.get("currency", ""),
             "business_plan": {"summary": form.get("summary", ""), "trade": form.get("trade", ""),
-                              "budget_lines": budget_lines(form.get("budget_lines", ""))}})
+                              "budget_lines": budget_lines(form.get("budget_lines", ""), view.gettext)}})
         created = self.livelihoods.create_application(data, view.user.username)
-        return view.then(f"/app/grants/{created['application_id']}", "Draft saved. Submit it when it is ready.")
+        return view.then(f"/app/grants/{created['application_id']}",
+                         view.gettext(N_("Draft saved. Submit it when it is ready.")))
 
     @page("GET", GRANT_PAGE, roles=READERS, scope=DISTRICT)
     def page_grant(self, view, application_id):
@@ -41,27 +43,29 @@ class GrantPages:
     def form_submit_grant(self, view, application_id):
         self._application(view.user, application_id)
         self.livelihoods.submit_application(application_id, view.user.username)
-        return view.then(f"/app/grants/{application_id}", "Submitted for approval.")
+        return view.then(f"/app/grants/{application_id}", view.gettext(N_("Submitted for approval.")))
 
     @page("POST", "/app/grants/<application_id>/approve", roles=DECIDERS, scope=DISTRICT, back=GRANT_PAGE)
     def form_approve_grant(self, view, application_id):
         self._application(view.user, application_id)
         decided = self.livelihoods.approve_application(application_id, view.user.username, view.user.role)
-        return view.then("/app/approvals", f"{application_id} approved ({decided['status']}).")
+        return view.then("/app/approvals", view.gettext(N_("%(application)s approved; it is now: %(status)s."),
+                                                    application=application_id, status=view.label(decided["status"])))
 
     @page("POST", "/app/grants/<application_id>/reject", roles=DECIDERS, scope=DISTRICT, back=GRANT_PAGE)
     def form_reject_grant(self, view, application_id):
         self._application(view.user, application_id)
         decision = command(livelihoods_schemas.Decision, {"reason": view.request.form.get("reason", "")})
         self.livelihoods.reject_application(application_id, decision, view.user.username, view.user.role)
-        return view.then("/app/approvals", f"{application_id} rejected.")
+        return view.then("/app/approvals", view.gettext(N_("%(application)s rejected."), application=application_id))
 
     @page("POST", "/app/grants/<application_id>/return", roles=DECIDERS, scope=DISTRICT, back=GRANT_PAGE)
     def form_return_grant(self, view, application_id):
         self._application(view.user, application_id)
         decision = command(livelihoods_schemas.Decision, {"reason": view.request.form.get("reason", "")})
         self.livelihoods.return_application(application_id, decision, view.user.username, view.user.role)
-        return view.then("/app/approvals", f"{application_id} returned to its maker for revision.")
+        return view.then("/app/approvals", view.gettext(N_("%(application)s returned to its maker for revision."),
+                                                    application=application_id))
 
     @page("POST", "/app/grants/<application_id>/revise", roles={"officer"}, scope=DISTRICT, back=GRANT_PAGE)
     def form_revise_grant(self, view, application_id):
@@ -71,16 +75,18 @@ class GrantPages:
         data = command(livelihoods_schemas.Revision, {
             "amount": form.get("amount", "").strip(),
             "business_plan": {"summary": form.get("summary", ""), "trade": form.get("trade", ""),
-                              "budget_lines": budget_lines(form.get("budget_lines", ""))}})
+                              "budget_lines": budget_lines(form.get("budget_lines", ""), view.gettext)}})
         self.livelihoods.revise_application(application_id, data, view.user.username)
-        return view.then(f"/app/grants/{application_id}", "Revised. Submit it again when it is ready.")
+        return view.then(f"/app/grants/{application_id}",
+                         view.gettext(N_("Revised. Submit it again when it is ready.")))
 
     @page("POST", "/app/grants/<application_id>/cancel", roles=DECIDERS, scope=DISTRICT, back=GRANT_PAGE)
     def form_cancel_grant(self, view, application_id):
         self._application(view.user, application_id)
         decision = command(livelihoods_schemas.Decision, {"reason": view.request.form.get("reason", "")})
         self.livelihoods.cancel_application(application_id, decision, view.user.username, view.user.role)
-        return view.then(f"/app/grants/{application_id}", f"{application_id} cancelled.")
+        return view.then(f"/app/grants/{application_id}",
+                         view.gettext(N_("%(application)s cancelled."), application=application_id))
 
     @page("POST", "/app/grants/<application_id>/follow-up", roles={"officer"}, scope=DISTRICT, back=GRANT_PAGE)
     def form_grant_follow_up(self, view, application_id):
@@ -91,7 +97,7 @@ class GrantPages:
                                                       "business_operating": form.get("business_operating") == "yes",
                                                       "note": form.get("note", "")})
         self.livelihoods.record_follow_up(application_id, data, view.user.username)
-        return view.then(f"/app/grants/{application_id}", "Follow-up visit recorded.")
+        return view.then(f"/app/grants/{application_id}", view.gettext(N_("Follow-up visit recorded.")))
 
     @page("GET", "/app/approvals", roles=DECIDERS)
     def page_approvals(self, view):

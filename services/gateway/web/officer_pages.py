@@ -27,7 +27,7 @@ class OfficerPages(CasePages, CaseForms, HoldPages, ReferralPages, MentorshipPag
     def form_enroll(self, view):
         form = view.request.form
         if form.get("consent") != "yes":
-            raise ValidationFailed("enrollment needs the participant's consent: tick the consent box")
+            raise ValidationFailed(view.gettext(N_("enrollment needs the participant's consent: tick the consent box")))
         data = command(enrollment_schemas.EnrollParticipant, {
             "full_name": form.get("full_name", ""), "phone": form.get("phone", ""),
             "national_id": form.get("national_id", ""), "date_of_birth": form.get("date_of_birth", ""),
@@ -40,7 +40,7 @@ class OfficerPages(CasePages, CaseForms, HoldPages, ReferralPages, MentorshipPag
         outcome = self.enrollment.enroll_participant(data, view.user.username)
         if outcome["status"] == "CREATED":
             return view.then(f"/app/participants/{outcome['participant_id']}",
-                             f"Enrolled as {outcome['participant_id']}.")
+                             view.gettext(N_("Enrolled as %(participant)s."), participant=outcome["participant_id"]))
         return view.then(f"/app/holds/{outcome['held_id']}",
                          view.gettext(N_("Held as a possible duplicate (%(held)s): compare the two and resolve "
                                          "it before this person is enrolled."), held=outcome["held_id"]),
@@ -76,10 +76,12 @@ class OfficerPages(CasePages, CaseForms, HoldPages, ReferralPages, MentorshipPag
         seated = {member["participant_id"] for member in self._seated(view.user, cohort_id)}
         present = set(view.request.form.getlist("present"))
         if present - seated:
-            raise Forbidden(f"not seated in {cohort_id} from your district: {', '.join(sorted(present - seated))}")
+            raise Forbidden(view.gettext(N_("not seated in %(cohort)s from your district: %(participants)s"),
+                                         cohort=cohort_id, participants=", ".join(sorted(present - seated))))
         data = command(enrollment_schemas.RecordAttendance, {
             "session_date": view.request.form.get("session_date", ""),
             "present": sorted(present), "absent": sorted(seated - present)})
         recorded = self.enrollment.record_attendance(cohort_id, data, view.user.username)
-        return view.then(f"/app/attendance?cohort_id={cohort_id}",
-                         f"Attendance of {recorded['session_date']} recorded for {recorded['recorded']} people.")
+        return view.then(f"/app/attendance?cohort_id={cohort_id}", view.gettext(
+            N_("Attendance of %(day)s recorded for %(count)s people."), day=recorded["session_date"],
+            count=recorded["recorded"]))

@@ -3,6 +3,7 @@ provider check it. The page shows it masked only, like the API."""
 from services.enrollment.payment_schemas import SetPaymentAccount
 from services.gateway.routes import DISTRICT
 from services.gateway.web.entrypoint import page
+from services.gateway.web.formats import N_
 from services.gateway.web.forms import command
 from shared.payees import BANK, MOBILE_MONEY
 
@@ -23,14 +24,15 @@ class PayeePages:
                                  if form.get(name, "").strip()}}
         account = self.enrollment.set_payment_account(participant_id, command(SetPaymentAccount, data),
                                                       view.user.username)["account"]
-        return view.then(f"/app/participants/{participant_id}",
-                         f"Payment account {account['masked']} saved ({account['verification'].lower()}).")
+        return view.then(f"/app/participants/{participant_id}", view.gettext(
+            N_("Payment account %(account)s saved: %(verification)s."), account=account["masked"],
+            verification=view.label(account["verification"])))
 
     @page("POST", PARTICIPANT_PAGE + "/payment-account/verify", roles={"officer"}, scope=DISTRICT, back=PARTICIPANT_PAGE)
     def form_verify_payment_account(self, view, participant_id):
         self._participant(view.user, participant_id)
         account = self.enrollment.verify_payment_account(participant_id, view.user.username)["account"]
         verified = account["verification"] == "VERIFIED"
-        return view.then(f"/app/participants/{participant_id}",
-                         f"The provider answered {account['provider_answer']}: the account is "
-                         f"{account['verification'].replace('_', ' ').lower()}.", problem=not verified)
+        return view.then(f"/app/participants/{participant_id}", view.gettext(
+            N_("The provider answered %(answer)s: %(verification)s."), answer=account["provider_answer"],
+            verification=view.label(account["verification"])), problem=not verified)
