@@ -28,5 +28,5 @@ def test_monitoring_sees_de_identified_figures(suite, browse):
     assert seen["charts"] == 4
     for private in (pid, other, offer, application, PERSON["full_name"], "Amina", "Hodan", PERSON["phone"]):
         assert private not in seen["html"]
-    assert "210.00\xa0USD" in seen["html"] and "<td>Man</td>" in seen["html"]
+    assert "210.00&nbsp;USD" in seen["html"] and "<td>Man</td>" in seen["html"]
     assert seen["officer_page_status"] == 403

@@ -5,7 +5,7 @@ import eventlet
 import pytest
 from nameko.rpc import rpc
 
-from services.gateway.routes import ROUTES
+from services.gateway.routes import PAGES, ROUTES
 from services.gateway.service import GatewayService
 from shared.config import load
 from tests.gateway.test_page_pipeline import as_browser
@@ -54,3 +54,7 @@ def test_reads_wait_seconds_and_imports_longer():
     assert timeouts[("POST", "/ledger/statements")] == timeouts[("POST", "/participants/import")] == \
         "import_timeout_seconds"
     assert timeouts[("POST", "/grants")] == "command_timeout_seconds"
+    pages = {(page.method, page.path): page.timeout_setting for page in PAGES}
+    assert pages[("POST", "/app/reconciliation")] == "import_timeout_seconds"
+    assert pages[("GET", "/app/reconciliation")] == "read_timeout_seconds"
+    assert pages[("POST", "/app/grants/<application_id>/approve")] == "command_timeout_seconds"

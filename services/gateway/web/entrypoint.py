@@ -6,7 +6,8 @@ credential, then the same role check, the same central district scope check of e
 record the path, query or form names, the same RPC timeouts and the same audit row. A form
 post must also carry its CSRF token. A form's expected failure (invalid input, a refused
 transition) shows the page it came from again, with what was typed and, beside each
-field, what is wrong; a refusal (403), a timeout and any failure of a page read is an
+field, what is wrong, in the form that was posted only (each form names itself in a hidden
+`form` field: a page's other forms may have fields of the same names); a refusal (403), a timeout and any failure of a page read is an
 error page with the status the API would answer.
 """
 import functools
@@ -40,7 +41,8 @@ NAVIGATION = {
     "admin": ((N_("Figures"), "/app/figures"),),
 }
 SIGNED_OUT = "you are not signed in (or your session ended); sign in again"
-NOT_ECHOED = frozenset({"password", "current_password", "new_password", cookies.CSRF_FIELD})
+FORM_FIELD = "form"  # the hidden field naming the form on its page (csrf_field in _forms.html)
+NOT_ECHOED = frozenset({"password", "current_password", "new_password", cookies.CSRF_FIELD, FORM_FIELD})
 PARAM = re.compile(r"<(?:\w+:)?(\w+)>")
 add_globals(NAVIGATION=NAVIGATION)
 
@@ -55,11 +57,19 @@ def secure_cookies(config: dict) -> bool:
 
 @dataclass
 class Refusal:
-    """A refused form shown again: the problem, what was typed, and words for each field."""
+    """A refused form shown again: the problem, the form's name, what was typed in it, and
+    words for each of its fields."""
     message: str
     status: int
+    form: str = ""
     typed: dict = field(default_factory=dict)
     errors: dict = field(default_factory=dict)
+
+    def typed_in(self, form: str) -> dict:
+        return self.typed if form and form == self.form else {}
+
+    def errors_in(self, form: str) -> dict:
+        return self.errors if form and form == self.form else {}
 
 
 @dataclass
@@ -86,12 +96,12 @@ class Page:
         return environments[self.language].filters["money"](amount, currency)
 
     def show(self, template: str, **context) -> Response:
-        notice, status, typed, errors = cookies.notice(self.request), 200, {}, {}
+        notice, status, kept = cookies.notice(self.request), 200, {}
         if self.refusal is not None:
-            notice = {"problem": True, "message": self.refusal.message}
-            status, typed, errors = self.refusal.status, self.refusal.typed, self.refusal.errors
+            notice, status = {"problem": True, "message": self.refusal.message}, self.refusal.status
+            kept = {"typed": self.refusal.typed_in, "errors": self.refusal.errors_in}
         response = html(template, status, self.language, user=self.user, csrf=self.csrf, notice=notice,
-                        typed=typed, errors=errors, here=self.request.full_path.rstrip("?"), **context)
+                        here=self.request.full_path.rstrip("?"), **kept, **context)
         if cookies.notice(self.request):
             cookies.forget_notice(response, self.secure)
         return response
@@ -141,7 +151,7 @@ def _shown_again(service, view: Page, exc: DomainError, back: str, params: dict)
     environ = EnvironBuilder(path=path, query_string=query, method="GET",
                              headers={"Cookie": view.request.headers.get("Cookie", "")}).get_environ()
     shown = Page(Request(environ), view.user, view.csrf, view.secure, view.language,
-                 Refusal(message, status, typed, errors))
+                 Refusal(message, status, view.request.form.get(FORM_FIELD, ""), typed, errors))
     names = {name: params[name] for name in PARAM.findall(target.path)}
     with eventlet.Timeout(service.config["GATEWAY"][target.timeout_setting], UpstreamTimeout(target.template)):
         return target.function(service, shown, **names)

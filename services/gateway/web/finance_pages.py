@@ -68,7 +68,7 @@ class FinancePages:
         return view.show("reconciliation.html", statements=self.ledger.list_statements(),
                          fava_url=fava.reachable(self.config))
 
-    @page("POST", "/app/reconciliation", roles=FINANCE)
+    @page("POST", "/app/reconciliation", roles=FINANCE, upload=True)
     def form_import_statement(self, view):
         upload = view.request.files.get("statement")
         if upload is None or not upload.filename:

@@ -37,9 +37,16 @@ def add_globals(**values) -> None:
         environment.globals.update(values)
 
 
+def nothing_kept(form: str) -> dict:
+    """`typed(form)` and `errors(form)` of a page no refused form came back to."""
+    return {}
+
+
 def html(template: str, status: int = 200, language: str = i18n.DEFAULT, **context) -> Response:
-    context.setdefault("typed", {})
-    context.setdefault("errors", {})
+    """A template rendered; `typed(form)` and `errors(form)` are what was typed in the named
+    form and the words for its fields, when the page shows that form refused."""
+    context.setdefault("typed", nothing_kept)
+    context.setdefault("errors", nothing_kept)
     body = environments[language].get_template(template).render(**context)
     return Response(body, status=status, mimetype="text/html", headers={**SECURITY_HEADERS, "Content-Language": language})
 
