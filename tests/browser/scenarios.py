@@ -146,6 +146,25 @@ def mentor_day(open_person):
     return seen
 
 
+def mentor_in_somali(open_person):
+    """A mentor on a phone picks Somali, accepts an offer in it, and finds Somali again at the
+    next sign-in (the language is kept with the account)."""
+    mentor = open_person(PHONE)
+    page = mentor.sign_in("mentor-t")
+    mentor.press("form[action='/app/language'] button[value=so]")
+    seen = {"lang": page.get_attribute("html", "lang"), "heading": page.locator("h1").inner_text(),
+            "accept": page.locator("main form[action$='/accept'] button").inner_text()}
+    mentor.shot("mentor-somali-1-offer-phone")
+    mentor.press("main form[action$='/accept'] button")
+    seen["accepted"] = mentor.notice()
+    mentor.shot("mentor-somali-2-accepted-phone")
+    mentor.press("form[action='/app/sign-out'] button")
+    mentor.sign_in("mentor-t")
+    seen["lang_next_time"] = page.get_attribute("html", "lang")
+    seen["heading_next_time"] = page.locator("h1").inner_text()
+    return seen
+
+
 def monitoring_figures(open_person):
     viewer = open_person()
     page = viewer.sign_in("monitoring")

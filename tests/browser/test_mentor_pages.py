@@ -1,5 +1,6 @@
 """A mentor on a phone: sees the offer (a first name, district and trade), accepts it and
-logs a session; an officer's page is refused."""
+logs a session; an officer's page is refused. Another mentor does it in Somali."""
+from services.gateway.web.i18n import translations
 from tests.browser.seed import staff
 from tests.e2e.test_grant_path import PERSON
 from tests.e2e.test_mentorship_path import MENTOR
@@ -33,3 +34,17 @@ def test_mentor_accepts_and_logs_a_session_on_a_phone(suite, browse):
     [logged] = officer.get(f"/mentorship/offers/{offer}/sessions")
     assert (logged["topic"], logged["note"]) == ("Costing a dress", "Market visit")
     assert seen["officer_page_status"] == 403 and PERSON["full_name"] not in seen["officer_page_text"]
+
+
+def test_a_mentor_picks_somali_and_accepts_an_offer_in_it(suite, browse):
+    admin = suite
+    officer = staff(admin, "officer-k", "officer", "Kismayo")
+    _pid, offer, mentor = sent_offer(admin, officer)
+    somali = translations("so").gettext
+
+    seen = browse("mentor_in_somali")
+    assert seen["lang"] == seen["lang_next_time"] == "so"
+    assert seen["heading"] == seen["heading_next_time"] == somali("My offers") != "My offers"
+    assert seen["accept"] == somali("Accept") != "Accept"
+    assert seen["accepted"] == somali("Accepted. The officer will arrange your first meeting.")
+    assert [(o["offer_id"], o["status"]) for o in mentor.get("/mentorship/offers")] == [(offer, "ACCEPTED")]
