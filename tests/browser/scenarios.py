@@ -89,7 +89,7 @@ def finance_releases(open_person, application):
     finance.press(f"tr:has-text('{application}') button")
     seen["released"] = finance.notice()
     for _ in range(100):
-        if "PAID" in page.locator("main").inner_text():
+        if "Paid" in page.locator("tr", has_text=application).locator(".status").all_inner_texts():
             break
         page.wait_for_timeout(200)
         page.reload()
@@ -99,16 +99,24 @@ def finance_releases(open_person, application):
 
 
 def finance_reconciles(open_person, statement_file):
+    """One finance user imports and proposes an adjustment above the write-off limit; another
+    approves it and, once the statement's day is over, signs the period off."""
     finance = open_person()
     page = finance.sign_in("finance")
     finance.press("nav a:text('Reconciliation')")
     page.set_input_files("[name=statement]", statement_file)
     finance.shot("finance-3-upload")
     finance.press("text=Import and reconcile")
-    seen = {"imported": finance.notice(), "statement": page.url.rsplit("/", 1)[1]}
+    seen = {"imported": finance.notice(), "statement": page.url.rsplit("/", 1)[1],
+            "importer_sign_off_buttons": page.locator("button:text('Sign off')").count(),
+            "importer_told": page.locator("section", has_text="Sign off").locator("p").inner_text()}
     finance.shot("finance-4-exceptions")
-    finance.press("text=Sign off this period")
-    seen["refused"] = finance.notice()
+    signer = open_person()
+    signer.sign_in("finance-2")
+    signer.press("nav a:text('Reconciliation')")
+    signer.press(f"a:text('{seen['statement']}')")
+    signer.press("text=Sign off this period")
+    seen["refused"] = signer.notice()
     exception = page.locator("section", has=page.locator("form[action$='/resolve']")).first
     seen["exception"] = exception.locator("h3").inner_text()
     exception.locator("[name=action]").select_option("ADJUST")
@@ -116,11 +124,14 @@ def finance_reconciles(open_person, statement_file):
     exception.locator("[name=reason]").fill("float top-up from the MDTF account")
     with page.expect_navigation():
         exception.locator("button").click()
-    seen["resolved"] = finance.notice()
-    finance.press("text=Sign off this period")
-    seen["signed"] = finance.notice()
-    seen["heading"] = page.locator("h1").inner_text()
-    finance.shot("finance-5-signed-off")
+    seen["proposed"] = finance.notice()
+    signer.page.reload()
+    signer.press("text=Approve the adjustment")
+    seen["approved"] = signer.notice()
+    signer.press("text=Sign off this period")
+    seen["signed"] = signer.notice()
+    seen["heading"] = signer.page.locator("h1").inner_text()
+    signer.shot("finance-5-signed-off")
     return seen
 
 
