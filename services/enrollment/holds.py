@@ -43,14 +43,23 @@ def resolve(session: Session, vault: PiiVault, held_id: str, command: ResolveHel
     return describe(held)
 
 
-def describe(held: HeldEnrollment, vault: PiiVault | None = None, session: Session | None = None) -> dict:
-    """A hold; with the vault, the personal data an officer compares to decide."""
+def describe(held: HeldEnrollment, vault: PiiVault | None = None, session: Session | None = None,
+             viewer_district: str | None = None) -> dict:
+    """A hold; with the vault, the personal data an officer compares to decide. A candidate
+    enrolled in another district than the viewer's is shown by id, district and what matched,
+    never with their personal data: the viewer may not see that person."""
     view = {"held_id": held.id, "status": held.status, "district": held.district,
             "candidates": held.candidates, "participant_id": held.participant_id,
             "held_by": held.held_by, "held_at": held.held_at.isoformat()}
     if vault is not None:
         submitted = vault.open(held.sealed_command)
         view["personal"] = {k: submitted[k] for k in ("full_name", "phone", "national_id", "date_of_birth")}
-        view["candidates"] = [{**c, "personal": vault.open(participants.load(session, c["participant_id"]).pii)}
-                              for c in held.candidates]
+        view["candidates"] = [_candidate(session, vault, c, viewer_district) for c in held.candidates]
     return view
+
+
+def _candidate(session: Session, vault: PiiVault, candidate: dict, viewer_district: str | None) -> dict:
+    participant = participants.load(session, candidate["participant_id"])
+    visible = viewer_district is None or participant.district == viewer_district
+    return {**candidate, "district": participant.district,
+            "personal": vault.open(participant.pii) if visible else None}

@@ -174,11 +174,13 @@ class EnrollmentService:
             return [holds.describe(h) for h in holds.open_holds(self.db.session, district)]
 
     @rpc
-    def get_hold(self, held_id, with_personal_data=False):
+    def get_hold(self, held_id, with_personal_data=False, viewer_district=None):
+        """With personal data: the submitted person's, and each candidate's whom an officer of
+        `viewer_district` (None: every district) may see."""
         with self.db.session.begin():
             held = holds.load(self.db.session, held_id)
             if with_personal_data:
-                return holds.describe(held, self._vault(), self.db.session)
+                return holds.describe(held, self._vault(), self.db.session, viewer_district)
             return holds.describe(held)
 
     @rpc

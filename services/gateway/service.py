@@ -113,7 +113,7 @@ class GatewayService(AllowanceRoutes, AuthRoutes, GrantRoutes, LedgerRoutes, Men
     @api("GET", "/holds/<held_id>", roles={"officer"}, scope=DISTRICT)
     def get_hold(self, user, held_id):
         """A held enrollment beside its candidates, with the personal data to compare."""
-        return self.enrollment.get_hold(held_id, True)
+        return self.enrollment.get_hold(held_id, True, user.district)
 
     @api("POST", "/holds/<held_id>/resolve", roles={"officer"}, body=enrollment_schemas.ResolveHeld, scope=DISTRICT)
     def resolve_hold(self, user, data, held_id):

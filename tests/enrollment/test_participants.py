@@ -82,6 +82,18 @@ def test_resolving_a_hold(desk):
         desk.do(holds.load, "H-NOPE00")
 
 
+def test_a_candidate_of_another_district_is_compared_without_their_personal_data(desk):
+    elsewhere = desk.enroll(district="Baidoa").participant_id
+    held = desk.enroll(full_name="Someone Else", phone="+252 61 000 0000", district="Kismayo").held_id
+    view = desk.do(lambda s: holds.describe(holds.load(s, held), desk.vault, s, "Kismayo"))
+    [candidate] = view["candidates"]
+    assert (candidate["participant_id"], candidate["district"], candidate["personal"]) == (elsewhere, "Baidoa", None)
+    assert view["personal"]["full_name"] == "Someone Else"
+    assert PERSON["full_name"] not in str(view)
+    in_baidoa = desk.do(lambda s: holds.describe(holds.load(s, held), desk.vault, s, "Baidoa"))
+    assert in_baidoa["candidates"][0]["personal"]["full_name"] == PERSON["full_name"]
+
+
 def test_consent_withdrawal_keeps_history_and_happens_once(desk):
     pid = desk.enroll().participant_id
     withdraw = WithdrawConsent(withdrawn_on=date(2026, 11, 1), reason="moved away")

@@ -16,7 +16,7 @@ class HoldPages:
 
     @page("GET", HOLD, roles=OFFICER, scope=DISTRICT)
     def page_hold(self, view, held_id):
-        return view.show("hold.html", hold=self.enrollment.get_hold(held_id, True),
+        return view.show("hold.html", hold=self.enrollment.get_hold(held_id, True, view.user.district),
                          fields=("full_name", "phone", "national_id", "date_of_birth"))
 
     @page("POST", HOLD + "/resolve", roles=OFFICER, scope=DISTRICT, back=HOLD)
