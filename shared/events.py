@@ -1,6 +1,7 @@
 """Event envelopes and the registry of event contracts.
 
-Every event on the wire is `{event_id, type, version, occurred_at, payload}`; the
+Every event on the wire is `{event_id, type, version, occurred_at, source, payload}`, and
+`request_id` when a request caused it (shared/request_context.py); the
 payload is validated against the contract registered for `(type, version)` when it is
 written to the outbox and again when a handler receives it.
 """
@@ -24,6 +25,7 @@ class Envelope(BaseModel):
     occurred_at: datetime
     source: str
     payload: dict[str, Any]
+    request_id: str | None = None
 
 
 def contract(event_type: str, version: int = 1):
@@ -43,7 +45,7 @@ def payload_model(event_type: str, version: int) -> type[BaseModel]:
         raise ValidationFailed(f"no contract for event {event_type} v{version}") from None
 
 
-def new_envelope(source: str, payload: BaseModel) -> Envelope:
+def new_envelope(source: str, payload: BaseModel, request_id: str | None = None) -> Envelope:
     """Build an envelope for a validated payload model."""
     model = payload_model(payload.event_type, payload.event_version)
     checked = model.model_validate(payload.model_dump())
@@ -54,6 +56,7 @@ def new_envelope(source: str, payload: BaseModel) -> Envelope:
         occurred_at=datetime.now(timezone.utc),
         source=source,
         payload=checked.model_dump(mode="json"),
+        request_id=request_id,
     )
 
 

@@ -35,3 +35,14 @@ def drop_messaging_tables_v1() -> None:
     op.drop_index("ix_outbox_published_at", table_name="outbox")
     op.drop_table("outbox")
     op.drop_table("inbox")
+
+
+def add_outbox_request_id() -> None:
+    """The request that caused each event (nullable: events written by timers have none)."""
+    with op.batch_alter_table("outbox") as batch:
+        batch.add_column(sa.Column("request_id", sa.String(length=64), nullable=True))
+
+
+def drop_outbox_request_id() -> None:
+    with op.batch_alter_table("outbox") as batch:
+        batch.drop_column("request_id")

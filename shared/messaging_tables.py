@@ -14,6 +14,7 @@ def add_messaging_tables(metadata: MetaData) -> None:
         Column("attempts", Integer, nullable=False, default=0),
         Column("next_attempt_at", DateTime(timezone=True), nullable=False),
         Column("last_error", Text),
+        Column("request_id", String(64)),  # the request that caused the event, for following it in the logs
     )
     Table(
         "inbox", metadata,
@@ -22,3 +23,10 @@ def add_messaging_tables(metadata: MetaData) -> None:
         Column("event_type", String(80), nullable=False),
         Column("applied_at", DateTime(timezone=True), nullable=False),
     )
+
+
+def outbox_table() -> Table:
+    """The outbox on its own, for code that reads any service's outbox (the metrics)."""
+    metadata = MetaData()
+    add_messaging_tables(metadata)
+    return metadata.tables["outbox"]

@@ -6,6 +6,12 @@ confirms and `mandatory` set (a message no queue would receive comes back as an 
 instead of vanishing), marks them sent, and retries the rest with backoff. A lost broker
 connection ends a pass and the next pass reconnects; no row is held back for it. Delivery
 is at least once: consumers deduplicate through the inbox.
+
+Several replicas may relay one outbox: a pass first claims its rows (one short transaction
+pushing their `next_attempt_at` a lease ahead; on PostgreSQL with `FOR UPDATE SKIP LOCKED`,
+so two relays never claim one row), so a row is published twice only when its relay died
+or took longer than the lease. Each row's request id goes with it as the `nameko.request_id`
+header, which nameko's event handlers take into their context data (shared/request_context.py).
 """
 import json
 import logging
@@ -18,11 +24,13 @@ from nameko.amqp.publish import Publisher
 from sqlalchemy import Table, insert, select, update
 from sqlalchemy.engine import Engine
 
+from shared import request_context
 from shared.events import Envelope, new_envelope
 from shared.lost_connection import CONNECTION_ERRORS
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF_SECONDS = 60
+LEASE = timedelta(seconds=60)
 
 
 def event_exchange(service_name: str) -> Exchange:
@@ -31,13 +39,15 @@ def event_exchange(service_name: str) -> Exchange:
 
 
 def write_events(connection, outbox: Table, source: str, payloads) -> list[Envelope]:
-    """Insert the events (one statement for many) in the caller's transaction."""
-    envelopes = [new_envelope(source, payload) for payload in payloads]
+    """Insert the events (one statement for many) in the caller's transaction, with the
+    request id of the worker that writes them."""
+    request_id = request_context.request_id()
+    envelopes = [new_envelope(source, payload, request_id) for payload in payloads]
     now = datetime.now(timezone.utc)
     if envelopes:
         connection.execute(insert(outbox), [
             {"event_id": e.event_id, "event_type": e.type, "body": e.model_dump_json(), "created_at": now,
-             "attempts": 0, "next_attempt_at": now} for e in envelopes])
+             "attempts": 0, "next_attempt_at": now, "request_id": request_id} for e in envelopes])
     return envelopes
 
 
@@ -46,8 +56,8 @@ def backoff(attempts: int) -> timedelta:
 
 
 class Relay:
-    """Publishes one service's outbox. One relay per process; safe to run in several
-    replicas (a row may then be published twice, which the inbox absorbs)."""
+    """Publishes one service's outbox. One relay per process; several replicas share the
+    rows through claims (module docstring)."""
 
     def __init__(self, engine: Engine, outbox: Table, service_name: str, amqp_uri: str,
                  interval: float = 1.0, batch: int = 200):
@@ -66,35 +76,47 @@ class Relay:
         if self._wake.qsize() == 0:
             self._wake.put(None)
 
+    def claim(self) -> list:
+        """Take up to a batch of due rows for this pass, in order."""
+        now = datetime.now(timezone.utc)
+        outbox = self.outbox
+        due = (select(outbox.c.id).where(outbox.c.published_at.is_(None), outbox.c.next_attempt_at <= now)
+               .order_by(outbox.c.id).limit(self.batch).with_for_update(skip_locked=True))
+        with self.engine.begin() as conn:
+            rows = conn.execute(update(outbox).where(outbox.c.id.in_(due.scalar_subquery()))
+                                .values(next_attempt_at=now + LEASE)
+                                .returning(outbox.c.id, outbox.c.event_type, outbox.c.body, outbox.c.attempts,
+                                           outbox.c.request_id)).all()
+        return sorted(rows, key=lambda row: row.id)
+
     def publish_pending(self) -> int:
         """Publish what is due; returns how many rows were confirmed by the broker."""
         with self._lock:
-            now = datetime.now(timezone.utc)
-            with self.engine.connect() as conn:
-                rows = conn.execute(
-                    select(self.outbox.c.id, self.outbox.c.event_type, self.outbox.c.body,
-                           self.outbox.c.attempts)
-                    .where(self.outbox.c.published_at.is_(None), self.outbox.c.next_attempt_at <= now)
-                    .order_by(self.outbox.c.id).limit(self.batch)
-                ).all()
-            confirmed = []
+            rows = self.claim()
+            confirmed, settled = [], 0
             try:
                 for row in rows:
                     if self._publish_one(row):
                         confirmed.append(row.id)
-            finally:  # what the broker confirmed before a connection broke is marked too
-                if confirmed:
-                    with self.engine.begin() as conn:  # one commit for the batch, not one per row
+                    settled += 1
+            finally:  # what the broker confirmed before a connection broke is marked, the rest is due again
+                with self.engine.begin() as conn:  # one commit for the batch, not one per row
+                    if confirmed:
                         conn.execute(update(self.outbox).where(self.outbox.c.id.in_(confirmed))
                                      .values(published_at=datetime.now(timezone.utc)))
+                    unsent = [row.id for row in rows[settled:]]
+                    if unsent:
+                        conn.execute(update(self.outbox).where(self.outbox.c.id.in_(unsent))
+                                     .values(next_attempt_at=datetime.now(timezone.utc)))
             return len(confirmed)
 
     def _publish_one(self, row) -> bool:
         """A connection error ends the pass (raised): the broker is away, the row is not at fault."""
         body = json.loads(row.body)
+        headers = {f"nameko.{request_context.REQUEST_ID}": row.request_id} if row.request_id else {}
         try:
             self.publisher.publish(body, exchange=self.exchange, routing_key=row.event_type,
-                                   message_id=body["event_id"])
+                                   message_id=body["event_id"], headers=headers)
         except CONNECTION_ERRORS:
             raise
         except Exception as exc:  # the broker refused, returned or never confirmed it

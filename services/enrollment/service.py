@@ -17,6 +17,7 @@ from services.enrollment.schemas import (AddCaseNote, ChangePhase, CorrectPerson
                                          ParticipantSearch, RecordAssessment, RecordAttendance, RecordCompletion,
                                          RenewConsent, ResolveHeld, WithdrawConsent)
 from shared.errors import Conflict, ValidationFailed
+from shared.request_context import RequestContext
 from shared.store import Store
 from shared.validation import parse
 
@@ -32,6 +33,7 @@ class EnrollmentService:
     name = "enrollment"
     db = Store(Base.metadata)
     config = Config()
+    request_context = RequestContext()
 
     def _vault(self) -> PiiVault:
         return PiiVault(self.config["ENROLLMENT"]["pii_key"])

@@ -7,7 +7,7 @@ from nameko.exceptions import UnknownService
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from shared import errors
+from shared import errors, request_context
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ def error_response(exc: Exception) -> Response:
     if isinstance(exc, HTTPException) and exc.code and exc.code < 500:
         return json_response({"error": exc.name.upper().replace(" ", "_"), "message": exc.description},
                              exc.code)
-    reference = uuid.uuid4().hex[:12]
+    reference = request_context.request_id() or uuid.uuid4().hex[:12]
     # The type only: a remote error's text can quote SQL parameters, which stay out of logs.
     log.error("unexpected error, reference %s: %s", reference, getattr(exc, "exc_type", type(exc).__name__))
     return json_response({"error": "INTERNAL", "message": f"unexpected error (reference {reference})"}, 500)

@@ -27,6 +27,7 @@ from services.gateway.web.error_pages import unrouted
 from shared.config import database_url
 from shared.db import make_engine
 from shared.errors import DomainError, ValidationFailed
+from shared import metrics, request_context
 from shared.fields import forbidden_character
 from shared.validation import load_json, parse, plain_text
 
@@ -90,8 +91,9 @@ PAGES: list[Route] = []  # the web pages' table (services/gateway/web/entrypoint
 
 
 def acting_as(request, username: str, role: str | None) -> None:
-    """Name who made this request in its audit row."""
+    """Name who made this request in its audit row, and its role in the log lines of every service."""
     request.environ[ACTOR] = (username, role)
+    request_context.set_role(role)
 
 
 def _outcome(response: Response) -> str:
@@ -135,6 +137,7 @@ class JsonWebServer(WebServer):
 
         def gateway(environ, start_response):
             environ[REQUEST_ID] = audit.request_id(environ.get("HTTP_X_REQUEST_ID"))
+            request_context.serving(environ[REQUEST_ID])
             path = environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8", "replace")
             if forbidden_character(path, multiline=False):
                 response = json_response({"error": "VALIDATION_ERROR",
@@ -156,11 +159,16 @@ class JsonWebServer(WebServer):
                 if allow:
                     response.headers["Allow"] = allow
             response.headers["X-Request-Id"] = environ[REQUEST_ID]
+            metrics.HTTP_REQUESTS.labels(environ.get(ACTION, "unrouted"), response.status_code).inc()
             if environ["REQUEST_METHOD"] not in SAFE_METHODS:
                 self._audit(environ, response)
             return response(environ, start_response)
 
         return gateway
+
+    def context_data_from_headers(self, request):
+        """The request id goes to the worker, and from there to every RPC and event it causes."""
+        return {request_context.REQUEST_ID: request.environ[REQUEST_ID]}
 
     def _audit(self, environ, response: Response) -> None:
         username, role = environ.get(ACTOR, (None, None))

@@ -20,6 +20,7 @@ from services.gateway.referral_routes import ReferralRoutes
 from services.gateway.routes import DISTRICT, ROUTES, CsvUpload, Reply, api, body
 from services.gateway.schemas import Health
 from services.gateway.web.pages import WebPages
+from shared.request_context import RequestContext
 from shared.store import Store
 
 STAFF = {"officer", "supervisor", "finance", "admin"}
@@ -29,6 +30,7 @@ class GatewayService(AllowanceRoutes, AuthRoutes, GrantRoutes, LedgerRoutes, Men
                      ReferralRoutes, WebPages):
     name = "gateway"
     config = Config()
+    request_context = RequestContext()
     db = Store(Base.metadata)
     enrollment = RpcProxy("enrollment")
     livelihoods = RpcProxy("livelihoods")

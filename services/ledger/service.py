@@ -35,6 +35,7 @@ from shared.contracts import FundingReceived
 from shared.db import make_engine
 from shared.errors import NotFound
 from shared.handlers import on_event
+from shared.request_context import RequestContext
 from shared.store import Store
 from shared.validation import parse
 
@@ -101,6 +102,7 @@ class LedgerService(FinanceBooks):
     db = Store(Base.metadata)
     single_writer = SingleWriter()
     config = Config()
+    request_context = RequestContext()
     clock = LedgerClock()
     enrollment = RpcProxy("enrollment")
 

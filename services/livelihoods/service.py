@@ -13,6 +13,7 @@ from services.livelihoods.schemas import (ApplicationQuery, CreateApplication, C
                                           PageQuery, PrepareCycle, Revision)
 from shared.errors import NotEligible
 from shared.handlers import on_event
+from shared.request_context import RequestContext
 from shared.store import Store
 from shared.validation import parse
 
@@ -21,6 +22,7 @@ class LivelihoodsService(ReferralEntrypoints):
     name = "livelihoods"
     db = Store(Base.metadata)
     config = Config()
+    request_context = RequestContext()
     ledger = RpcProxy("ledger")  # its totals by cycle tell whether a cycle is complete
 
     @rpc

@@ -15,6 +15,7 @@ from services.mentorship.models import Base
 from services.mentorship.schemas import (DeactivateMentor, DeclineOffer, DiscardOffer, DoNotMatchPair, LogSession,
                                          RegisterMentor, RunRound, UpdateMentor)
 from shared.handlers import on_event
+from shared.request_context import RequestContext
 from shared.store import Store
 from shared.validation import parse
 
@@ -29,6 +30,7 @@ class MentorshipService:
     name = "mentorship"
     db = Store(Base.metadata)
     config = Config()
+    request_context = RequestContext()
 
     def _settings(self) -> dict:
         return self.config["MENTORSHIP"]

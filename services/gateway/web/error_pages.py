@@ -11,6 +11,7 @@ from werkzeug.wrappers import Request, Response
 from services.gateway.http_errors import STATUS, UpstreamTimeout
 from services.gateway.web import i18n
 from services.gateway.web.render import html
+from shared import request_context
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ def error_page(exc: Exception, user, language: str) -> Response:
     status, _code = status_of(exc)
     reference = None
     if status == 500:
-        reference = uuid.uuid4().hex[:12]
+        reference = request_context.request_id() or uuid.uuid4().hex[:12]
         log.error("unexpected error on a page, reference %s: %s", reference,
                   getattr(exc, "exc_type", type(exc).__name__))
     return html("error.html", status, language, code=status, detail=getattr(exc, "message", None),
