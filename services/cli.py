@@ -9,8 +9,10 @@ import requests
 from kombu import Connection
 
 from services import cli_cycle
+from shared import logging_setup
 from shared.config import load
 from shared.migrations import upgrade
+from shared.settings import check
 from shared.supervisor import Supervisor
 
 SERVICES = ("enrollment", "livelihoods", "ledger", "mentorship", "gateway")
@@ -45,6 +47,7 @@ def cmd_migrate(args, config):
 
 def cmd_serve(args, config):
     """Migrate one service's database, then become its service process (shared/service_process.py)."""
+    check(config)
     if args.service in HTTP_SERVICES:
         from services.provider.server import run
         return run(config)
@@ -89,6 +92,7 @@ def cmd_run(args, config):
     """The whole suite on this machine until SIGTERM or Ctrl-C, a service that exits restarted."""
     from services.demo import seed_once
 
+    check(config)
     require_broker(config)
     migrate(config)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
@@ -301,6 +305,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv=None):
     args = parser().parse_args(argv)
+    logging_setup.configure("ddrr")
     args.func(args, load())
 
 

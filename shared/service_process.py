@@ -9,19 +9,17 @@ later ones are ignored, a stop that takes longer than STOP_SECONDS becomes a kil
 kill longer than KILL_SECONDS an exit, so the process always ends in time. Its containers
 survive a broker lost while answering an RPC (shared/service_container.py).
 
+Beside the service it serves the process's operations port (shared/health.py: metrics,
+liveness, readiness) and logs through shared/logging_setup.py.
+
 Usage: python -m shared.service_process services.<name>.service:<Name>Service
 """
-import warnings
-
-warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
-
-import eventlet  # noqa: E402
+import eventlet  # the package shared/__init__.py, imported first, has silenced its deprecation warning
 
 eventlet.monkey_patch()
 
 import errno  # noqa: E402
 import logging  # noqa: E402
-import logging.config  # noqa: E402
 import os  # noqa: E402
 import signal  # noqa: E402
 import sys  # noqa: E402
@@ -29,8 +27,11 @@ import sys  # noqa: E402
 from nameko.cli.run import import_service  # noqa: E402
 from nameko.runners import ServiceRunner  # noqa: E402
 
-from shared.config import load  # noqa: E402
+from shared import health, logging_setup  # noqa: E402
+from shared.config import database_url, load  # noqa: E402
+from shared.db import make_engine  # noqa: E402
 from shared.service_container import PATH as CONTAINER  # noqa: E402
+from shared.settings import check  # noqa: E402
 
 log = logging.getLogger(__name__)
 STOP_SECONDS = 6
@@ -48,13 +49,15 @@ def end(runner: ServiceRunner) -> None:
 
 def serve(service_path: str) -> None:
     config = load()
-    if "LOGGING" in config:
-        logging.config.dictConfig(config["LOGGING"])
-    else:
-        logging.basicConfig(level=logging.INFO, format="%(message)s")
+    settings = check(config)
+    service_classes = import_service(service_path)
+    name = service_classes[0].name
+    logging_setup.configure(name)
     runner = ServiceRunner({**config, "SERVICE_CONTAINER_CLS": CONTAINER})
-    for service_cls in import_service(service_path):
+    for service_cls in service_classes:
         runner.add_service(service_cls)
+    health.serve(name, settings.metrics_address(name), settings.AMQP_URI,
+                 make_engine(database_url(config, name)))
     ending = []
 
     def end_once(signum, _frame):
