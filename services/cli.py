@@ -305,8 +305,9 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv=None):
     args = parser().parse_args(argv)
-    logging_setup.configure("ddrr")
-    args.func(args, load())
+    config = load()
+    logging_setup.configure("ddrr", config["LOG"])
+    args.func(args, config)
 
 
 if __name__ == "__main__":

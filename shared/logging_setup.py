@@ -1,6 +1,6 @@
 """The one logging configuration of the services and the `ddrr` command.
 
-`LOG_FORMAT=json` (docker-compose and Kubernetes) writes one JSON object a line: time,
+`LOG.format: json` (LOG_FORMAT=json: docker-compose and Kubernetes) writes one JSON object a line: time,
 level, service, logger, message, and the request id, event id and user role of the
 worker that logged it (shared/request_context.py), so one request can be followed across
 every service. Anything else (`make run`) writes a readable line. Log lines carry
@@ -9,7 +9,6 @@ the formatters add nothing but the fields above and an exception's traceback.
 """
 import json
 import logging
-import os
 import sys
 from datetime import datetime, timezone
 
@@ -60,16 +59,17 @@ class ConsoleFormatter(logging.Formatter):
         return f"{line} [{context}]" if context else line
 
 
-def configure(service: str) -> None:
-    """Send every logger's records to stderr in the format LOG_FORMAT names, at LOG_LEVEL (INFO)."""
+def configure(service: str, settings: dict) -> None:
+    """Send every logger's records to stderr in the format and from the level the
+    configuration's LOG section names."""
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(ContextFilter(service))
-    handler.setFormatter(JsonFormatter() if os.environ.get("LOG_FORMAT") == "json" else ConsoleFormatter())
+    handler.setFormatter(JsonFormatter() if settings["format"] == "json" else ConsoleFormatter())
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
     root.addHandler(handler)
-    root.setLevel(os.environ.get("LOG_LEVEL", "INFO").upper())
+    root.setLevel(str(settings["level"]).upper())
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
     logging.captureWarnings(True)

@@ -52,7 +52,7 @@ def serve(service_path: str) -> None:
     settings = check(config)
     service_classes = import_service(service_path)
     name = service_classes[0].name
-    logging_setup.configure(name)
+    logging_setup.configure(name, config["LOG"])
     runner = ServiceRunner({**config, "SERVICE_CONTAINER_CLS": CONTAINER})
     for service_cls in service_classes:
         runner.add_service(service_cls)

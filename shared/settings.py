@@ -9,7 +9,7 @@ services keep reading the dict nameko gives them.
 import base64
 import binascii
 import sys
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt, ValidationError,
                       model_validator)
@@ -95,6 +95,11 @@ class Provider(Section):
     callback_secret: Secret
 
 
+class Log(Section):
+    format: Literal["json", "console"]
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+
+
 class Metrics(Section):
     host: str = Field(min_length=1)
     ports: dict[str, Annotated[int, Field(gt=0, lt=65536)]]
@@ -136,6 +141,7 @@ class Settings(Section):
     GATEWAY: Gateway
     REFERRALS: Referrals
     PROVIDER: Provider
+    LOG: Log
     METRICS: Metrics
 
     def metrics_address(self, service: str) -> str:

@@ -294,7 +294,7 @@ def test_stateless_service_is_a_replicated_deployment(k8s, name):
     assert container["resources"]["requests"]["cpu"] and container["resources"]["requests"]["memory"]
     assert container.get("readinessProbe"), name
     if name == "gateway":
-        assert container["readinessProbe"]["httpGet"]["path"] == "/health"
+        assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
 
 
 def test_ledger_is_a_single_replica_statefulset_on_a_shared_volume(k8s):

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from services.ledger.book import text
 from services.ledger.book.data import Balance, Open, Transaction
+from shared.metrics import LEDGER_APPEND_SECONDS, LEDGER_FSYNC_SECONDS, timed
 
 MAIN = "main.beancount"
 ACCOUNTS = "accounts.beancount"
@@ -21,9 +22,11 @@ def period_files(directory: Path) -> list[Path]:
 
 def _append(path: Path, content: str) -> None:
     with open(path, "a", encoding="utf-8") as handle:
-        handle.write(content)
-        handle.flush()
-        os.fsync(handle.fileno())
+        with timed(LEDGER_APPEND_SECONDS):
+            handle.write(content)
+            handle.flush()
+        with timed(LEDGER_FSYNC_SECONDS):
+            os.fsync(handle.fileno())
 
 
 class LedgerFiles:

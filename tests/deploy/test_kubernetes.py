@@ -1,0 +1,71 @@
+"""Every Kubernetes manifest validated offline against the Kubernetes schemas
+(kubernetes-validate, strict: unknown fields fail), every workload probed, and the broker's
+queues made to survive (quorum, at-least-once dead-lettering)."""
+import json
+import re
+from pathlib import Path
+
+import kubernetes_validate
+import pytest
+import yaml
+from prometheus_client import REGISTRY
+
+from shared import metrics
+
+DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
+MANIFESTS = sorted((DEPLOY / "k8s").rglob("*.yaml"))
+OPERATOR_API = "rabbitmq.com/"  # the RabbitMQ cluster operator's resources: no schema ships with Kubernetes
+
+
+def documents(path: Path) -> list[dict]:
+    return [document for document in yaml.safe_load_all(path.read_text()) if document]
+
+
+@pytest.mark.parametrize("path", MANIFESTS, ids=lambda path: path.name)
+def test_each_manifest_is_valid_kubernetes(path):
+    for resource in documents(path):
+        try:
+            kubernetes_validate.validate(resource, kubernetes_validate.latest_version(), strict=True)
+        except kubernetes_validate.SchemaNotFoundError:
+            assert resource["apiVersion"].startswith(OPERATOR_API), resource["kind"]
+
+
+def workloads():
+    return [resource for path in MANIFESTS for resource in documents(path)
+            if resource["kind"] in ("Deployment", "StatefulSet")]
+
+
+@pytest.mark.parametrize("workload", workloads(), ids=lambda workload: workload["metadata"]["name"])
+def test_every_workload_has_liveness_and_readiness_probes(workload):
+    for container in workload["spec"]["template"]["spec"]["containers"]:
+        assert "livenessProbe" in container and "readinessProbe" in container, container["name"]
+
+
+@pytest.mark.parametrize("workload", [w for w in workloads() if w["spec"]["template"]["spec"]["containers"][0]
+                                      .get("command", [None])[0] == "ddrr"], ids=lambda w: w["metadata"]["name"])
+def test_services_are_probed_on_their_operations_port(workload):
+    (container,) = workload["spec"]["template"]["spec"]["containers"]
+    assert {"name": "metrics", "containerPort": 9100} in container["ports"]
+    assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "metrics"}
+    assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "metrics"}
+
+
+def test_event_queues_are_quorum_queues_that_dead_letter_at_least_once():
+    definitions = json.loads((DEPLOY / "rabbitmq" / "definitions.json").read_text())
+    (vhost,) = definitions["vhosts"]
+    assert vhost["metadata"]["default_queue_type"] == "quorum"
+    (policy,) = [p for p in definitions["policies"] if p["pattern"] == "^evt-"]
+    assert policy["definition"]["dead-letter-strategy"] == "at-least-once"
+    assert policy["definition"]["overflow"] == "reject-publish"
+    assert policy["definition"]["delivery-limit"] > 0
+    (dead_letters,) = [q for q in definitions["queues"] if q["name"] == "ddrr.dead-letter"]
+    assert dead_letters["arguments"]["x-queue-type"] == "quorum"
+
+
+def test_the_dashboard_draws_only_series_the_suite_exports():
+    exported = {name for collector in list(REGISTRY._collector_to_names) for name in REGISTRY._collector_to_names[collector]}
+    exported |= set(metrics.StateCollector.SERIES)
+    dashboard = json.loads((DEPLOY / "grafana" / "ddrr.json").read_text())
+    drawn = {word for panel in dashboard["panels"] for target in panel["targets"]
+             for word in re.findall(r"ddrr_\w+", target["expr"])}
+    assert drawn and drawn <= exported, drawn - exported

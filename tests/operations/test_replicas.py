@@ -1,0 +1,82 @@
+"""Replicas on PostgreSQL: concurrent start-up migrations take turns, and two outbox relays
+over one outbox hand every event to a consumer once."""
+import subprocess
+import sys
+import uuid
+
+import eventlet
+from kombu import Connection, Queue
+from sqlalchemy import create_engine, text
+
+from services.enrollment.models import Base
+from shared.db import make_engine
+from shared.migrations import upgrade
+from shared.outbox import Relay, event_exchange, write_events
+from tests.conftest import PG_ADMIN_URL
+from tests.integration.test_outbox import EVENT
+
+OUTBOX = Base.metadata.tables["outbox"]
+MIGRATE = "import sys; from shared.migrations import upgrade; upgrade('livelihoods', sys.argv[1])"
+
+
+def fresh_database() -> str:
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"ddrr_test_replicas_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return f"postgresql://postgres@127.0.0.1:5432/{name}"
+
+
+def drop(url: str) -> None:
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def test_two_concurrent_start_up_migrations_take_turns():
+    url = fresh_database()
+    try:
+        starts = [subprocess.Popen([sys.executable, "-c", MIGRATE, url], stderr=subprocess.PIPE, text=True)
+                  for _ in range(2)]
+        outcomes = [(start.wait(120), start.stderr.read()) for start in starts]
+        assert [code for code, _ in outcomes] == [0, 0], outcomes
+        engine = make_engine(url)
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 1
+        engine.dispose()
+    finally:
+        drop(url)
+
+
+def test_two_relays_hand_each_event_over_once(rabbit_config):
+    url = fresh_database()
+    engine = make_engine(url)
+    try:
+        upgrade("enrollment", url)
+        with engine.begin() as conn:
+            for _ in range(10):
+                write_events(conn, OUTBOX, "enrollment", [EVENT] * 50)
+        with Connection(rabbit_config["AMQP_URI"]) as conn:
+            queue = Queue("replicas-probe", exchange=event_exchange("enrollment"), routing_key="participant.enrolled")
+            queue(conn.default_channel).declare()
+            relays = [Relay(engine, OUTBOX, "enrollment", rabbit_config["AMQP_URI"], batch=40) for _ in range(2)]
+
+            def drain(relay):
+                published = 0
+                while (count := relay.publish_pending()):
+                    published += count
+                return published
+
+            published = [thread.wait() for thread in [eventlet.spawn(drain, relay) for relay in relays]]
+            received = []
+            while (message := queue(conn.default_channel).get(no_ack=True)) is not None:
+                received.append(message.payload["event_id"])
+        assert sum(published) == 500 and all(published)  # both relays took a share
+        assert len(received) == 500 and len(set(received)) == 500
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM outbox WHERE published_at IS NULL")).scalar() == 0
+    finally:
+        engine.dispose()
+        drop(url)
