@@ -95,9 +95,16 @@ def suite_provider(tmp_path_factory):
 
 
 @pytest.fixture
-def suite(config, runner_factory):
-    """Every service running in this process over the real RabbitMQ; yields an admin client."""
+def suite_runner(config, runner_factory):
+    """Every service running in this process over the real RabbitMQ, paying through the
+    provider (a test reaches a service's dependencies through it, e.g. the ledger's clock)."""
     runner = runner_factory(config, *ALL_SERVICES)
     runner.start()
+    return runner
+
+
+@pytest.fixture
+def suite(config, suite_runner):
+    """Every service running in this process over the real RabbitMQ; yields an admin client."""
     api = Api(f"http://{config['WEB_SERVER_ADDRESS']}")
     return api.as_user(bootstrap_admin(config))

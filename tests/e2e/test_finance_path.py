@@ -1,13 +1,17 @@
 """Finance's side over HTTP and the real broker: funding, reports as JSON and CSV, a
-correction, and a statement imported, resolved and signed off. On SQLite and PostgreSQL."""
+correction, and a statement imported, resolved and signed off the next day by another
+finance user. On SQLite and PostgreSQL."""
 import csv
 import io
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from nameko.testing.utils import get_container, get_extension
 
+from services.ledger.clock import LedgerClock
+from services.ledger.service import LedgerService
 from services.ledger.writer.corrections import find
 from services.ledger.verification.verify import verify
 from shared.contracts import DisbursementRequested
@@ -38,9 +42,10 @@ def statement_for(references: dict, day: date) -> bytes:
 
 
 @pytest.mark.parametrize("base_config", ["sqlite", "postgres"], indirect=True)
-def test_funding_reports_correction_and_a_signed_off_statement(suite, config):
+def test_funding_reports_correction_and_a_signed_off_statement(suite, suite_runner, config):
     admin = suite
     finance, officer = admin.new_user("finance", "finance"), admin.new_user("officer", "officer")
+    signer = admin.new_user("finance-2", "finance")
     admin.post("/programmes", PROGRAMME, expect=201)
     funding = {"amount": "5000.00", "currency": "USD", "reference": "EUTF-2026-9", "received_on": "2026-11-02"}
     eventually(lambda: finance.call("POST", "/programmes/LG-FIN/funding", funding).status_code == 201)
@@ -77,7 +82,7 @@ def test_funding_reports_correction_and_a_signed_off_statement(suite, config):
     finance.call_raw("POST", "/ledger/statements", b"\xff\xfe not text", "text/csv", expect=400)
     assert officer.call("POST", "/ledger/statements", expect=403).status_code == 403
 
-    assert finance.post(f"/ledger/statements/{statement_id}/sign-off", expect=409)["error"] == "OPEN_EXCEPTIONS"
+    assert signer.post(f"/ledger/statements/{statement_id}/sign-off", expect=409)["error"] == "OPEN_EXCEPTIONS"
     exceptions = {item["outcome"]: item for item in finance.get(f"/ledger/statements/{statement_id}")["items"]}
     top_up, missing = exceptions["UNMATCHED_STATEMENT_LINE"], exceptions["MISSING_FROM_STATEMENT"]
     item_path = f"/ledger/statements/{statement_id}/items"
@@ -88,10 +93,17 @@ def test_funding_reports_correction_and_a_signed_off_statement(suite, config):
     finance.post(f"{item_path}/{top_up['id']}/resolve",
                  {"action": "ADJUST", "reason": "float top-up from the EUTF account", "account": "Assets:Bank:EUTF"},
                  expect=200)
+    approved = signer.post(f"{item_path}/{top_up['id']}/approve", expect=200)  # above the write-off limit
+    assert (approved["resolution"], approved["write_off"]["approved_by"]) == ("ADJUST", "finance-2")
     resolved = finance.post(f"{item_path}/{missing['id']}/resolve",
                             {"action": "REVERSE_PAYMENT", "reason": "the rail has no record of it"}, expect=200)
     assert resolved["resolution"] == "REVERSE_PAYMENT" and resolved["resolved_by"] == "finance"
-    signed = finance.post(f"/ledger/statements/{statement_id}/sign-off", expect=200)
+    assert signer.post(f"/ledger/statements/{statement_id}/sign-off", expect=409)["message"].endswith(
+        f"is signed off from {today + timedelta(days=1)}")
+    get_extension(get_container(suite_runner, LedgerService), LedgerClock).day = today + timedelta(days=1)
+    refused = finance.post(f"/ledger/statements/{statement_id}/sign-off", expect=403)
+    assert refused["error"] == "SEGREGATION_OF_DUTIES"  # the importer does not sign off
+    signed = signer.post(f"/ledger/statements/{statement_id}/sign-off", expect=200)
     assert (signed["status"], signed["open_exceptions"]) == ("SIGNED_OFF", 0)
     assert finance.get("/ledger/statements")[0]["status"] == "SIGNED_OFF"
     balance = finance.get("/ledger/programmes/LG-FIN")  # the missing payment reversed, its payable cancelled

@@ -32,8 +32,9 @@ def nonzero(balances: dict) -> dict:
 
 
 def fava_errors(main: Path) -> list:
-    """The errors Fava's own errors page lists for the ledger (through its test client)."""
-    app = create_app([str(main)], load=True)
+    """The errors Fava's own errors page lists for the ledger (through its test client). Its
+    poll watcher: the default one blocks in a thread, which under eventlet stops the hub."""
+    app = create_app([str(main)], load=True, poll_watcher=True)
     app.testing = True
     with app.test_client() as client:
         slug = app.config["LEDGERS"].first_slug()

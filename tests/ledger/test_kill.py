@@ -7,14 +7,15 @@ import sys
 import textwrap
 import time
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from services.ledger.book.files import LedgerFiles
-from services.ledger.models import ChainHead, Posting
-from services.ledger.writer.posting import LedgerWriter
+from services.ledger.models import Posting
+from services.ledger.writer.posting import LedgerWriter, index_checkpoint
 from services.ledger.rail import SimulatedRail
 from services.ledger.writer.recovery import recover
 from services.ledger.verification.verify import verify
@@ -46,26 +47,31 @@ WRITER = textwrap.dedent("""
 """)
 
 
-@pytest.mark.parametrize("after_seconds", [0.3, 0.77, 1.31])
-def test_a_killed_writer_is_recovered(tmp_path, after_seconds):
-    url, directory = f"sqlite:///{tmp_path}/ledger.db", tmp_path / "books"
-    upgrade("ledger", url)
-    writer = subprocess.Popen([sys.executable, "-c", WRITER, url, str(directory)], stdout=subprocess.PIPE,
-                              cwd=os.getcwd(), text=True)
-    assert writer.stdout.readline().strip() == "posting"
+def killed_and_recovered(program: list[str], ready: str, after_seconds: float, url: str, directory: Path):
+    """Run a writer (`python -c *program`), SIGKILL it `after_seconds` after it printed
+    `ready`, then recover the ledger as the writer's start does; returns the index's engine."""
+    writer = subprocess.Popen([sys.executable, "-c", *program], stdout=subprocess.PIPE, cwd=os.getcwd(), text=True)
+    assert writer.stdout.readline().strip() == ready
     time.sleep(after_seconds)
     writer.send_signal(signal.SIGKILL)
     writer.wait()
-
     engine = make_engine(url)
     files = LedgerFiles(str(directory), "Kill test", date(2026, 1, 1))
     with Session(engine) as session, session.begin():
         recover(session, LedgerWriter(session, files, SimulatedRail("SimMobile")), lambda *events: None)
-    report = verify(str(directory))
+    return engine
+
+
+@pytest.mark.parametrize("after_seconds", [0.3, 0.77, 1.31])
+def test_a_killed_writer_is_recovered(tmp_path, after_seconds):
+    url, directory = f"sqlite:///{tmp_path}/ledger.db", tmp_path / "books"
+    upgrade("ledger", url)
+    engine = killed_and_recovered([WRITER, url, str(directory)], "posting", after_seconds, url, directory)
     with Session(engine) as session:
-        head = session.get(ChainHead, 1)
+        anchor = index_checkpoint(session)
         postings = session.scalar(select(func.count()).select_from(Posting))
     engine.dispose()
+    report = verify(str(directory), anchor)
     assert report.ok, report
-    assert head.transactions == report.transactions
+    assert anchor.journal.entries + anchor.chart.entries == report.entries
     assert report.transactions == 2 * postings  # each disbursement: payable + payment, once

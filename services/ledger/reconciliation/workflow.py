@@ -215,15 +215,15 @@ class Reconciliation:
         statement = self._open_statement(statement_id)
         if statement.imported_by == user:
             raise SegregationOfDuties("a statement is signed off by another finance user than its importer")
-        period_close.refuse_overlap(self.session, statement.first_day, f"statement {statement_id}")
-        if statement.last_day >= self.today:
-            raise Conflict(f"{statement.last_day} is not over yet: statement {statement_id} is signed off "
-                           f"from {statement.last_day + timedelta(days=1)}")
         open_items = self.session.scalars(select(StatementItem.id).where(
             StatementItem.statement_id == statement_id, StatementItem.outcome.in_([o.value for o in EXCEPTIONS]),
             StatementItem.resolution.is_(None))).all()
         if open_items:
             raise OpenExceptions(f"{len(open_items)} exception(s) still open: items {', '.join(map(str, open_items))}")
+        period_close.refuse_overlap(self.session, statement.first_day, f"statement {statement_id}")
+        if statement.last_day >= self.today:
+            raise Conflict(f"{statement.last_day} is not over yet: statement {statement_id} is signed off "
+                           f"from {statement.last_day + timedelta(days=1)}")
         after = statement.last_day + timedelta(days=1)
         ledger_balance = balance_before(self.ledger.files.directory, self.account, self.currency, after)
         if ledger_balance != statement.closing_balance:
