@@ -12,7 +12,8 @@ from pathlib import Path
 
 from services.ledger.book import chart
 from services.ledger.book.files import LedgerFiles
-from services.ledger.book.data import Leg, Transaction
+from services.ledger.book.data import Balance, Leg, Open, Transaction
+from services.ledger.book.integrity import Anchor, Checkpoint
 from services.ledger.book.text import GENESIS, render
 
 RAIL, DONOR, CURRENCY = "SimMobile", "Donor", "USD"
@@ -52,18 +53,22 @@ def _fee(day: date, amount: Decimal) -> Transaction:
                        {"entry": "fee"})
 
 
-def write_ledger(directory: Path, transactions: int, start: date = date(2025, 1, 1)) -> None:
-    """`transactions` transactions over 12 to 24 monthly files, chained as the ledger service
-    chains them. Each month: a donor's funding, then disbursements. From the second month, as
-    finance reconciles the month before, the latest file also gets that month's statement
-    fees (backdated to its last day) and then the sign-off's balance assertions (dated the 1st)."""
-    months = min(24, max(12, transactions // 40_000))
+def write_ledger(directory: Path, transactions: int, start: date = date(2025, 1, 1), months: int | None = None) -> Checkpoint:
+    """`transactions` transactions over 12 to 24 monthly files (or `months`), chained as the
+    ledger service chains them. Each month: a donor's funding, then disbursements. From the
+    second month, as finance reconciles the month before, the latest file also gets that
+    month's statement fees (backdated to its last day) and then the sign-off's balance
+    assertions (dated the 1st). With one month, its file gets assertions dated the 1st too.
+    Returns the chain heads the index would hold."""
+    months = months or min(24, max(12, transactions // 40_000))
     files = LedgerFiles(str(directory), "Benchmark", start)
     files.ensure_created()
-    for account in sorted({BANK, INCOME, FLOAT, FEES, *chart.PAYABLE.values(),
-                           *(chart.expense(kind, p) for kind in chart.PAYABLE for p in PROGRAMMES)}):
-        files.open_account(account)
-    previous, balances, n, written = GENESIS, {BANK: Decimal(0), FLOAT: Decimal(0)}, 0, 0
+    opened = sorted({BANK, INCOME, FLOAT, FEES, *chart.PAYABLE.values(),
+                     *(chart.expense(kind, p) for kind in chart.PAYABLE for p in PROGRAMMES)})
+    chart_head = GENESIS
+    for account in opened:
+        chart_head = files.append(Open(start, account), chart_head)
+    previous, balances, n, written, entries = GENESIS, {BANK: Decimal(0), FLOAT: Decimal(0)}, 0, 0, 0
     for month in range(months):
         first = date(start.year + (start.month - 1 + month) // 12, (start.month - 1 + month) % 12 + 1, 1)
         days = calendar.monthrange(first.year, first.month)[1]
@@ -86,18 +91,22 @@ def write_ledger(directory: Path, transactions: int, start: date = date(2025, 1,
         parts = []
         for number, txn in enumerate(txns):
             text, previous = render(txn, previous)
-            parts.append("\n" + text)
+            parts.append(text)
             for leg in txn.legs:
                 if leg.account in balances:
                     balances[leg.account] += leg.amount
                     if txn.day < first:
                         signed_off[leg.account] += leg.amount
-            if month and number == len(txns) // 3:
-                parts += [f"\n{first.isoformat()} balance {account}  {amount:.2f} {CURRENCY}\n"
-                          for account, amount in signed_off.items()]
+            if (month or months == 1) and number == len(txns) // 3:
+                for account, amount in signed_off.items():
+                    text, previous = render(Balance(first, account, amount, CURRENCY), previous)
+                    parts.append(text)
+                    entries += 1
         with open(files.period_file(first), "a", encoding="utf-8") as handle:
             handle.write("".join(parts))
         written += len(txns)
+        entries += len(txns)
+    return Checkpoint(Anchor(entries, previous), Anchor(len(opened), chart_head))
 
 
 def _timed(connection, target, args) -> None:
@@ -130,12 +139,21 @@ def in_child(target, *args):
     return figures
 
 
-def run_verify(directory: str) -> str:
+def run_verify(directory: str, anchor: Checkpoint) -> str:
     from services.ledger.verification.verify import verify
 
-    report = verify(directory)
+    report = verify(directory, anchor)
     return (f"{report.transactions:,} transactions, ok={report.ok}, "
-            f"loaded {'by period in worker processes' if report.loaded_by_period else 'whole'}")
+            f"loaded {'in parts in worker processes' if report.loaded_by_period else 'whole'}")
+
+
+def run_start_inspection(directory: str, anchor: Checkpoint) -> str:
+    """What the writer's start-up does before it takes a message: every entry of both chains
+    checked against the index (here: all of them committed)."""
+    from services.ledger.writer.inspection import inspect
+
+    found = inspect(Path(directory), anchor)
+    return f"{len(found.journal)} entries to index, {len(found.torn)} unfinished writes"
 
 
 def run_loader(main_file: str) -> str:
@@ -148,18 +166,26 @@ def run_loader(main_file: str) -> str:
     return f"{len(entries):,} directives, {len(errors)} errors"
 
 
-def main(transactions: int) -> None:
+def main(transactions: int, one_month: bool = False) -> None:
     """Verify over `transactions` (and 100,000, when more), and Beancount's loader alone over
-    the same files up to LOADER_UP_TO transactions (it needs about 4 GB per million)."""
+    the same files up to LOADER_UP_TO transactions (it needs about 4 GB per million); with
+    `one_month`, every transaction falls in one month (one period file), and the writer's
+    start-up inspection is timed too."""
     for count in sorted({min(transactions, 100_000), transactions}):
         with tempfile.TemporaryDirectory() as scratch:
             started = time.perf_counter()
-            write_ledger(Path(scratch), count)
-            print(f"ledger verify: wrote a ledger of {count:,} transactions in {time.perf_counter() - started:.1f} s")
-            seconds, cpu, own, workers, outcome = in_child(run_verify, scratch)
-            print(f"ledger verify: ddrr ledger verify over {count:,} transactions: {seconds:.1f} s ({cpu:.0f} s CPU), "
-                  f"peak RSS {own:,.0f} MiB + workers of at most {workers:,.0f} MiB each ({outcome})")
-            if count <= LOADER_UP_TO:
+            anchor = write_ledger(Path(scratch), count, months=1 if one_month else None)
+            shape = "in one month" if one_month else "over 12-24 months"
+            print(f"ledger verify: wrote a ledger of {count:,} transactions {shape} in "
+                  f"{time.perf_counter() - started:.1f} s")
+            seconds, cpu, own, workers, outcome = in_child(run_verify, scratch, anchor)
+            print(f"ledger verify: ddrr ledger verify over {count:,} transactions {shape}: {seconds:.1f} s "
+                  f"({cpu:.0f} s CPU), peak RSS {own:,.0f} MiB + workers of at most {workers:,.0f} MiB each ({outcome})")
+            if one_month:
+                seconds, cpu, own, _, outcome = in_child(run_start_inspection, scratch, anchor)
+                print(f"ledger verify: writer start-up inspection over {count:,} transactions {shape}: {seconds:.1f} s, "
+                      f"peak RSS {own:,.0f} MiB ({outcome})")
+            elif count <= LOADER_UP_TO:
                 seconds, cpu, own, _, outcome = in_child(run_loader, f"{scratch}/main.beancount")
                 print(f"ledger verify: Beancount's loader alone over {count:,} transactions: {seconds:.1f} s "
                       f"({cpu:.0f} s CPU), peak RSS {own:,.0f} MiB ({outcome})")

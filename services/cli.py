@@ -4,6 +4,7 @@ import os
 import signal
 import sys
 import time
+from pathlib import Path
 
 import requests
 from kombu import Connection
@@ -53,6 +54,8 @@ def cmd_serve(args, config):
         return run(config)
     require_broker(config)
     migrate(config, [args.service])
+    if args.service == "ledger":
+        ledger_preflight(config)
     # Name the class: nameko would take every class with entrypoints in the module
     # (the gateway's route mixins too) for a service.
     service_class = f"services.{args.service}.service:{args.service.capitalize()}Service"
@@ -172,8 +175,8 @@ def cmd_rotate_partner_key(args, config):
 
 
 def cmd_ledger(args, config):
-    if args.action == "verify":
-        ledger_verify(config)
+    if args.action in ("verify", "checkpoint"):
+        ledger_check(config, args)
         return
     from sqlalchemy.orm import Session
 
@@ -208,16 +211,59 @@ def print_rows(rows: list[dict], as_csv: bool) -> None:
         print("  ".join(str(row[key]).ljust(width) for key, width in widths.items()))
 
 
-def ledger_verify(config) -> None:
+def ledger_index_checkpoint(config):
+    """The chain heads the ledger's index holds."""
+    from sqlalchemy.orm import Session
+
+    from services.ledger.writer.posting import index_checkpoint
+    from shared.db import make_engine
+
+    engine = make_engine(config["DATABASES"]["ledger"])
+    with Session(engine) as session:
+        checkpoint = index_checkpoint(session)
+    engine.dispose()
+    return checkpoint
+
+
+def ledger_check(config, args) -> None:
+    """`verify`: the files against the index (every entry it committed, nothing after), or
+    against an auditor's checkpoint line (what it anchored is still there; later entries
+    may follow). `checkpoint`: the line to keep, once the files verify against the index."""
+    from services.ledger.book.integrity import Checkpoint
     from services.ledger.verification.verify import verify
 
-    report = verify(config["LEDGER"]["directory"])
+    try:
+        anchor = Checkpoint.parse(args.checkpoint) if args.checkpoint else ledger_index_checkpoint(config)
+    except ValueError as wrong:
+        sys.exit(f"ddrr: {wrong}")
+    checking = args.action == "checkpoint"
+    report = verify(config["LEDGER"]["directory"], anchor, appended_is_finding=not args.checkpoint,
+                    beancount=not checking)
     for line in report.beancount_errors + report.chain_errors + report.key_errors:
         print(line)
-    print(f"{report.transactions} transactions; "
-          f"{'OK' if report.ok else 'FAILED'} (Beancount errors: {len(report.beancount_errors)}, "
-          f"chain errors: {len(report.chain_errors)}, repeated keys: {len(report.key_errors)})")
+    if checking and report.ok:
+        print(anchor.line())
+    elif not checking:
+        print(f"{report.transactions} transactions, {report.entries} entries in the hash chains; "
+              f"{'OK' if report.ok else 'FAILED'} (Beancount errors: {len(report.beancount_errors)}, "
+              f"chain errors: {len(report.chain_errors)}, repeated keys: {len(report.key_errors)})")
     sys.exit(0 if report.ok else 1)
+
+
+def ledger_preflight(config) -> None:
+    """Before the ledger's process starts: its files against its index, so that files
+    changed by hand stop it with one line naming the place, not a traceback."""
+    from services.ledger.book.files import MAIN
+    from services.ledger.errors import LedgerTampered
+    from services.ledger.writer.inspection import inspect
+
+    directory = Path(config["LEDGER"]["directory"])
+    if not (directory / MAIN).exists():
+        return
+    try:
+        inspect(directory, ledger_index_checkpoint(config))
+    except LedgerTampered as tampered:
+        sys.exit(f"ddrr: the ledger writer refuses to start: {tampered}")
 
 
 def cmd_dlq(args, config):
@@ -277,8 +323,9 @@ def parser() -> argparse.ArgumentParser:
     admin.set_defaults(func=cmd_create_admin)
     sub.add_parser("rotate-partner-key", help="seal partners' secrets again with the current key"
                    ).set_defaults(func=cmd_rotate_partner_key)
-    ledger = sub.add_parser("ledger", help="verify the ledger, or print its trial balance or totals")
-    ledger.add_argument("action", choices=["verify", "trial-balance", "totals"])
+    ledger = sub.add_parser("ledger", help="verify the ledger, print a checkpoint line, its trial balance or totals")
+    ledger.add_argument("action", choices=["verify", "checkpoint", "trial-balance", "totals"])
+    ledger.add_argument("--checkpoint", help="verify against this line of `ddrr ledger checkpoint` instead of the index")
     ledger.add_argument("--by", choices=["donor", "programme", "cycle", "month"], default="month",
                         help="how totals are grouped")
     ledger.add_argument("--csv", action="store_true", help="the report as CSV")

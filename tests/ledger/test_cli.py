@@ -5,7 +5,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy.orm import Session
 
-from services.cli import main
+from services.cli import ledger_preflight, main
+from services.ledger.book.integrity import BROKEN
 from services.ledger.book.files import LedgerFiles
 from services.ledger.writer.posting import LedgerWriter
 from services.ledger.rail import SimulatedRail
@@ -36,7 +37,7 @@ def test_trial_balance_and_verify(data_dir, capsys):
     with pytest.raises(SystemExit) as verdict:
         main(["ledger", "verify"])
     assert verdict.value.code == 0
-    assert "2 transactions; OK" in capsys.readouterr().out
+    assert "2 transactions, 5 entries in the hash chains; OK" in capsys.readouterr().out
 
 
 def test_verify_fails_on_an_edited_file(data_dir, capsys):
@@ -56,3 +57,35 @@ def test_totals_by_programme_and_month(data_dir, capsys):
     header, row = capsys.readouterr().out.splitlines()
     assert header.split() == ["month", "currency", "funded", "paid", "failed", "reversed", "payments"]
     assert row.split() == ["2026-11", "USD", "0.00", "450.00", "0.00", "0.00", "1"]
+
+
+def test_a_checkpoint_line_finds_a_cut_tail_later(data_dir, capsys):
+    with pytest.raises(SystemExit) as verdict:
+        main(["ledger", "checkpoint"])
+    assert verdict.value.code == 0
+    line = capsys.readouterr().out.strip()
+    assert line.startswith("ddrr-ledger-checkpoint journal=2:") and " chart=3:" in line
+    path = data_dir / "ledger" / "2026" / "2026-11.beancount"
+    whole = path.read_text()
+    path.write_text(whole.rsplit("\n\n", 1)[0] + "\n")
+    with pytest.raises(SystemExit) as verdict:
+        main(["ledger", "verify", "--checkpoint", line])
+    assert verdict.value.code == 1
+    assert ("2026-11.beancount:3: the chain ends here after 1 entries, the anchor holds 2: entries removed from the end"
+            in capsys.readouterr().out)
+    path.write_text(whole)
+    with pytest.raises(SystemExit) as verdict:
+        main(["ledger", "verify", "--checkpoint", line])
+    assert verdict.value.code == 0
+
+
+def test_serve_ledger_refuses_tampered_files_in_one_line_and_changes_nothing(data_dir, capsys):
+    path = data_dir / "ledger" / "2026" / "2026-11.beancount"
+    path.write_text(path.read_text().replace("450.00 USD", "540.00 USD", 2))
+    before = {p: p.read_bytes() for p in (data_dir / "ledger").rglob("*") if p.is_file()}
+    with pytest.raises(SystemExit) as verdict:
+        ledger_preflight(load())
+    assert verdict.value.code == ("ddrr: the ledger writer refuses to start: 2026-11.beancount:3: "
+                                  f"{BROKEN}")
+    assert {p: p.read_bytes() for p in (data_dir / "ledger").rglob("*") if p.is_file()} == before
+    path.write_text(path.read_text().replace("540.00 USD", "450.00 USD", 2))  # the test's ledger must verify

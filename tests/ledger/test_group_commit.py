@@ -1,6 +1,7 @@
 """Group commit of disbursement events: each event is posted once whatever batch it lands in,
 one bad event fails only itself, a batch costs one fsync, and a crash between the fsync and
 the index commit (or inside the batch's write) is recovered at start-up."""
+import errno
 from datetime import datetime, timezone
 from decimal import Decimal
 
@@ -12,13 +13,15 @@ from sqlalchemy.orm import Session
 from services.ledger.book import files as files_module
 from services.ledger.writer import group_commit
 from services.ledger.writer.group_commit import INBOX, OUTBOX, GroupCommitter, Request
-from services.ledger.models import ChainHead, Posting
+from services.ledger.errors import WriteFault
+from services.ledger.models import Posting
 from services.ledger.service import LedgerService
 from services.ledger.verification.verify import verify
 from shared.db import make_engine
+from shared.dead_letters import list_dead_letters
 from shared.errors import IdempotencyConflict, ValidationFailed
 from shared.events import new_envelope, open_envelope
-from tests.ledger.test_posting import command, ledger_env  # noqa: F401  (the fixture)
+from tests.ledger.test_posting import command, index_anchor, ledger_env  # noqa: F401  (the fixture)
 from tests.support import event_publisher, eventually
 
 
@@ -33,17 +36,12 @@ def count(engine, table_or_model) -> int:
         return session.scalar(select(func.count()).select_from(table_or_model))
 
 
-def head(engine) -> str:
-    with Session(engine) as session:
-        return session.get(ChainHead, 1).head_hash
-
-
 def period_text(files) -> str:
     return files.period_file(datetime.now(timezone.utc).date()).read_text()
 
 
 def checked(env) -> None:
-    report = verify(str(env[1].directory), expected_head=head(env[0]))
+    report = verify(str(env[1].directory), anchor=index_anchor(env[0]))
     assert report.ok, report
 
 
@@ -132,7 +130,7 @@ def test_a_batch_torn_inside_its_write_is_cut_back_and_completed(ledger_env, com
     path.write_bytes(written[: committed + (len(written) - committed) * 5 // 8])  # the write stopped part-way
 
     done = GroupCommitter(engine, files, rail, Semaphore()).recover()
-    assert done[0] == "torn tail cut"
+    assert done[0].startswith("an unfinished write")
     recovered = count(engine, Posting) - 1
     assert 0 < recovered < 10
     checked(ledger_env)
@@ -162,6 +160,64 @@ def test_many_events_at_once_through_the_service_are_posted_once_in_batches(conf
     assert count(engine, Posting) == 300
     eventually(lambda: count(engine, OUTBOX) == 300, timeout=60)  # the provider's answers, posted by the adapter
     assert max(batches) > 1
-    report = verify(config["LEDGER"]["directory"], expected_head=head(engine))
+    report = verify(config["LEDGER"]["directory"], anchor=index_anchor(engine))
     assert report.ok and report.transactions == 600, report
+    engine.dispose()
+
+
+class DiskFull:
+    """os.write for the ledger files that fails with ENOSPC, after writing part of what it
+    was given, while `full` is set."""
+
+    def __init__(self, monkeypatch):
+        self.full, self.faults, self.real = False, 0, files_module.os.write
+        monkeypatch.setattr(files_module.os, "write", self)
+
+    def __call__(self, handle, data):
+        if not self.full:
+            return self.real(handle, data)
+        self.faults += 1
+        self.real(handle, bytes(data[: len(data) // 2]))
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def test_a_full_disk_mid_batch_is_cut_back_kept_and_posted_once_when_space_returns(ledger_env, committer, monkeypatch):  # noqa: F811
+    engine, files, rail = ledger_env
+    assert committer.post([body(0)]) == [True]
+    path = files.period_file(datetime.now(timezone.utc).date())
+    size, disk = path.stat().st_size, DiskFull(monkeypatch)
+    disk.full = True
+    results = committer.post([body(n) for n in range(1, 51)])
+    assert disk.faults and all(isinstance(result, WriteFault) for result in results)
+    assert path.stat().st_size == size  # the half-written batch was cut back at once
+    assert count(engine, Posting) == 1 and count(engine, INBOX) == 1
+    assert committer.post([body(n) for n in range(1, 51)])[0].errno == errno.ENOSPC  # still full: kept again
+    disk.full = False
+    assert committer.post([body(n) for n in range(1, 51)]) == [True] * 50
+    assert count(engine, Posting) == 51 and count(engine, OUTBOX) == 51
+    assert path.read_text().count('entry: "payment"') == 51
+    checked(ledger_env)
+
+
+def test_through_the_service_a_full_disk_pauses_the_writer_and_it_resumes_by_itself(config, container_factory, monkeypatch):
+    disk = DiskFull(monkeypatch)
+    monkeypatch.setattr(group_commit, "FIRST_PAUSE", 0.05)
+    first = container_factory(LedgerService, config)
+    first.start()
+    first.stop()
+    publish = event_publisher(config["AMQP_URI"], "livelihoods")
+    disk.full = True
+    for n in range(200):
+        publish(new_envelope("livelihoods", command(disbursement_id=f"D-{n:08d}", idempotency_key=f"k{n}",
+                                                    reference=f"G-{n}")))
+    container_factory(LedgerService, config).start()
+    engine = make_engine(config["DATABASES"]["ledger"])
+    eventually(lambda: disk.faults >= 3, timeout=30)
+    assert count(engine, Posting) == 0
+    disk.full = False
+    eventually(lambda: count(engine, INBOX) == 200, timeout=60)
+    assert count(engine, Posting) == 200 and list_dead_letters(config["AMQP_URI"]) == []
+    eventually(lambda: count(engine, OUTBOX) == 200, timeout=60)  # the provider's answers, posted by the adapter
+    report = verify(config["LEDGER"]["directory"], anchor=index_anchor(engine))
+    assert report.ok and report.transactions == 400, report
     engine.dispose()

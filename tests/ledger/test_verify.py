@@ -8,14 +8,17 @@ import pytest
 
 from services.ledger.book import chart
 from services.ledger.book.files import LedgerFiles
-from services.ledger.book.data import Leg, Transaction
+from services.ledger.book.data import Balance, Leg, Open, Transaction
+from services.ledger.book.integrity import Anchor, Checkpoint
 from services.ledger.book.text import GENESIS, seal
+from services.ledger.book.integrity import BROKEN, UNCHAINED
 from services.ledger.verification.verify import verify
 
 FLOAT = chart.rail_float("SimMobile")
 BANK, INCOME = chart.donor_accounts("Donor")
 GRANTS, PAYABLE = chart.expense("GRANT", "LG-2026"), chart.PAYABLE["GRANT"]
 FEES = "Expenses:Fees:MobileMoney"
+OPENED = (BANK, INCOME, FLOAT, GRANTS, PAYABLE, FEES)
 MONTHS = [date(2026, 9, 10), date(2026, 10, 5), date(2026, 11, 20)]
 
 
@@ -36,9 +39,10 @@ class Ledger:
     def __init__(self, directory, months: int = 3):
         self.files = LedgerFiles(str(directory), "Test", date(2026, 1, 1))
         self.files.ensure_created()
-        for account in (BANK, INCOME, FLOAT, GRANTS, PAYABLE, FEES):
-            self.files.open_account(account)
-        self.head = GENESIS
+        self.chart = GENESIS
+        for account in OPENED:
+            self.chart = self.files.append(Open(date(2026, 1, 1), account), self.chart)
+        self.head, self.entries = GENESIS, 0
         self.append(Transaction(MONTHS[0], "Funding received from Donor", (
             Leg(BANK, Decimal("5000.00"), "USD"), Leg(INCOME, Decimal("-5000.00"), "USD")),
             {"funding-reference": "BANK/1", "programme": "LG-2026", "entry": "funding"}))
@@ -56,15 +60,27 @@ class Ledger:
     def path(self, day: date):
         return self.files.period_file(day)
 
-    def append(self, txn: Transaction) -> None:
-        self.head = self.files.append(txn, self.head)
+    def append(self, entry: Transaction | Balance) -> None:
+        self.head = self.files.append(entry, self.head)
+        self.entries += 1
 
     def append_sealed(self, day: date, lines: list[str]) -> None:
-        """A transaction the Transaction class would refuse, sealed into the chain all the same."""
+        """A directive the ledger would refuse, or would put elsewhere, sealed into the chain
+        in the file of `day`'s month all the same."""
         text = "\n".join(lines)
-        self.head = seal(self.head, text)
+        self.head, self.entries = seal(self.head, text), self.entries + 1
         head, _, rest = text.partition("\n")
-        self.write(day, f'\n{head}\n  hash: "{self.head}"\n{rest}\n')
+        self.write(day, "\n" + "\n".join([head, f'  hash: "{self.head}"', *([rest] if rest else [])]) + "\n")
+
+    def balance(self, day: date, assertions: list[str]) -> None:
+        """Balance assertions, chained, in the file of `day`'s month."""
+        for assertion in assertions:
+            self.append_sealed(day, [assertion])
+
+    @property
+    def anchor(self) -> Checkpoint:
+        """What the index would hold for this ledger."""
+        return Checkpoint(Anchor(self.entries, self.head), Anchor(len(OPENED), self.chart))
 
     def write(self, day: date, text: str) -> None:
         with open(self.path(day), "a", encoding="utf-8") as handle:
@@ -90,17 +106,21 @@ def checked(ledger: Ledger, **kwargs):
     return whole
 
 
+def at(ledger: Ledger, day: date, needle: str, message: str) -> str:
+    return f"{ledger.path(day).name}:{ledger.line_of(day, needle)}: {message}"
+
+
 def test_a_ledger_as_written_verifies_with_balance_assertions_between_its_transactions(ledger):
-    ledger.write(MONTHS[2], f"\n2026-11-01 balance {FLOAT}  -300.50 USD\n\n2026-11-01 balance {PAYABLE}  0.00 USD\n")
+    ledger.balance(MONTHS[2], [f"2026-11-01 balance {FLOAT}  -300.50 USD", f"2026-11-01 balance {PAYABLE}  0.00 USD"])
     for txn in disbursement(3, date(2026, 11, 21), Decimal("5.00")):
         ledger.append(txn)
-    report = checked(ledger, expected_head=ledger.head)
+    report = checked(ledger, anchor=ledger.anchor)
     assert report.ok, report
-    assert report.transactions == 9
+    assert (report.transactions, report.entries) == (9, 11 + len(OPENED))
 
 
 def test_a_wrong_balance_assertion_is_named_with_its_file_and_line(ledger):
-    ledger.write(MONTHS[2], f"\n2026-11-01 balance {FLOAT}  -300.00 USD\n")
+    ledger.balance(MONTHS[2], [f"2026-11-01 balance {FLOAT}  -300.00 USD"])
     report = checked(ledger)
     line = ledger.line_of(MONTHS[2], "balance")
     assert report.chain_errors == [] and len(report.beancount_errors) == 1
@@ -109,11 +129,9 @@ def test_a_wrong_balance_assertion_is_named_with_its_file_and_line(ledger):
 
 def test_a_hand_edit_is_named_with_the_file_and_line_of_the_first_broken_entry(ledger):
     path = ledger.path(MONTHS[1])
-    path.write_text(path.read_text().replace("200.25 USD", "20.25 USD"))
+    path.write_text(path.read_text().replace("200.25 USD", "20.25 USD", 2))  # both legs of the payable
     report = checked(ledger)
-    assert report.chain_errors == [
-        f"2026-10.beancount:{ledger.line_of(MONTHS[1], 'Grant payable')}: "
-        "hash chain broken (edited, removed or reordered)"]
+    assert report.chain_errors == [at(ledger, MONTHS[1], "Grant payable", BROKEN)]
     assert report.beancount_errors == []  # both legs edited: it still balances, only the chain notices
 
 
@@ -121,16 +139,91 @@ def test_a_removed_transaction_breaks_the_chain_at_the_next_one(ledger):
     path = ledger.path(MONTHS[1])
     payable = path.read_text().split("\n\n")[1]
     path.write_text(path.read_text().replace(payable + "\n", ""))
-    report = checked(ledger)
-    assert report.chain_errors == [f"2026-10.beancount:{ledger.line_of(MONTHS[1], 'Grant paid')}: "
-                                   "hash chain broken (edited, removed or reordered)"]
+    assert checked(ledger).chain_errors == [at(ledger, MONTHS[1], "Grant paid", BROKEN)]
 
 
-def test_a_removed_last_transaction_is_noticed_against_the_index(ledger):
+def test_two_entries_swapped_are_named_where_the_order_breaks(ledger):
+    path = ledger.path(MONTHS[1])
+    header, payable, paid = path.read_text().split("\n\n")
+    path.write_text("\n\n".join([header, paid.rstrip("\n"), payable + "\n"]))
+    assert checked(ledger).chain_errors == [at(ledger, MONTHS[1], "Grant paid", BROKEN),
+                                            at(ledger, MONTHS[1], "Grant payable", BROKEN),
+                                            at(ledger, MONTHS[2], "Grant payable", BROKEN)]
+
+
+def test_a_removed_last_entry_is_found_against_the_index_or_a_checkpoint(ledger):
+    anchor = ledger.anchor
     path = ledger.path(MONTHS[2])
     path.write_text(path.read_text().rsplit("\n\n", 1)[0] + "\n")
     assert checked(ledger).ok
-    assert "removed from the end" in checked(ledger, expected_head=ledger.head).chain_errors[0]
+    message = "the chain ends here after 6 entries, the anchor holds 7: entries removed from the end"
+    assert checked(ledger, anchor=anchor).chain_errors == [at(ledger, MONTHS[2], "Grant payable", message)]
+    assert checked(ledger, anchor=anchor, appended_is_finding=False).chain_errors == [
+        at(ledger, MONTHS[2], "Grant payable", message)]
+
+
+def test_an_entry_appended_after_the_index_is_named_and_a_later_checkpoint_accepts_it(ledger):
+    anchor = ledger.anchor
+    ledger.append(Transaction(MONTHS[2], "SimMobile fees", (
+        Leg(FEES, Decimal("1.50"), "USD"), Leg(FLOAT, Decimal("-1.50"), "USD")), {"entry": "fee"}))
+    assert checked(ledger, anchor=anchor).chain_errors == [at(
+        ledger, MONTHS[2], "SimMobile fees", "1 entries from here on were appended after the last one the index recorded")]
+    assert checked(ledger, anchor=anchor, appended_is_finding=False).ok
+
+
+def test_an_anchored_entry_replaced_with_a_rechained_one_is_named(ledger):
+    anchor = ledger.anchor
+    path = ledger.path(MONTHS[2])
+    path.write_text(path.read_text().rsplit("\n\n", 1)[0] + "\n")
+    ledger.head, ledger.entries = anchor.journal.head, anchor.journal.entries - 1
+    previous = [entry for entry in path.read_text().split("\n\n") if "hash:" in entry][-1]
+    ledger.head = previous.split('hash: "')[1][:64]
+    ledger.append(Transaction(MONTHS[2], "Grant paid by SimMobile", (
+        Leg(PAYABLE, Decimal("300.25"), "USD"), Leg(BANK, Decimal("-300.25"), "USD")), {"entry": "payment"}))
+    assert checked(ledger).ok  # re-sealed: only the anchor tells
+    assert checked(ledger, anchor=anchor).chain_errors == [at(
+        ledger, MONTHS[2], "Grant paid", "entry 7 is not the one anchored (edited or replaced)")]
+
+
+def test_balance_assertions_removed_or_added_are_named(ledger):
+    ledger.balance(MONTHS[2], [f"2026-11-01 balance {FLOAT}  -300.50 USD"])
+    for txn in disbursement(7, date(2026, 11, 21), Decimal("5.00")):
+        ledger.append(txn)
+    path = ledger.path(MONTHS[2])
+    written = path.read_text()
+    assertion = [block for block in written.split("\n\n") if " balance " in block][0]
+    path.write_text(written.replace(assertion + "\n\n", ""))
+    assert checked(ledger).chain_errors == [at(ledger, MONTHS[2], "^grant-G-7", BROKEN)]
+    path.write_text(written + f"\n2026-11-02 balance {FLOAT}  -601.00 USD\n")
+    assert checked(ledger).chain_errors == [at(ledger, MONTHS[2], "2026-11-02 balance", UNCHAINED)]
+
+
+def test_a_pad_and_balance_pair_is_named_entry_by_entry(ledger):
+    """A pad with its assertion would make Beancount itself agree: the chain does not."""
+    ledger.write(MONTHS[2], f"\n2026-11-01 pad {FLOAT} {BANK}\n\n2026-11-02 balance {FLOAT}  900.00 USD\n")
+    report = verify(ledger.directory, parallel=True)
+    assert report.chain_errors == [at(ledger, MONTHS[2], "pad", UNCHAINED),
+                                   at(ledger, MONTHS[2], "balance", UNCHAINED)]
+    assert report.beancount_errors == [] and not report.loaded_by_period
+
+
+def test_entries_in_the_main_file_or_the_chart_are_outside_the_chain(ledger):
+    main, chart = ledger.files.main_file, ledger.files.directory / "accounts.beancount"
+    main.write_text(main.read_text() + f"2026-11-03 * \"cash\"\n  {FLOAT}  5.00 USD\n  {BANK}  -5.00 USD\n")
+    chart.write_text(chart.read_text() + "\n2026-01-01 open Assets:Hidden\n")
+    lines = len(main.read_text().splitlines())
+    report = checked(ledger)
+    assert report.chain_errors[:2] == [
+        f"main.beancount:{n}: not written by the ledger (the main file holds its header and one include per month, "
+        "in order)" for n in (lines - 2, lines - 1)]
+    assert f"accounts.beancount:{len(chart.read_text().splitlines())}: {UNCHAINED}" in report.chain_errors
+
+
+def test_an_edited_account_in_the_chart_breaks_its_chain(ledger):
+    chart = ledger.files.directory / "accounts.beancount"
+    chart.write_text(chart.read_text().replace("Expenses:Fees:MobileMoney", "Expenses:Fees:Other"))
+    line = next(n for n, text in enumerate(chart.read_text().splitlines(), start=1) if "Fees:Other" in text)
+    assert f"accounts.beancount:{line}: {BROKEN}" in checked(ledger).chain_errors
 
 
 def test_a_transaction_that_does_not_balance_is_a_beancount_error(tmp_path):
@@ -145,11 +238,11 @@ def test_a_transaction_that_does_not_balance_is_a_beancount_error(tmp_path):
 
 
 def test_an_account_never_opened_is_a_beancount_error_and_nothing_else(tmp_path):
-    """Its balance is not carried into the later files' loads, where it would be an error again."""
+    """Its balance is not carried into the later parts' loads, where it would be an error again."""
     ledger = Ledger(tmp_path, months=1)
     ledger.append_sealed(MONTHS[0], ['2026-09-11 * "Moved"', f"  {BANK}  -10.00 USD", "  Assets:Nowhere  10.00 USD"])
     ledger.disburse(1)
-    ledger.write(MONTHS[1], f"\n2026-10-01 balance {BANK}  4990.00 USD\n")
+    ledger.balance(MONTHS[1], [f"2026-10-01 balance {BANK}  4990.00 USD"])
     report = checked(ledger)
     assert [error.split(": ", 1)[1] for error in report.beancount_errors] == [
         "Invalid reference to unknown account 'Assets:Nowhere'"]
@@ -178,48 +271,34 @@ def test_an_entry_key_appended_twice_is_named(ledger):
         f"2026-11.beancount:{second}: fee:R42 (entry-key) already at 2026-11.beancount:{first}"]
 
 
-def test_a_line_beancount_cannot_parse_is_a_beancount_error(ledger):
+def test_a_line_beancount_cannot_parse_is_named_by_beancount_and_the_chain(ledger):
     ledger.write(MONTHS[1], f"\n2026-10-07 balance {FLOAT}\n")
     report = checked(ledger)
-    assert len(report.beancount_errors) == 1 and report.chain_errors == []
+    assert report.chain_errors == [at(ledger, MONTHS[1], "2026-10-07 balance", UNCHAINED)]
+    assert len(report.beancount_errors) == 1 and "syntax error" in report.beancount_errors[0]
     assert report.beancount_errors[0].startswith(f"{ledger.path(MONTHS[1])}:")
-    assert "syntax error" in report.beancount_errors[0]
-
-
-def test_an_error_in_the_main_file_is_named_on_its_own_line(ledger):
-    main = ledger.files.main_file
-    main.write_text(main.read_text() + 'option "booking_method" "NOPE"\n')
-    report = checked(ledger)
-    line = len(main.read_text().splitlines())
-    assert report.beancount_errors == [f"{main}:{line}: Error for option 'booking_method': 'NOPE'"]
 
 
 def test_a_missing_period_file_is_named(ledger):
     ledger.path(MONTHS[1]).unlink()
     report = verify(ledger.directory, parallel=True)
-    assert report.chain_errors == [f"2026-11.beancount:{ledger.line_of(MONTHS[2], 'Grant payable')}: "
-                                   "hash chain broken (edited, removed or reordered)"]
-    assert any("2026/2026-10.beancount" in error for error in report.beancount_errors)
+    assert report.chain_errors == ["main.beancount:6: 2026/2026-10.beancount is missing",
+                                   at(ledger, MONTHS[2], "Grant payable", BROKEN)]
 
 
-def test_balance_assertions_see_the_entries_of_every_file_by_date(ledger):
-    """A backdated fee goes to the latest file; an assertion may sit in an earlier file than
-    entries it covers. The per-period loads carry what other files add, day by day."""
+def test_balance_assertions_see_the_entries_of_every_part_by_date(ledger):
+    """A backdated fee goes to the latest file; an assertion covers entries of every file
+    and of every part of its own file. The parts' loads carry what the others add, day by day."""
     ledger.append(Transaction(date(2026, 9, 15), "SimMobile fees", (
         Leg(FEES, Decimal("1.50"), "USD"), Leg(FLOAT, Decimal("-1.50"), "USD")), {"entry": "fee"}))
-    ledger.write(MONTHS[0], f"\n2026-12-01 balance {FLOAT}  -602.25 USD\n")
-    ledger.write(MONTHS[2], f"\n2026-10-01 balance {FLOAT}  -101.75 USD\n\n2026-11-01 balance {FLOAT}  -302.00 USD\n")
-    assert checked(ledger).ok
-    ledger.write(MONTHS[1], f"\n2026-09-16 balance {FLOAT}  -100.25 USD\n")
-    assert checked(ledger).beancount_errors == [
-        f"{ledger.path(MONTHS[1])}:{ledger.line_of(MONTHS[1], 'balance')}: Balance failed for '{FLOAT}': "
-        "expected -100.25 USD != accumulated -101.75 USD (1.50 too little)"]
-
-
-def test_a_pad_directive_makes_the_files_load_whole(ledger):
-    """A pad fills in for a later assertion, possibly in another file: one load sees both."""
-    ledger.write(MONTHS[1], f"\n2026-10-01 pad {FLOAT} {BANK}\n")
-    ledger.write(MONTHS[2], f"\n2026-11-01 balance {FLOAT}  0.00 USD\n")
-    report = verify(ledger.directory, parallel=True)
-    assert report.ok, report
-    assert not report.loaded_by_period
+    ledger.balance(MONTHS[2], [f"2026-10-01 balance {FLOAT}  -101.75 USD", f"2026-11-01 balance {FLOAT}  -302.00 USD"])
+    for n in range(4, 40):
+        for txn in disbursement(n, date(2026, 11, 25), Decimal("1.00")):
+            ledger.append(txn)
+    ledger.balance(MONTHS[2], [f"2026-11-25 balance {FLOAT}  -602.25 USD", f"2026-11-26 balance {FLOAT}  -638.25 USD"])
+    for piece_bytes in (2**20, 1024):
+        assert checked(ledger, piece_bytes=piece_bytes).ok
+    ledger.balance(MONTHS[2], [f"2026-09-16 balance {FLOAT}  -100.25 USD"])
+    assert checked(ledger, piece_bytes=1024).beancount_errors == [
+        f"{ledger.path(MONTHS[2])}:{ledger.line_of(MONTHS[2], '2026-09-16 balance')}: Balance failed for "
+        f"'{FLOAT}': expected -100.25 USD != accumulated -101.75 USD (1.50 too little)"]

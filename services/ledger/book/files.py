@@ -1,14 +1,15 @@
 """The Beancount files: a main file that includes the chart of accounts and one file per
-month. Appends are whole transactions, flushed and fsynced before the index commits;
-nothing in the files is ever rewritten."""
+month. Appends are whole directives, flushed and fsynced before the index commits; nothing
+in the files is ever rewritten. A write that fails is cut back at once to the size the file
+had before it, so a full disk or an I/O error never leaves half an entry behind."""
 import os
 from contextlib import contextmanager
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 
 from services.ledger.book import text
 from services.ledger.book.data import Balance, Open, Transaction
+from services.ledger.errors import LedgerTampered, WriteFault
 from shared.metrics import LEDGER_APPEND_SECONDS, LEDGER_FSYNC_SECONDS, timed
 
 MAIN = "main.beancount"
@@ -21,25 +22,38 @@ def period_files(directory: Path) -> list[Path]:
 
 
 def _append(path: Path, content: str) -> None:
-    with open(path, "a", encoding="utf-8") as handle:
-        with timed(LEDGER_APPEND_SECONDS):
-            handle.write(content)
-            handle.flush()
-        with timed(LEDGER_FSYNC_SECONDS):
-            os.fsync(handle.fileno())
+    data = memoryview(content.encode("utf-8"))
+    handle = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        size = os.lseek(handle, 0, os.SEEK_END)
+        try:
+            with timed(LEDGER_APPEND_SECONDS):
+                while data:
+                    data = data[os.write(handle, data):]
+            with timed(LEDGER_FSYNC_SECONDS):
+                os.fsync(handle)
+        except OSError as fault:
+            os.ftruncate(handle, size)  # truncating frees space: it works on a full disk
+            os.fsync(handle)
+            raise WriteFault(fault.errno, f"writing {path.name} failed ({fault.strerror or fault}); "
+                                          f"cut back to its {size} bytes") from fault
+    finally:
+        os.close(handle)
 
 
 class LedgerFiles:
     """The files of one ledger: where each entry goes, and appending it."""
 
-    def __init__(self, directory: str, title: str, opened_on: date):
+    def __init__(self, directory: str, title: str, opened_on: date, currency: str = "USD"):
         self.directory = Path(directory)
         self.title = title
+        self.currency = currency  # the operating currency Fava reports in
         self.opened_on = opened_on
         self._grouping = False
         self._latest: date | None = None
         self._pending: tuple[Path, list[str]] | None = None
         self._periods: dict[tuple[int, int], Path] = {}  # period files are never removed: known once, for good
+        self.written = 0  # appends that reached the disk: a writer that failed compares it to know if it is behind
 
     @property
     def main_file(self) -> Path:
@@ -47,9 +61,10 @@ class LedgerFiles:
 
     def ensure_created(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
-        if not self.main_file.exists():
+        if not self.main_file.exists():  # nothing is committed before the main file exists
+            (self.directory / ACCOUNTS).write_bytes(b"")
             _append(self.directory / ACCOUNTS, text.CHART_HEADER)
-            _append(self.main_file, text.main_header(self.title, ACCOUNTS))
+            _append(self.main_file, text.main_header(self.title, ACCOUNTS, self.currency))
 
     def latest_period(self) -> date:
         """The first day of the latest period file's month (the opening month before any)."""
@@ -65,32 +80,35 @@ class LedgerFiles:
         return self.period_file(max(day, self.latest_period()))
 
     def period_file(self, day: date) -> Path:
+        """The month's file, created with its header and included by the main file when
+        new: the header first, so a crash in between leaves a file the main file does not
+        include yet, holding no more than its header, which is written again."""
         if (known := self._periods.get((day.year, day.month))) is not None:
             return known
-        relative = Path(f"{day.year:04d}") / f"{day.year:04d}-{day.month:02d}.beancount"
+        relative = f"{day.year:04d}/{day.year:04d}-{day.month:02d}.beancount"
         path = self.directory / relative
-        if not path.exists():
+        if relative not in {name for name, _ in text.period_includes(self.main_file.read_text(encoding="utf-8"))}:
             self.flush()
+            header = text.period_header(day)
+            if path.exists() and not header.encode().startswith(path.read_bytes()):
+                raise LedgerTampered(f"{relative}:1: the main file does not include it, yet it holds entries")
             path.parent.mkdir(parents=True, exist_ok=True)
-            _append(path, text.period_header(day))
-            _append(self.main_file, text.include(relative.as_posix()))
+            path.write_bytes(b"")
+            self._append(path, header)
+            self._append(self.main_file, text.include(relative))
             self._latest = max(day.replace(day=1), self.latest_period())
         self._periods[(day.year, day.month)] = path
         return path
 
-    def open_account(self, account: str) -> None:
-        self._write(self.directory / ACCOUNTS, text.render_open(Open(self.opened_on, account)))
+    def file_of(self, entry: Transaction | Open | Balance) -> Path:
+        return self.directory / ACCOUNTS if isinstance(entry, Open) else self.head_file(entry.day)
 
-    def append(self, txn: Transaction, previous_hash: str) -> str:
-        """Append one transaction to its period file; returns its chain hash."""
-        rendered, digest = text.render(txn, previous_hash)
-        self._write(self.head_file(txn.day), "\n" + rendered)
+    def append(self, entry: Transaction | Open | Balance, previous_hash: str) -> str:
+        """Append one directive, sealed after `previous_hash`, to its file: an `open` to the
+        chart of accounts, anything else to its period file. Returns its hash."""
+        rendered, digest = text.render(entry, previous_hash)
+        self._write(self.file_of(entry), rendered)
         return digest
-
-    def assert_balance(self, day: date, account: str, amount: Decimal, currency: str) -> None:
-        """A Beancount `balance` assertion: from now on the loader checks the account held
-        exactly `amount` at the start of `day`."""
-        self._write(self.head_file(day), text.render_balance(Balance(day, account, amount, currency)))
 
     @contextmanager
     def grouped(self):
@@ -109,11 +127,15 @@ class LedgerFiles:
         if self._pending:
             path, texts = self._pending
             self._pending = None
-            _append(path, "".join(texts))
+            self._append(path, "".join(texts))
+
+    def _append(self, path: Path, content: str) -> None:
+        _append(path, content)
+        self.written += 1
 
     def _write(self, path: Path, text: str) -> None:
         if not self._grouping:
-            _append(path, text)
+            self._append(path, text)
             return
         if self._pending and self._pending[0] != path:
             self.flush()

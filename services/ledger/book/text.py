@@ -1,10 +1,11 @@
 """The Beancount text the suite writes, in one place: rendering, the hash seal, reading it
-back, and scanning files for their directives. Every regular expression about ledger text
+back, and scanning files into their directives. Every regular expression about ledger text
 lives here.
 
-Each transaction carries `hash:`, the SHA-256 of the previous transaction's hash and this
-transaction's own text (without the hash line). Editing any transaction, or removing
-one, breaks every hash after it, which verification reports.
+Every directive the suite writes (transaction, `open`, `balance`) is a block of lines after a
+blank line, whose second line is `hash:`, the SHA-256 of the previous directive's hash and
+this directive's own text (without the hash line). Editing, inserting, removing or
+reordering any directive breaks the chain there, which verification reports.
 """
 import hashlib
 import re
@@ -16,23 +17,28 @@ from pathlib import Path
 from services.ledger.book.data import Balance, Leg, Open, Transaction
 
 GENESIS = "0" * 64
+CHART_HEADER = "; Chart of accounts: open directives, appended as needed.\n"
 
 HEADER = re.compile(r'^(\d{4}-\d{2}-\d{2}) [*!] "((?:[^"\\]|\\.)*)"((?: \^[\w./-]+)*)$')
 META = re.compile(r'^  ([a-z][\w-]*): "((?:[^"\\]|\\.)*)"$')
 LEG = re.compile(r"^  ([A-Z][\w:-]*)  (-?\d+\.\d{2}) ([A-Z][A-Z0-9'._-]*)$")
+OPEN = re.compile(r"^(\d{4}-\d{2}-\d{2}) open ([A-Z][\w:-]*)$")
+BALANCE = re.compile(r"^(\d{4}-\d{2}-\d{2}) balance ([A-Z][\w:-]*)  (-?\d+\.\d{2}) ([A-Z][A-Z0-9'._-]*)$")
 INCLUDE = re.compile(r'^include "([^"]+)"$')
-PERIOD_INCLUDE = re.compile(r'^include "((\d{4})/\d{4}-(\d{2})\.beancount)"$', re.MULTILINE)
-TXN_START = re.compile(r"^\d{4}-\d{2}-\d{2} [*!]")
-TXN_BLOCK = re.compile(r"^\d{4}-\d{2}-\d{2} [*!].*(?:\n  .*)*", re.MULTILINE)
-OTHER_DIRECTIVE = re.compile(r"\n(\d{4}-\d{2}-\d{2})[ \t]+(?![*!])(\S+)")  # "\n" first: much faster than ^
+PERIOD_INCLUDE = re.compile(r'^include "((\d{4})/\d{4}-(\d{2})\.beancount)"$')
+# A directive: a dated line and the indented lines under it (a value never spans lines).
+DIRECTIVE = re.compile(rb"^\d{4}-\d{2}-\d{2} [^\n]*(?:\n  [^\n]*)*\n?", re.MULTILINE)
+HASH_LINE = re.compile(rb'  hash: "([0-9a-f]{64})"')
+KIND = re.compile(rb"\d{4}-\d{2}-\d{2} (\S+)")
 # The date of each directive, and every indented line that is neither metadata nor a comment,
 # so a posting of any form: its groups are empty unless it is "account  amount currency" as
 # `render` writes them.
-DAY_OR_POSTING = re.compile(r"\n(\d{4}-\d{2}-\d{2})[ \t]|\n[ \t]+(?![a-z][\w-]*:|;)"
-                            r"(?:([A-Z][\w:-]*)  (-?\d+\.\d{2}) ([A-Z][A-Z0-9'._-]*)(?=\n|$)|\S)")
-OPEN = re.compile(r"^(\d{4}-\d{2}-\d{2}) open (\S+)", re.MULTILINE)
-BALANCE = re.compile(r"^\d{4}-\d{2}-\d{2} balance [A-Z][\w:-]*  -?\d+\.\d{2} [A-Z]{3}\n$")
-KEYED = re.compile(r'^  (idempotency-key|funding-reference|entry-key|entry): "([^"]*)"$', re.MULTILINE)
+DAY_OR_POSTING = re.compile(rb"\n(\d{4}-\d{2}-\d{2})[ \t]|\n[ \t]+(?![a-z][\w-]*:|;)"
+                            rb"(?:([A-Z][\w:-]*)  (-?\d+\.\d{2}) ([A-Z][A-Z0-9'._-]*)(?=\n|$)|\S)")
+KEYED = re.compile(rb'^  (idempotency-key|funding-reference|entry-key|entry): "([^"]*)"$', re.MULTILINE)
+# What a write cut short can leave: the start of a directive, or a part of its date.
+TORN_START = re.compile(rb"\d{4}-\d{2}-\d{2} |[\d-]{1,10}\Z")
+HASH_START = re.compile(rb'[0-9a-f]{0,64}"?')
 HASH_VALUE = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -45,83 +51,55 @@ def quote(value: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def body(txn: Transaction) -> str:
-    links = "".join(f" ^{link}" for link in txn.links)
-    lines = [f"{txn.day.isoformat()} * {quote(txn.narration)}{links}"]
-    lines += [f"  {key}: {quote(value)}" for key, value in txn.meta.items()]
-    lines += [f"  {leg.account}  {leg.amount:.2f} {leg.currency}" for leg in txn.legs]
+def body(entry: Transaction | Open | Balance) -> str:
+    """A directive's text without its hash line: what the hash seals."""
+    if isinstance(entry, Open):
+        return f"{entry.day.isoformat()} open {entry.account}"
+    if isinstance(entry, Balance):
+        return f"{entry.day.isoformat()} balance {entry.account}  {entry.amount:.2f} {entry.currency}"
+    links = "".join(f" ^{link}" for link in entry.links)
+    lines = [f"{entry.day.isoformat()} * {quote(entry.narration)}{links}"]
+    lines += [f"  {key}: {quote(value)}" for key, value in entry.meta.items()]
+    lines += [f"  {leg.account}  {leg.amount:.2f} {leg.currency}" for leg in entry.legs]
     return "\n".join(lines)
 
 
-def seal(previous_hash: str, text: str) -> str:
-    return hashlib.sha256(f"{previous_hash}\n{text}".encode()).hexdigest()
+def seal(previous_hash: str, text: str | bytes) -> str:
+    raw = text.encode() if isinstance(text, str) else text
+    return hashlib.sha256(previous_hash.encode() + b"\n" + raw).hexdigest()
 
 
-def render(txn: Transaction, previous_hash: str) -> tuple[str, str]:
-    """The transaction's text with its `hash:` line, and that hash."""
-    text = body(txn)
+def render(entry: Transaction | Open | Balance, previous_hash: str) -> tuple[str, str]:
+    """The directive as appended (a blank line, then its lines with `hash:` second), and its hash."""
+    text = body(entry)
     digest = seal(previous_hash, text)
     head, _, rest = text.partition("\n")
-    return f"{head}\n  hash: {quote(digest)}\n{rest}\n", digest
-
-
-def render_open(entry: Open) -> str:
-    return f"{entry.day.isoformat()} open {entry.account}\n"
-
-
-def render_balance(entry: Balance) -> str:
-    return f"\n{entry.day.isoformat()} balance {entry.account}  {entry.amount:.2f} {entry.currency}\n"
-
-
-CHART_HEADER = "; Chart of accounts: open directives, appended as needed.\n"
+    return "\n" + "\n".join([head, f"  hash: {quote(digest)}", *([rest] if rest else [])]) + "\n", digest
 
 
 def period_header(month: date) -> str:
     return f"; Transactions of {month.year:04d}-{month.month:02d}.\n"
 
 
-def main_header(title: str, accounts: str) -> str:
-    return f'option "title" "{title}"\noption "booking_method" "STRICT"\ninclude "{accounts}"\n'
+def main_header(title: str, accounts: str, currency: str) -> str:
+    """The main file's options (Fava wants an operating currency) and the chart's include."""
+    return (f'option "title" {quote(title)}\noption "operating_currency" {quote(currency)}\n'
+            f'option "booking_method" "STRICT"\ninclude "{accounts}"\n')
 
 
 def include(relative: str) -> str:
     return f'include "{relative}"\n'
 
 
-def unseal(block: str) -> tuple[str, str | None]:
-    """Split a transaction block into its text without the hash line, and the hash."""
-    lines = block.rstrip("\n").split("\n")
-    digest = None
-    kept = []
-    for line in lines:
-        if line.startswith("  hash: "):
-            digest = line.split('"')[1]
-        else:
-            kept.append(line)
-    return "\n".join(kept), digest
-
-
-def parse(text: str) -> Transaction:
-    """Read back a transaction `render` wrote (without its hash line)."""
-    head, *lines = text.rstrip("\n").split("\n")
-    match = HEADER.match(head)
-    if match is None:
-        raise ValueError(f"not a transaction header: {head!r}")
-    meta, legs = {}, []
-    for line in lines:
-        if found := META.match(line):
-            meta[found.group(1)] = found.group(2).replace('\\"', '"').replace("\\\\", "\\")
-        elif found := LEG.match(line):
-            legs.append(Leg(found.group(1), Decimal(found.group(2)), found.group(3)))
-        else:
-            raise ValueError(f"not a metadata or posting line: {line!r}")
-    return Transaction(date.fromisoformat(match.group(1)), match.group(2), tuple(legs), meta,
-                       tuple(link[1:] for link in match.group(3).split()))
+def period_include(line: str) -> tuple[str, date] | None:
+    """The period file an include line of the main file names, and its month."""
+    match = PERIOD_INCLUDE.match(line)
+    return (match.group(1), date(int(match.group(2)), int(match.group(3)), 1)) if match else None
 
 
 def period_includes(main_text: str) -> list[tuple[str, date]]:
     """The period files a main file includes, in its order, with each one's month."""
-    return [(m.group(1), date(int(m.group(2)), int(m.group(3)), 1)) for m in PERIOD_INCLUDE.finditer(main_text)]
+    return [found for line in main_text.splitlines() if (found := period_include(line))]
 
 
 def included(line: str) -> str | None:
@@ -130,90 +108,180 @@ def included(line: str) -> str | None:
     return match.group(1) if match else None
 
 
-@dataclass
-class Block:
-    path: Path
-    start: int  # byte offset where the transaction's separating newline begins
+def parse(text: str) -> Transaction | Open | Balance:
+    """Read back a directive `render` wrote, without its hash line; ValueError if it is not one."""
+    head, *lines = text.rstrip("\n").split("\n")
+    if match := OPEN.match(head):
+        if lines:
+            raise ValueError(f"an open directive has no lines under it: {lines[0]!r}")
+        return Open(date.fromisoformat(match.group(1)), match.group(2))
+    if match := BALANCE.match(head):
+        if lines:
+            raise ValueError(f"a balance directive has no lines under it: {lines[0]!r}")
+        return Balance(date.fromisoformat(match.group(1)), match.group(2), Decimal(match.group(3)), match.group(4))
+    match = HEADER.match(head)
+    if match is None:
+        raise ValueError(f"not a directive the ledger writes: {head!r}")
+    meta, legs = {}, []
+    for line in lines:
+        if found := META.match(line):
+            meta[found.group(1)] = found.group(2).replace('\\"', '"').replace("\\\\", "\\")
+        elif found := LEG.match(line):
+            legs.append(Leg(found.group(1), Decimal(found.group(2)), found.group(3)))
+        else:
+            raise ValueError(f"not a metadata or posting line: {line!r}")
+    if len(legs) < 2:
+        raise ValueError("a transaction has two legs or more")
+    return Transaction(date.fromisoformat(match.group(1)), match.group(2), tuple(legs), meta,
+                       tuple(link[1:] for link in match.group(3).split()))
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One directive block of a file, where it is, its text without the hash line, and
+    its hash (None when its second line is not a hash line)."""
+    line: int
+    start: int  # byte offset of its first line
+    end: int    # byte offset just after it
+    raw: bytes
+
+    @property
+    def kind(self) -> str:
+        return KIND.match(self.raw).group(1).decode()
+
+    def unsealed(self) -> tuple[bytes, str | None]:
+        head, _, rest = self.raw.rstrip(b"\n").partition(b"\n")
+        hash_line, _, tail = rest.partition(b"\n")
+        found = HASH_LINE.fullmatch(hash_line)
+        if found is None:
+            return self.raw.rstrip(b"\n"), None
+        return (head + b"\n" + tail if tail else head), found.group(1).decode()
+
+    def directive(self) -> Transaction | Open | Balance:
+        return parse(self.unsealed()[0].decode("utf-8"))
+
+    @property
+    def complete(self) -> bool:
+        """Ends with its newline, carries a hash line and reads as a whole directive: no
+        write cut short leaves that."""
+        if not self.raw.endswith(b"\n") or self.unsealed()[1] is None:
+            return False
+        try:
+            self.directive()
+        except (ValueError, UnicodeDecodeError, ArithmeticError):
+            return False
+        return True
+
+    def keyed_meta(self) -> dict[str, str]:
+        """The metadata verification checks for repeats: keys, references and the entry kind."""
+        return {key.decode(): value.decode() for key, value in KEYED.findall(self.raw)}
+
+
+@dataclass(frozen=True)
+class Stray:
+    """Text between directive blocks that is not blank: nothing the ledger writes."""
+    line: int
+    start: int
     end: int
-    text: str
-    digest: str | None
+    raw: bytes
 
 
-def blocks(path: Path) -> list[Block]:
-    """The transactions of a period file with their byte offsets."""
-    data = path.read_bytes()
-    found, offset, current, start = [], 0, [], 0
-    for raw in data.splitlines(keepends=True):
-        line = raw.decode("utf-8", errors="replace").rstrip("\n")
-        if TXN_START.match(line):
-            current, start = [line], max(0, offset - 1)
-        elif current and line.startswith("  "):
-            current.append(line)
-        elif current:
-            found.append(_block(path, start, offset, current))
-            current = []
-        offset += len(raw)
-    if current:
-        found.append(_block(path, start, offset, current))
-    return found
+@dataclass(frozen=True)
+class Piece:
+    """Consecutive whole blocks of a file: where they start, and their bytes."""
+    start: int
+    line: int
+    data: bytes
 
 
-def _block(path: Path, start: int, end: int, lines: list[str]) -> Block:
-    text, digest = unseal("\n".join(lines))
-    return Block(path, start, end, text, digest)
+def scan(piece: Piece):
+    """The entries and stray text of a piece, in order, with their lines and byte offsets."""
+    data, position, line = piece.data, 0, piece.line
+    for match in DIRECTIVE.finditer(data):
+        if stray := _stray(piece, position, match.start(), line):
+            yield stray
+        line += data.count(b"\n", position, match.start())
+        yield Entry(line, piece.start + match.start(), piece.start + match.end(), match.group())
+        line += match.group().count(b"\n")
+        position = match.end()
+    if stray := _stray(piece, position, len(data), line):
+        yield stray
 
 
-def transaction_blocks(text: str):
-    """Each transaction's text and where it starts in `text`, in order."""
-    for match in TXN_BLOCK.finditer(text):
-        yield match.start(), match.group()
+def _stray(piece: Piece, start: int, end: int, line: int) -> Stray | None:
+    gap = piece.data[start:end]
+    text = gap.lstrip()
+    if not text:
+        return None
+    skipped = len(gap) - len(text)
+    return Stray(line + gap.count(b"\n", 0, skipped), piece.start + start + skipped, piece.start + end, text)
 
 
-def other_directives(text: str) -> list[tuple[str, str]]:
-    """(day, kind) of every dated directive that is not a transaction."""
-    return OTHER_DIRECTIVE.findall("\n" + text)
+def pieces(path: Path, header: str, size: int = 8 * 2**20):
+    """A file in pieces of about `size` bytes, each cut after a blank line (so at a block's
+    start), after the file's first line when that is `header`."""
+    with open(path, "rb") as handle:
+        data = handle.read(size)
+        expected = header.encode()
+        start = len(expected) if data.startswith(expected) else 0
+        data, line = data[start:], 2 if start else 1
+        while True:
+            more = handle.read(size)
+            cut = len(data) if not more else data.rfind(b"\n\n") + 1
+            if more and cut <= 0:
+                data += more
+                continue
+            yield Piece(start, line, data[:cut])
+            line += data.count(b"\n", 0, cut)
+            start, data = start + cut, data[cut:] + more
+            if not more and not data:
+                return
 
 
-def days_and_postings(text: str) -> list[tuple[str, str, str, str]]:
+def could_be_torn(tail: bytes) -> bool:
+    """Whether bytes after the last whole entry of a file can be what a write cut short
+    left: the beginning of one directive as `render` writes it (its second line the
+    beginning of a hash line), not a whole one. A lone first line cannot be told apart from
+    one typed by hand without a hash line: it counts as cut short."""
+    text = tail.lstrip(b"\n")
+    if not text.strip():
+        return True
+    lines = text.split(b"\n")
+    if TORN_START.match(text) is None or b"\n\n" in text or (len(lines) > 1 and not _hash_line_start(lines[1])):
+        return False
+    return not Entry(0, 0, len(text), text).complete
+
+
+def _hash_line_start(line: bytes) -> bool:
+    return b'  hash: "'.startswith(line[:9]) and HASH_START.fullmatch(line[9:]) is not None
+
+
+def days_and_postings(data: bytes) -> list[tuple[bytes, bytes, bytes, bytes]]:
     """In order: (day, "", "", "") where a directive starts, ("", account, amount, currency)
     for each posting as `render` writes them, and ("", "", "", "") for any other posting."""
-    return DAY_OR_POSTING.findall("\n" + text)
-
-
-def opens(text: str) -> list[tuple[str, str]]:
-    """(day, account) of each `open` directive."""
-    return OPEN.findall(text)
-
-
-def keyed_meta(text: str) -> dict[str, str]:
-    """The metadata verification checks for repeats: keys, references and the entry kind."""
-    return dict(KEYED.findall(text))
-
-
-def is_whole_balance(line: str) -> bool:
-    """A whole `balance` line as `render_balance` writes it, newline included."""
-    return BALANCE.match(line) is not None
+    return DAY_OR_POSTING.findall(b"\n" + data)
 
 
 def is_hash(value: str) -> bool:
     return HASH_VALUE.match(value) is not None
 
 
-def postings_before(text: str, account: str, currency: str, cutoff: str):
+def postings_before(data: bytes, account: str, currency: str, cutoff: str):
     """The amounts posted to `account` in `currency` by transactions dated before `cutoff`."""
-    leg = re.compile(rf"^  {re.escape(account)}  (-?\d+\.\d{{2}}) {re.escape(currency)}$", re.MULTILINE)
-    for match in leg.finditer(text):
-        start = text.rfind("\n\n", 0, match.start()) + 2
-        if text[start:start + 10] < cutoff:
-            yield Decimal(match.group(1))
+    leg = re.compile(rb"^  " + re.escape(account.encode()) + rb"  (-?\d+\.\d{2}) " + re.escape(currency.encode()) + rb"$",
+                     re.MULTILINE)
+    for match in leg.finditer(data):
+        start = data.rfind(b"\n\n", 0, match.start()) + 2
+        if data[start:start + 10].decode() < cutoff:
+            yield Decimal(match.group(1).decode())
 
 
-def blocks_containing(text: str, needle: str):
-    """The blank-line separated blocks whose text contains `needle`, in order."""
-    position = text.find(needle)
+def blocks_containing(data: bytes, needle: str):
+    """The entries whose text contains `needle`, in order."""
+    wanted, position = needle.encode(), data.find(needle.encode())
     while position != -1:
-        start = text.rfind("\n\n", 0, position) + 2
-        end = text.find("\n\n", position)
-        end = len(text) if end == -1 else end
-        yield text[start:end]
-        position = text.find(needle, end)
+        start = data.rfind(b"\n\n", 0, position) + 2
+        end = data.find(b"\n\n", position)
+        end = len(data) if end == -1 else end + 1
+        yield Entry(0, start, end, data[start:end])
+        position = data.find(wanted, end)

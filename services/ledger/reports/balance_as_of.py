@@ -13,5 +13,5 @@ from services.ledger.book.text import postings_before
 
 def balance_before(directory: Path, account: str, currency: str, day: date) -> Decimal:
     return sum((amount for path in period_files(directory)
-                for amount in postings_before(path.read_text(encoding="utf-8"), account, currency, day.isoformat())),
+                for amount in postings_before(path.read_bytes(), account, currency, day.isoformat())),
                Decimal(0))

@@ -1,41 +1,36 @@
-"""Verification of the ledger files: Beancount's own checks, the hash chain and unique keys.
+"""Verification of the ledger files: that they hold only what the ledger wrote, both hash
+chains, the anchors, unique keys, and Beancount's own checks.
 
-One streaming pass reads every period file: the hash chain, the idempotency keys, and what
-each file adds to each account on each day. Beancount's loader is the cost (about 6 s and
-420 MB per 100,000 transactions here, with the garbage collector off), so a large ledger is
-loaded one period file at a time, in worker processes, while the pass goes on. Each worker
-loads a generated main file: the real main file's options and chart of accounts, then what
-the other files add to each account before the file's balance assertions (so they check what
-they would in one load), then an include of the real period file (so errors name its lines).
-A small ledger, or one with directives that reach across files (pad, open, close in a period
-file), is loaded whole in this process.
+One streaming pass reads the files a piece at a time (so memory does not grow with a month's
+size): the main file's lines, every directive's place in its chain, text outside any chain,
+the idempotency keys, and what each piece adds to each account on each day. Each piece of a
+period file is handed to a worker process for Beancount's loader as soon as it is scanned
+(`loading.py`, `parts.py`). A small ledger, or one with directives that reach across parts
+(pad, open, close, or stray text in a period file), is loaded whole in this process.
 """
-import gc
 import os
-import tempfile
-from collections import deque
+from array import array
 from dataclasses import dataclass, field
-from datetime import date, timedelta
-from decimal import Decimal
-from multiprocessing import get_context
-from multiprocessing.connection import wait
 from pathlib import Path
 
-from beancount import loader
+import numpy
 
 from services.ledger.book.files import ACCOUNTS, MAIN
-from services.ledger.book.text import (GENESIS, days_and_postings, included, keyed_meta, opens, other_directives,
-                                       seal, transaction_blocks, unseal)
+from services.ledger.book.integrity import UNCHAINED, WRITTEN, ChainWalk, Checkpoint, header_of, read_main, where
+from services.ledger.book.text import Entry, Stray, days_and_postings, included, pieces, scan
+from services.ledger.verification.loading import Workers, load
+from services.ledger.verification.parts import Part, carried_into, opening
 
-CROSS_FILE = {"open", "close", "pad"}  # directives whose effect reaches into other period files
+CROSS_FILE = {"open", "close", "pad"}  # directives whose effect reaches into other parts
 PARALLEL_ABOVE = 4 * 2**20  # bytes of period files, about 10,000 transactions: below, one process is faster
-CARRIED = "Equity:Verify:CarriedForward"
+PART_BYTES = 4 * 2**20      # a worker's load: about 9,000 transactions, under 100 MiB
 
 
 @dataclass
 class Report:
     """What verify found; `loaded_by_period` says which way Beancount's loader ran."""
     transactions: int = 0
+    entries: int = 0
     beancount_errors: list[str] = field(default_factory=list)
     chain_errors: list[str] = field(default_factory=list)
     key_errors: list[str] = field(default_factory=list)
@@ -46,236 +41,86 @@ class Report:
         return not self.beancount_errors and not self.chain_errors and not self.key_errors
 
 
-@dataclass
-class Period:
-    """What the streaming pass learned about one period file, to plan its own load."""
-    path: str
-    days: dict[str, dict[tuple[str, str], Decimal]] = field(default_factory=dict)  # day -> account -> sum
-    total: dict[tuple[str, str], Decimal] = field(default_factory=dict)
-    first: str | None = None  # earliest dated directive
-    last_balance: str | None = None
-    splittable: bool = True
-
-
-@dataclass
-class Chain:
-    """The streaming pass's state across files: the last good hash and the keys seen."""
-    previous: str = GENESIS
-    broken: bool = False
-    seen: dict = field(default_factory=dict)
-
-
-def check_keys(text: str, where: str, seen: dict, report: Report) -> None:
+def key_pairs(entry: Entry) -> list[tuple[str, str]]:
     """An idempotency key appears once per kind of entry (one payable, one answer); a
     funding reference once; the entry key of finance's fees, adjustments and corrections once."""
-    found = keyed_meta(text)
+    found = entry.keyed_meta()
     kind = "answer" if found.get("entry") in ("payment", "reversal") else found.get("entry", "")
-    for key, kind in ((found.get("idempotency-key") or found.get("funding-reference"), kind),
-                      (found.get("entry-key"), "entry-key")):
-        if key is None:
-            continue
-        if (key, kind) in seen:
-            report.key_errors.append(f"{where}: {key} ({kind}) already at {seen[(key, kind)]}")
-        seen.setdefault((key, kind), where)
+    pairs = [(found.get("idempotency-key") or found.get("funding-reference"), kind), (found.get("entry-key"), "entry-key")]
+    return [(key, kind) for key, kind in pairs if key is not None]
 
 
-def scan(path: Path, chain: Chain, report: Report) -> Period:
-    """The chain and keys of one period file (until the first break), and its totals and dates."""
-    period = Period(os.path.abspath(path))
-    if not path.exists():
-        period.splittable = False  # the whole-file load names it, on the main file's line
-        return period
-    text = path.read_text(encoding="utf-8")
-    line, position = 1, 0
-    for start, block in transaction_blocks(text):
-        report.transactions += 1
-        if chain.broken:
-            continue
-        line += text.count("\n", position, start)
-        position = start
-        body, digest = unseal(block)
-        where = f"{path.name}:{line}"
-        if digest != seal(chain.previous, body):
-            report.chain_errors.append(f"{where}: hash chain broken (edited, removed or reordered)")
-            chain.broken = True
-            continue
-        check_keys(body, where, chain.seen, report)
-        chain.previous = digest
-    others = other_directives(text)
-    period.last_balance = max((day for day, kind in others if kind == "balance"), default=None)
-    period.splittable = not any(kind in CROSS_FILE for _day, kind in others)
-    amounts: dict[tuple[str, str, str], list[str]] = {}
-    day = first = None
-    for found, account, amount, currency in days_and_postings(text):
-        if found:
-            day = found
-            if first is None or day < first:
-                first = day
-        elif account and day:
-            amounts.setdefault((day, account, currency), []).append(amount)
-        else:
-            period.splittable = False  # a posting this pass cannot sum
-    period.first = first
-    for (day, account, currency), values in amounts.items():
-        total = sum(map(Decimal, values), Decimal(0))
-        period.days.setdefault(day, {})[account, currency] = total
-        period.total[account, currency] = period.total.get((account, currency), Decimal(0)) + total
-    try:
-        for day in [*period.days, *([first] if first else [])]:
-            date.fromisoformat(day)
-    except ValueError:
-        period.splittable = False  # not a date: Beancount names it
-    return period
+class Keys:
+    """Every key's hash in a compact array; the places of a repeated key are looked up again
+    only when one repeats."""
+
+    def __init__(self):
+        self.hashes = array("q")
+
+    def add(self, entry: Entry) -> None:
+        self.hashes.extend(hash(pair) for pair in key_pairs(entry))
+
+    def repeats(self, paths: list[Path]) -> list[str]:
+        values, counts = numpy.unique(numpy.frombuffer(self.hashes, dtype=numpy.int64), return_counts=True)
+        repeated = set(values[counts > 1].tolist())
+        if not repeated:
+            return []
+        first, errors = {}, []
+        for path in paths:
+            for piece in pieces(path, header_of(path)):
+                for entry in scan(piece):
+                    for pair in key_pairs(entry) if isinstance(entry, Entry) else []:
+                        if hash(pair) in repeated:
+                            place = where(path, entry.line)
+                            if pair in first:
+                                errors.append(f"{place}: {pair[0]} ({pair[1]}) already at {first[pair]}")
+                            first.setdefault(pair, place)
+        return errors
 
 
-def carried_into(period: Period, periods: list[Period]) -> list[tuple[str, dict]] | None:
-    """What the other period files add to each account before the file's last balance
-    assertion: up to the day before the file's first directive in one sum, then day by day.
-    None when the file holds directives that reach across files."""
-    if not period.splittable:
-        return None
-    if period.last_balance is None:
-        return []
-    start = (date.fromisoformat(period.first) - timedelta(days=1)).isoformat()
-    carried: dict[str, dict[tuple[str, str], Decimal]] = {}
-
-    def add(day: str, amounts: dict) -> None:
-        into = carried.setdefault(day, {})
-        for key, amount in amounts.items():
-            into[key] = into.get(key, Decimal(0)) + amount
-
-    for other in periods:
-        if other is period or not other.days:
-            continue
-        if max(other.days) < period.first:
-            add(start, other.total)
-            continue
-        for day, amounts in other.days.items():
-            if day < period.last_balance:
-                add(start if day < period.first else day, amounts)
-    return sorted(carried.items())
-
-
-def opening(carried: list[tuple[str, dict]], opened: dict[str, str]) -> str:
-    """One transaction per day carried; an account not open on that day (only after an error
-    elsewhere) is left out, balanced against an account of verify's own."""
-    lines = []
-    for day, amounts in carried:
-        legs = [(account, currency, amount) for (account, currency), amount in sorted(amounts.items())
-                if amount and opened.get(account, "9999-99-99") <= day]
-        offsets: dict[str, Decimal] = {}
-        for _account, currency, amount in legs:
-            offsets[currency] = offsets.get(currency, Decimal(0)) - amount
-        if legs:
-            lines.append(f'{day} * "Carried from the other period files"')
-            lines += [f"  {account}  {amount} {currency}" for account, currency, amount in legs]
-            lines += [f"  {CARRIED}  {amount} {currency}" for currency, amount in offsets.items() if amount]
-    return "\n".join([f"{carried[0][0]} open {CARRIED}", *lines, ""]) if lines else ""
+def scan_file(path: Path, chain: str, walk: ChainWalk, keys: Keys, report: Report, piece_bytes: int) -> list[Part]:
+    """One file of a chain, piece by piece: its findings into `report`, and its parts."""
+    parts = []
+    for piece in pieces(path, header_of(path), piece_bytes):
+        part = Part(str(path.resolve()), piece.start, piece.start + len(piece.data), piece.line)
+        for item in scan(piece):
+            place = where(path, item.line)
+            if isinstance(item, Stray):
+                report.chain_errors.append(f"{place}: {UNCHAINED}")
+                part.splittable = False
+                continue
+            kind = item.kind
+            if problem := walk.follow(item, place):
+                report.chain_errors.append(f"{place}: {problem}")
+            elif kind not in WRITTEN[chain]:
+                report.chain_errors.append(f"{place}: a {kind} directive, which the ledger never writes here")
+            report.transactions += kind in ("*", "!")
+            if kind in ("*", "!"):
+                keys.add(item)
+            elif kind == "balance":
+                day = item.raw[:10].decode()
+                part.last_balance = max(part.last_balance or day, day)
+            part.splittable &= kind not in CROSS_FILE
+        part.add_postings(days_and_postings(piece.data))
+        parts.append(part)
+    return parts
 
 
-def load(main: str) -> list[tuple]:
-    """Beancount's loader, as (file, line, message) of each error. No pickle cache (for this
-    whole process): verify re-reads the files. The garbage collector is off meanwhile: the
-    loader makes millions of objects and no garbage cycles, and runs about a third faster."""
-    loader.initialize(use_cache=False)
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        errors = loader.load_file(main)[1]
-    finally:
-        if collecting:
-            gc.enable()
-    found = []
-    for error in errors:
-        source = error.source or {}
-        line = source.get("lineno")
-        found.append((source.get("filename", "?" if error.source else ""), line if isinstance(line, int) else 0,
-                      error.message))
-    return found
-
-
-def load_period(header: str, opening_text: str, period: str, main: str, scratch: str) -> list[tuple]:
-    """In a worker: one period file after what it carries from the others, through a generated
-    main file in `scratch` whose first lines are the real main file's, line for line."""
-    handle, generated = tempfile.mkstemp(suffix=".beancount", dir=scratch)
-    with os.fdopen(handle, "w", encoding="utf-8") as file:
-        file.write(f'{header}{opening_text}include "{period}"\n')
-    found = []
-    for name, line, message in load(generated):
-        if name != generated:
-            found.append((name, line, message))
-        elif line <= header.count("\n"):
-            found.append((main, line, message))
-        else:
-            found.append(("", 0, f"bug in verify: Beancount refuses what it carries into {period}: {message}"))
-    return found
-
-
-def serve(connection) -> None:
-    """A worker process: load each period it is sent, until it is sent None. Its end of the
-    pipe is made blocking: under eventlet, the parent made a non-blocking socket pair."""
-    os.set_blocking(connection.fileno(), True)
-    for job in iter(connection.recv, None):
-        connection.send(load_period(*job))
-
-
-class Workers:
-    """Worker processes, each sent one job at a time over a pipe. Spawned: fresh interpreters,
-    not forks of one that eventlet may have monkey-patched. No threads, unlike
-    ProcessPoolExecutor, whose wake-up pipe eventlet's hub refuses to share between them."""
-
-    def __init__(self, count: int):
-        context = get_context("spawn")
-        self.processes, self.idle, self.busy = [], [], {}
-        self.queue, self.wanted, self.results = deque(), {}, {}
-        for _ in range(count):
-            ours, theirs = context.Pipe()
-            self.processes.append(context.Process(target=serve, args=(theirs,), daemon=True))
-            self.processes[-1].start()
-            theirs.close()
-            self.idle.append(ours)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *_exc) -> None:
-        for process in self.processes:
-            process.terminate()
-            process.join()
-
-    def submit(self, key, job: tuple) -> None:
-        """Queue a job, unless it is the one already wanted for `key`; it supersedes that one."""
-        if self.wanted.get(key) != job:
-            self.wanted[key] = job
-            self.results.pop(key, None)
-            self.queue.append((key, job))
-        self.run(block=False)
-
-    def run(self, block: bool) -> dict:
-        """Hand queued jobs to idle workers and take in what they finished; with `block`, until
-        all are done. Returns the results of the jobs wanted, by key."""
-        while True:
-            while self.idle and self.queue:
-                connection, (key, job) = self.idle.pop(), self.queue.popleft()
-                connection.send(job)
-                self.busy[connection] = key, job
-            ready = wait(list(self.busy), timeout=None if block else 0) if self.busy else []
-            if not ready:
-                return self.results
-            for connection in ready:
-                key, job = self.busy.pop(connection)
-                try:
-                    result = connection.recv()
-                except EOFError:
-                    raise RuntimeError("a verify worker process died (its error is above)") from None
-                if self.wanted[key] == job:
-                    self.results[key] = result
-                self.idle.append(connection)
+def opened_accounts(directory: Path) -> dict[str, str]:
+    """When each account of the chart opens (for the carried balances)."""
+    opened: dict[str, str] = {}
+    path = directory / ACCOUNTS
+    for piece in pieces(path, header_of(path)) if path.exists() else []:
+        for entry in scan(piece):
+            if isinstance(entry, Entry) and entry.kind == "open":
+                day, _, account = entry.raw.split(b"\n")[0].decode().split(" ", 2)
+                opened.setdefault(account, day)
+    return opened
 
 
 def header(directory: Path) -> str:
     """The main file with its period files left out (as blank lines, to keep line numbers)
-    and its other includes made absolute."""
+    and its chart of accounts made absolute."""
     lines = []
     for line in (directory / MAIN).read_text(encoding="utf-8").splitlines():
         target = included(line)
@@ -286,63 +131,77 @@ def header(directory: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
-def opened_accounts(directory: Path) -> dict[str, str]:
-    path = directory / ACCOUNTS
-    opened: dict[str, str] = {}
-    for day, account in opens(path.read_text(encoding="utf-8") if path.exists() else ""):
-        opened.setdefault(account, day)
-    return opened
+class Loads:
+    """The parts handed to worker processes as they are scanned, each with what the parts
+    scanned before it carry into it (right when the files come in date order); once all are
+    scanned they decide, and a load that was given other balances is done again."""
 
+    def __init__(self, directory: Path, workers: Workers):
+        self.workers, self.parts = workers, []
+        self.opened, self.header, self.main = opened_accounts(directory), header(directory), os.path.abspath(directory / MAIN)
 
-def scan_and_load(directory: Path, paths: list[Path], chain: Chain, report: Report) -> list[tuple] | None:
-    """Scan the period files in order and hand each to a worker as soon as it is scanned, with
-    what the files scanned before it carry into it: right when the files come in date order.
-    Once all are scanned they decide; a load that was given other balances is done again.
-    None when a file holds directives that reach across files."""
-    opened, main_text, main = opened_accounts(directory), header(directory), os.path.abspath(directory / MAIN)
-    periods = []
-    with tempfile.TemporaryDirectory(prefix="ddrr-verify-") as scratch, \
-            Workers(min(len(paths), os.cpu_count() or 1)) as workers:
+    def add(self, parts: list[Part]) -> None:
+        for part in parts:
+            self.parts.append(part)
+            if (carried := carried_into(part, self.parts)) is not None:
+                self._submit(len(self.parts) - 1, carried)
 
-        def submit(index: int, carried: list) -> None:
-            workers.submit(index, (main_text, opening(carried, opened), periods[index].path, main, scratch))
+    def _submit(self, index: int, carried: list) -> None:
+        part = self.parts[index]
+        self.workers.submit(index, (self.header, opening(carried, self.opened), part.path, part.start, part.end,
+                                    part.line, self.main))
 
-        for index, path in enumerate(paths):
-            periods.append(scan(path, chain, report))
-            if (carried := carried_into(periods[-1], periods)) is not None:
-                submit(index, carried)
-        plan = [carried_into(period, periods) for period in periods]
+    def errors(self) -> list[tuple] | None:
+        """Every part's errors; None when a part cannot be loaded alone."""
+        plan = [carried_into(part, self.parts) for part in self.parts]
         if any(carried is None for carried in plan):
             return None
         for index, carried in enumerate(plan):
-            submit(index, carried)
-        results = workers.run(block=True)
-        return [error for index in range(len(periods)) for error in results[index]]
+            self._submit(index, carried)
+        results = self.workers.run(block=True)
+        return [error for index in range(len(self.parts)) for error in results[index]]
 
 
-def verify(directory: str, expected_head: str | None = None, parallel: bool | None = None) -> Report:
-    """Check the files; with the index's chain head, also notice a truncated tail.
-    `parallel` forces (True) or avoids (False) the per-period load; by default the
-    ledger's size decides."""
+def verify(directory: str, anchor: Checkpoint | None = None, appended_is_finding: bool = True,
+           parallel: bool | None = None, beancount: bool = True, piece_bytes: int = PART_BYTES) -> Report:
+    """Check the files. With an anchor (the index's chain heads, or an auditor's checkpoint)
+    a cut tail or a replaced anchored entry is found too; against the index, which holds
+    every entry the writer committed, so are entries appended after it. `parallel` forces
+    (True) or avoids (False) the load in worker processes; by default the ledger's size
+    decides. Without `beancount`, only what is the ledger's own is checked (no loader)."""
     directory = Path(directory)
-    report, chain = Report(), Chain()
-    paths = [directory / target for line in (directory / MAIN).read_text(encoding="utf-8").splitlines()
-             if (target := included(line)) and not target.endswith(ACCOUNTS)]
+    report, keys = Report(), Keys()
+    main = read_main(directory)
+    report.chain_errors += [str(finding) for finding in main.findings]
+    if main.torn_at is not None:
+        report.chain_errors.append(f"{MAIN}: its last line is unfinished")
+    paths = [path for path in main.periods if path.exists()]
     if parallel is None:
-        size = sum(path.stat().st_size for path in paths if path.exists())
-        parallel = (os.cpu_count() or 1) > 1 and size > PARALLEL_ABOVE
+        parallel = (os.cpu_count() or 1) > 1 and sum(path.stat().st_size for path in paths) > PARALLEL_ABOVE
+    chart = ChainWalk(anchor.chart if anchor else None)
+    if (directory / ACCOUNTS).exists():
+        scan_file(directory / ACCOUNTS, "chart", chart, keys, report, piece_bytes)
+    journal = ChainWalk(anchor.journal if anchor else None)
     errors = None
-    if parallel and paths:
-        errors = scan_and_load(directory, paths, chain, report)
+    if beancount and parallel and paths:
+        with Workers(os.cpu_count() or 1) as workers:
+            loads = Loads(directory, workers)
+            for path in paths:
+                loads.add(scan_file(path, "journal", journal, keys, report, piece_bytes))
+            errors = loads.errors()
     else:
         for path in paths:
-            scan(path, chain, report)
+            scan_file(path, "journal", journal, keys, report, piece_bytes)
     report.loaded_by_period = errors is not None
-    if errors is None:
+    if beancount and errors is None:
         errors = load(os.path.abspath(directory / MAIN))
     report.beancount_errors = [f"{name}:{line}: {message}" if name else message
-                               for name, line, message in sorted(set(errors))]
-    if expected_head is not None and not report.chain_errors and chain.previous != expected_head:
-        report.chain_errors.append("the last transaction in the files is not the one the index recorded "
-                                   "(transactions removed from the end?)")
+                               for name, line, message in sorted(set(errors or []))]
+    first_period = where(paths[0], 1) if paths else f"{MAIN}:1"
+    for walk, first in ((chart, f"{ACCOUNTS}:1"), (journal, first_period)):
+        if finding := walk.against_anchor(first, appended_is_finding):
+            report.chain_errors.append(str(finding))
+    report.entries = chart.entries + journal.entries
+    report.key_errors = keys.repeats(paths)
     return report
+

@@ -16,8 +16,14 @@ payment cycle's release sends them): the inbox row is per event, the idempotency
 command. A chunk is posted whole in one commit (a commit holds about `BATCH_SIZE` commands);
 if one of its commands is refused, the others are posted and answered and the chunk is
 dead-lettered with the refusal (replaying it posts nothing twice).
+
+A fault of the machine (the disk full, an I/O error, the database unreachable, the files
+found changed) is no fault of the messages: the batch is neither acked nor dead-lettered.
+The writer keeps it, stops taking messages (one log line), and tries it again with a
+growing pause until writing works, then goes on by itself (one log line).
 """
 import logging
+import time
 from datetime import datetime, timezone
 from functools import partial
 from typing import NamedTuple
@@ -26,11 +32,14 @@ from eventlet.event import Event
 from eventlet.queue import LightQueue
 from eventlet.semaphore import Semaphore
 from nameko.exceptions import ContainerBeingKilled
+import eventlet
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from services.ledger.book.files import LedgerFiles
+from services.ledger.errors import LedgerTampered
 from services.ledger.models import Base
 from services.ledger.writer.posting import PENDING, LedgerWriter, result_event
 from services.ledger.rail import SimulatedRail
@@ -44,12 +53,15 @@ from shared.outbox import write_events
 log = logging.getLogger(__name__)
 CONSUMER = "ledger.disbursement_requested"
 BATCH_SIZE = 500
+MACHINE_FAULTS = (OSError, OperationalError, LedgerTampered)
+FIRST_PAUSE, LONGEST_PAUSE = 0.5, 30.0
 INBOX, OUTBOX = Base.metadata.tables["inbox"], Base.metadata.tables["outbox"]
 
 
 class BatchEventHandler(ReliableEventHandler):
     """An event handler whose worker gets a list of bodies and returns a result for each:
-    an exception dead-letters its message, anything else acks it."""
+    a fault of the machine keeps its message for the next try, another exception
+    dead-letters it, anything else acks it."""
 
     def setup(self):
         super().setup()
@@ -67,8 +79,9 @@ class BatchEventHandler(ReliableEventHandler):
         self._waiting.put((body, message))
 
     def _run(self):
+        kept, pause, paused_at = [], FIRST_PAUSE, None
         while not self._stopping:
-            batch = [self._waiting.get()]
+            batch = kept or [self._waiting.get()]
             while len(batch) < BATCH_SIZE and self._waiting.qsize():
                 batch.append(self._waiting.get_nowait())
             done = Event()
@@ -77,19 +90,33 @@ class BatchEventHandler(ReliableEventHandler):
                                             handle_result=partial(self._settle, batch, done))
             except ContainerBeingKilled:
                 return
-            done.wait()
+            kept, fault = done.wait()
+            if kept and paused_at is None:
+                paused_at = time.monotonic()
+                log.error("ledger writer paused, taking no messages: %s; %d held (neither acked nor "
+                          "dead-lettered), tried again every %.1f-%.0f s", fault, len(kept), FIRST_PAUSE, LONGEST_PAUSE)
+            elif not kept and paused_at is not None:
+                log.warning("ledger writer resumed after %.1f s", time.monotonic() - paused_at)
+                pause, paused_at = FIRST_PAUSE, None
+            if kept:
+                eventlet.sleep(pause)
+                pause = min(2 * pause, LONGEST_PAUSE)
 
     def _settle(self, batch, done, worker_ctx, result=None, exc_info=None):
         results = result if exc_info is None else [exc_info[1]] * len(batch)
+        kept, fault = [], None
         try:
-            for (_, message), outcome in zip(batch, results):
-                if isinstance(outcome, Exception):
+            for (body, message), outcome in zip(batch, results):
+                if isinstance(outcome, MACHINE_FAULTS):
+                    kept.append((body, message))
+                    fault = outcome
+                elif isinstance(outcome, Exception):
                     log.warning("%s: event dead-lettered: %s", self.method_name, outcome)
                     self.handle_message_processed(message, exc_info=(type(outcome), outcome, None))
                 else:
                     self.handle_message_processed(message)
         finally:
-            done.send()  # the next batch may start (unacked messages return to the queue if the channel broke)
+            done.send((kept, fault))  # the next try may start (unacked messages return to the queue if the channel broke)
         return result, exc_info
 
 
@@ -124,7 +151,7 @@ class GroupCommitter:
         self.files = files
         self.rail = rail
         self.lock = lock
-        self._behind = False
+        self.behind = False  # the files may hold what the index does not
 
     def recover(self) -> list[str]:
         """Make the files whole and the index match them; the caller holds the lock."""
@@ -149,16 +176,25 @@ class GroupCommitter:
                     results[n] = result
         return results
 
+    def catch_up(self) -> None:
+        """Recover, as at start-up, when an earlier write failed after the files changed;
+        the caller holds the lock."""
+        if self.behind:
+            for line in self.recover():
+                log.warning("ledger recovery: %s", line)
+            self.behind = False
+
     def _commit_or_split(self, batch: list[Request]) -> list[bool | Exception]:
+        written = self.files.written
         try:
-            if self._behind:
-                for line in self.recover():
-                    log.warning("ledger recovery: %s", line)
-                self._behind = False
+            self.catch_up()
             return self.commit(batch) if batch else []
+        except MACHINE_FAULTS as fault:
+            self.behind = self.behind or self.files.written != written
+            return [fault] * len(batch)
         except Exception as failure:
             log.exception("ledger batch of %d events failed", len(batch))
-            self._behind = True  # the files may hold what the index does not
+            self.behind = self.behind or self.files.written != written
             if len(batch) == 1:
                 return [failure]
             return [result for request in batch for result in self._commit_or_split([request])]
@@ -191,7 +227,8 @@ class GroupCommitter:
                                                  "event_type": envelope.type, "applied_at": now}
                                                 for envelope in applied])
             if answered:
-                write_events(session.connection(), OUTBOX, "ledger", [result_event(o.posting) for o in answered])
+                write_events(session.connection(), OUTBOX, "ledger",  # answered before: the first answer, a repeat
+                             [result_event(o.posting, repeat=o.replayed) for o in answered])
         # A second copy of an event in the same batch fares as its first copy did.
         return [results[first[event_id]] if isinstance(results[first[event_id]], Exception) else results[n]
                 for n, event_id in enumerate(ids)]

@@ -1,92 +1,27 @@
 """Start-up recovery of the single writer: the files are the record, the index follows.
 
-A crash can leave two things behind. A **torn tail** (the process died inside an append)
-is cut back to the last whole, correctly chained transaction. **Transactions the index
-never recorded** (the process died after the fsync, before the index committed) are
-indexed and announced again. A payable whose answer never reached the files gets its
-payment order again (the payment adapter asks the provider about it and sends it only if
-the provider does not know it); an answer that reached the files but not the index is
-recorded on its payable. Anything else that breaks the chain is tampering: the writer refuses
-to start and `ddrr ledger verify` names the entry.
+The files are first inspected against the index (`inspection.py`): an unfinished write at
+the end is cut into quarantine; anything the writer did not write stops it, changing
+nothing. Then **entries the index never recorded** (the process died after the fsync,
+before the index committed) are indexed and announced again. A payable whose answer never
+reached the files gets its payment order again (the payment adapter asks the provider about
+it and sends it only if the provider does not know it); an answer that reached the files
+but not the index is recorded on its payable.
 """
-import os
 from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
 from services.ledger.book import chart
-from services.ledger.writer import corrections, entry_keys
-from services.ledger.book.files import ACCOUNTS, period_files
-from services.ledger.book.data import Transaction
-from services.ledger.book.text import GENESIS, blocks, is_whole_balance, opens, parse, seal
+from services.ledger.book.data import Balance, Open, Transaction
 from services.ledger.models import ChainHead, EntryKey, FundingPosting, KnownProgramme, OpenAccount, Posting
-from services.ledger.payments import orders
-from services.ledger.writer.posting import PENDING, LedgerWriter, request_hash, result_event
 from services.ledger.schemas import RecordFunding
+from services.ledger.writer import corrections, entry_keys
+from services.ledger.writer.inspection import cut, inspect
+from services.ledger.payments import orders
+from services.ledger.writer.posting import PENDING, LedgerWriter, chain_head, index_checkpoint, request_hash, result_event
 from shared.contracts import DisbursementRequested, FundingReceived
-
-
-
-class LedgerTampered(RuntimeError):
-    pass
-
-
-def repair_torn_tail(directory: Path) -> bool:
-    """Cut a half-written last transaction (or trailing garbage) off the last period file."""
-    files = period_files(directory)
-    if not files:
-        return False
-    last = files[-1]
-    previous = GENESIS
-    for path in files[:-1]:
-        for block in blocks(path):
-            previous = block.digest
-    valid_end = None
-    tail = blocks(last)
-    for number, block in enumerate(tail):
-        if block.digest != seal(previous, block.text):
-            if number != len(tail) - 1:
-                raise LedgerTampered(f"{last.name}: the hash chain breaks before the last transaction")
-            break
-        previous, valid_end = block.digest, block.end
-    size = last.stat().st_size
-    keep = _whole_assertions_end(last, valid_end if valid_end is not None else _header_end(last))
-    if keep >= size or not last.read_bytes()[keep:].strip():
-        return False
-    with open(last, "r+b") as handle:
-        handle.truncate(keep)
-        handle.flush()
-        os.fsync(handle.fileno())
-    return True
-
-
-def _whole_assertions_end(path: Path, start: int) -> int:
-    """After the last whole transaction, keep the whole `balance` assertions (sign-off
-    appends them) and blank lines; anything else there is a torn write."""
-    end, blank = start, 0
-    for raw in path.read_bytes()[start:].splitlines(keepends=True):
-        if raw == b"\n":
-            blank += 1
-        elif is_whole_balance(raw.decode("utf-8", "replace")):
-            end, blank = end + blank + len(raw), 0
-        else:
-            break
-    return end
-
-
-def _header_end(path: Path) -> int:
-    """Where the period file's own comment line ends (no transaction survived)."""
-    return len(path.read_bytes().split(b"\n", 1)[0]) + 1
-
-
-def unindexed(directory: Path, head: str) -> list[Transaction]:
-    """The transactions after the one the index last recorded."""
-    chain = [block for path in period_files(directory) for block in blocks(path)]
-    digests = [GENESIS] + [block.digest for block in chain]
-    if head not in digests:
-        raise LedgerTampered("the index's last transaction is not in the files (entries removed?)")
-    return [parse(block.text) for block in chain[digests.index(head):]]
 
 
 def _command(payable: Transaction) -> DisbursementRequested:
@@ -100,20 +35,23 @@ def _command(payable: Transaction) -> DisbursementRequested:
 
 
 def recover(session: Session, ledger: LedgerWriter, emit) -> list[str]:
-    """Bring the index up to the files; returns what was recovered (for the log)."""
+    """Check every file against the index, cut an unfinished write (into quarantine), and
+    bring the index up to the files; returns what was done (for the log). Raises
+    LedgerTampered, having changed nothing, when the files are not what the writer wrote."""
     directory = ledger.files.directory
-    repaired = ["torn tail cut"] if repair_torn_tail(directory) else []
-    for _day, account in opens((directory / ACCOUNTS).read_text(encoding="utf-8")):
-        if session.get(OpenAccount, account) is None:
-            session.add(OpenAccount(account=account))
-    head = session.get(ChainHead, 1)
-    pending = unindexed(directory, head.head_hash if head else GENESIS)
+    found = inspect(directory, index_checkpoint(session))
+    repaired = [line for torn in found.torn if (line := cut(directory, torn))]
+    if found.chart:
+        _index_opened(session, [entry.directive() for entry in found.chart], found.chart[-1].unsealed()[1])
+    pending = [entry.directive() for entry in found.journal]
     if not pending:
         return repaired
-    ledger.catch_up(seal_of_last(directory), pending)
+    ledger.catch_up(found.journal_head, pending)
     by_key: dict[str, list[Transaction]] = {}
     for txn in pending:
-        if txn.meta.get("entry") == "funding":
+        if isinstance(txn, Balance):
+            repaired.append(f"indexed the balance assertion of {txn.account} on {txn.day}")
+        elif txn.meta.get("entry") == "funding":
             _recover_funding(session, txn, emit)
         elif entry_keys.META in txn.meta:
             _recover_keyed(session, directory, txn, emit)
@@ -145,12 +83,13 @@ def _recover_keyed(session: Session, directory: Path, txn: Transaction, emit) ->
         corrections.recovered(session, directory, txn, emit)
 
 
-def seal_of_last(directory: Path) -> str:
-    last = GENESIS
-    for path in period_files(directory):
-        for block in blocks(path):
-            last = block.digest
-    return last
+def _index_opened(session: Session, opened: list[Open], head_hash: str) -> None:
+    """Accounts whose `open` reached the chart of accounts but not the index."""
+    head = chain_head(session, ChainHead.CHART)
+    head.head_hash, head.entries = head_hash, head.entries + len(opened)
+    for entry in opened:
+        if session.get(OpenAccount, entry.account) is None:
+            session.add(OpenAccount(account=entry.account))
 
 
 def _recover_funding(session: Session, txn: Transaction, emit) -> None:

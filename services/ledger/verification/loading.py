@@ -1,0 +1,122 @@
+"""Beancount's own checks, run one part of the ledger at a time in worker processes.
+
+Beancount's loader is the cost of verification (about 6 s and 420 MB per 100,000
+transactions here, with the garbage collector off). Each worker loads a generated source: the
+real main file's options and chart of accounts (line for line, its period includes left
+out), then one transaction per day carrying what the rest of the ledger adds to each account
+before the part's balance assertions (so they check what they would in one load), then the
+part itself: a run of whole directives of one period file, read from the file by byte range.
+Errors are named by the real file and line.
+"""
+import gc
+import os
+from collections import deque
+from multiprocessing import get_context
+from multiprocessing.connection import wait
+
+from beancount import loader
+
+def load(main: str | None = None, source: str | None = None) -> list[tuple]:
+    """Beancount's loader over a file or a source text, as (file, line, message) of each
+    error. No pickle cache (for this whole process): verify re-reads the files. The garbage
+    collector is off meanwhile: the loader makes millions of objects and no garbage cycles,
+    and runs about a third faster."""
+    loader.initialize(use_cache=False)
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        errors = (loader.load_file(main) if main else loader.load_string(source))[1]
+    finally:
+        if collecting:
+            gc.enable()
+    found = []
+    for error in errors:
+        source = error.source or {}
+        line = source.get("lineno")
+        found.append((source.get("filename", "?" if error.source else ""), line if isinstance(line, int) else 0,
+                      error.message))
+    return found
+
+
+def load_part(header: str, opening_text: str, path: str, start: int, end: int, line: int, main: str) -> list[tuple]:
+    """In a worker: the bytes `start:end` of a period file (its line `line` first), after the
+    real main file's first lines and what the part carries from the rest of the ledger."""
+    with open(path, "rb") as handle:
+        handle.seek(start)
+        part = handle.read(end - start).decode("utf-8", errors="replace")
+    headed, before = header.count("\n"), header.count("\n") + opening_text.count("\n")
+    found = []
+    for name, number, message in load(source=header + opening_text + part):
+        if os.path.isabs(name):
+            found.append((name, number, message))
+        elif number <= headed:
+            found.append((main, number, message))
+        elif number <= before:
+            found.append(("", 0, f"bug in verify: Beancount refuses what it carries into {path}: {message}"))
+        else:
+            found.append((path, line + number - before - 1, message))
+    return found
+
+
+def serve(connection) -> None:
+    """A worker process: load each part it is sent, until it is sent None. Its end of the
+    pipe is made blocking: under eventlet, the parent made a non-blocking socket pair."""
+    os.set_blocking(connection.fileno(), True)
+    for job in iter(connection.recv, None):
+        connection.send(load_part(*job))
+
+
+class Workers:
+    """Worker processes, each sent one job at a time over a pipe. Spawned: fresh interpreters,
+    not forks of one that eventlet may have monkey-patched. No threads, unlike
+    ProcessPoolExecutor, whose wake-up pipe eventlet's hub refuses to share between them."""
+
+    def __init__(self, count: int):
+        context = get_context("spawn")
+        self.processes, self.idle, self.busy = [], [], {}
+        self.queue, self.wanted, self.results = deque(), {}, {}
+        for _ in range(count):
+            ours, theirs = context.Pipe()
+            self.processes.append(context.Process(target=serve, args=(theirs,), daemon=True))
+            self.processes[-1].start()
+            theirs.close()
+            self.idle.append(ours)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        for process in self.processes:
+            process.terminate()
+            process.join()
+
+    def submit(self, key, job: tuple) -> None:
+        """Queue a job, unless it is the one already wanted for `key`; it supersedes that one."""
+        if self.wanted.get(key) != job:
+            self.wanted[key] = job
+            self.results.pop(key, None)
+            self.queue.append((key, job))
+        self.run(block=False)
+
+    def run(self, block: bool) -> dict:
+        """Hand queued jobs to idle workers and take in what they finished; with `block`, until
+        all are done. Returns the results of the jobs wanted, by key."""
+        while True:
+            while self.idle and self.queue:
+                connection, (key, job) = self.idle.pop(), self.queue.popleft()
+                connection.send(job)
+                self.busy[connection] = key, job
+            ready = wait(list(self.busy), timeout=None if block else 0) if self.busy else []
+            if not ready:
+                return self.results
+            for connection in ready:
+                key, job = self.busy.pop(connection)
+                try:
+                    result = connection.recv()
+                except EOFError:
+                    raise RuntimeError("a verify worker process died (its error is above)") from None
+                if self.wanted[key] == job:
+                    self.results[key] = result
+                self.idle.append(connection)
+
+
