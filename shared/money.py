@@ -48,6 +48,10 @@ class Money:
 
 
 def _amount_field(value) -> Decimal:
+    """On the wire an amount is a decimal string: a JSON number (integer or not) is refused,
+    so the contract the API documents is the one it keeps."""
+    if isinstance(value, int):
+        raise ValueError(f"amount must be a decimal string such as \"{value}.00\", got the number {value}")
     try:
         return parse_amount(value)
     except ValidationFailed as exc:
