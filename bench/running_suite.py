@@ -1,0 +1,94 @@
+"""The whole suite as operating-system processes (`ddrr serve <each>`), for the tests that
+SIGKILL it or restart its broker and for the cycle benchmark: every process with its own
+data folder, ports and RabbitMQ virtual host, so several can run beside each other and
+beside `make run`; one configuration file copy pays made-up numbers (no payee resolution),
+polls overdue payments after 5 s and retries a cut batch after 0.5 s."""
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from services.cli import consuming, healthy
+from services.provider.process import free_port
+from shared.config import DEFAULT_PATH
+
+SERVICES = ("provider", "enrollment", "livelihoods", "ledger", "mentorship", "gateway")
+BACKENDS = ("enrollment", "livelihoods", "ledger", "mentorship")
+TEST_SETTINGS = {"test_only_synthetic_payees: false": "test_only_synthetic_payees: true",
+                 "overdue_seconds: 30": "overdue_seconds: 5", "retry_pause_seconds: 2": "retry_pause_seconds: 0.5"}
+
+
+def configuration(folder: Path) -> None:
+    text = DEFAULT_PATH.read_text(encoding="utf-8")
+    for default, changed in TEST_SETTINGS.items():
+        assert default in text, default
+        text = text.replace(default, changed)
+    (folder / "ddrr.yaml").write_text(text, encoding="utf-8")
+
+
+class RunningSuite:
+    def __init__(self, folder: Path, amqp_uri: str, **env: str):
+        self.folder, self.amqp_uri = folder, amqp_uri.replace("pyamqp://", "amqp://", 1)  # nameko's fixture: pyamqp
+        self.data = folder / "data"
+        gateway, provider, callbacks = free_port(), free_port(), free_port()
+        self.url, self.provider_url = f"http://127.0.0.1:{gateway}", f"http://127.0.0.1:{provider}"
+        self.env = {**os.environ, "AMQP_URI": self.amqp_uri, "DDRR_DATA_DIR": str(self.data),
+                    "DDRR_CONFIG": str(folder / "ddrr.yaml"),
+                    "GATEWAY_ADDRESS": f"127.0.0.1:{gateway}", "GATEWAY_PUBLIC_URL": self.url,
+                    "PROVIDER_ADDRESS": f"127.0.0.1:{provider}", "PROVIDER_URL": self.provider_url,
+                    "LEDGER_CALLBACK_ADDRESS": f"127.0.0.1:{callbacks}",
+                    "LEDGER_CALLBACK_URL": f"http://127.0.0.1:{callbacks}/provider/callbacks",
+                    **{f"{name.upper()}_METRICS_PORT": str(free_port()) for name in SERVICES[1:]}, **env}
+        self.processes: dict[str, subprocess.Popen] = {}
+
+    def database(self, service: str) -> str:
+        return f"sqlite:///{self.data}/{service}.db"
+
+    def start(self, timeout: float = 120) -> None:
+        """Start every process (its output in the folder) and return once each one serves."""
+        self.data.mkdir(exist_ok=True)
+        configuration(self.folder)  # again at each start: the file may have changed meanwhile
+        for name in SERVICES:
+            log = open(self.folder / f"{name}.log", "a", encoding="utf-8")
+            self.processes[name] = subprocess.Popen([sys.executable, "-m", "services.cli", "serve", name],
+                                                    env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while not self.ready():
+            exited = {name: p.returncode for name, p in self.processes.items() if p.poll() is not None}
+            assert not exited and time.monotonic() < deadline, f"not ready: exited {exited}, see {self.folder}/*.log"
+            time.sleep(0.3)
+
+    def ready(self) -> bool:
+        return (healthy(self.url) and healthy(self.provider_url)
+                and all(consuming(self.amqp_uri, name) for name in BACKENDS))
+
+    def pids(self) -> dict[str, int]:
+        return {name: process.pid for name, process in self.processes.items()}
+
+    def alive(self) -> list[str]:
+        return [name for name, process in self.processes.items() if process.poll() is None]
+
+    def kill(self) -> None:
+        """SIGKILL every process at once, as a power cut would."""
+        for process in self.processes.values():
+            process.send_signal(signal.SIGKILL)
+        for process in self.processes.values():
+            process.wait(10)
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            if process.poll() is None:
+                process.terminate()
+        for process in self.processes.values():
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(5)
+
+    def ddrr(self, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "services.cli", *args], env=self.env, capture_output=True,
+                              text=True, timeout=300)
+
