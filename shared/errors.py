@@ -106,6 +106,18 @@ class PeriodClosed(Conflict):
 
 
 @_register
+class AccountClosed(Conflict):
+    """Refused because it would post to a ledger account that is closed."""
+    code = "ACCOUNT_CLOSED"
+
+
+@_register
+class BalanceAsserted(Conflict):
+    """Refused because it would change an account before a balance a sign-off asserted."""
+    code = "BALANCE_ASSERTED"
+
+
+@_register
 class OfferExpired(IllegalTransition):
     code = "OFFER_EXPIRED"
 

@@ -1,10 +1,10 @@
 """The ledger at the HTTP edge, for finance: reports, corrections, reconciliation, the float's
-top-ups and returns, opening balances, the general journal and the closed period."""
+top-ups and returns, opening balances, the general journal, the closed period and closing accounts."""
 from werkzeug.wrappers import Response
 
 from services.gateway.routes import CsvUpload, Reply, api, body
 from services.gateway.schemas import Empty, FormatQuery, StatementQuery, TotalsQuery, TrialBalanceQuery
-from services.ledger.schemas import (FloatTransfer, OpeningBalances, PrepareJournalEntry, ReopenPeriod, ResolveItem,
+from services.ledger.schemas import (CloseAccount, FloatTransfer, OpeningBalances, PrepareJournalEntry, ReopenPeriod, ResolveItem,
                                      ReverseEntry)
 from shared.errors import ValidationFailed
 
@@ -138,3 +138,10 @@ class LedgerRoutes:
     def approve_reopen(self, user, data, request_id):
         """Approve another finance user's request: the period is re-opened from its day."""
         return self.ledger.approve_reopen(request_id, user.username)
+
+    @api("POST", "/ledger/accounts/close", roles=FINANCE, body=CloseAccount, status=201, also=(200,))
+    def close_account(self, user, data):
+        """Close an account whose balance is zero (a `close` directive; nothing is posted to it
+        again): 201, or 200 when it was closed before; 409 while it holds money."""
+        result = self.ledger.close_account(body(data), user.username)
+        return Reply(200 if result["already_closed"] else 201, result)

@@ -1,14 +1,14 @@
 """The ledger's RPCs for finance's own books, mixed into the ledger service: opening
 balances, float top-ups and returns, the general journal, write-off approval, period
-close and re-opening, and the CSV exports. Each write holds the single writer's lock."""
+close and re-opening, closing accounts, and the CSV exports. Each write holds the single writer's lock."""
 from decimal import Decimal
 
 from nameko.rpc import rpc
 
 from services.ledger.models import Statement, WriteOff
 from services.ledger.reconciliation import workflow as reconciliation
-from services.ledger.schemas import FloatTransfer, OpeningBalances, PrepareJournalEntry, ReopenPeriod
-from services.ledger.writer import journal, period_close, transfers
+from services.ledger.schemas import CloseAccount, FloatTransfer, OpeningBalances, PrepareJournalEntry, ReopenPeriod
+from services.ledger.writer import accounts, journal, period_close, transfers
 from shared.errors import NotFound
 from shared.validation import parse
 
@@ -86,3 +86,12 @@ class FinanceBooks:
         with self.single_writer.writing(), self.db.session.begin():
             return period_close.reopen_view(period_close.approve_reopen(self.db.session, request_id, user))
 
+
+    @rpc
+    def close_account(self, data, user):
+        """Close an account whose balance is zero: a `close` directive in the chart of accounts."""
+        command = parse(CloseAccount, data)
+        with self.single_writer.writing(), self.db.session.begin():
+            closed, new = accounts.close(self.db.session, self._writer(), command.account, command.reason, user,
+                                         self.clock.today())
+            return {**accounts.view(closed), "already_closed": not new}

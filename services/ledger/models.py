@@ -104,7 +104,7 @@ class StatementItem(Base):
     position: Mapped[int] = mapped_column(Integer)
     receipt: Mapped[str | None] = mapped_column(String(60), index=True)
     completed_at: Mapped[datetime | None] = mapped_column(DateTime)
-    details: Mapped[str] = mapped_column(Text)
+    category: Mapped[str] = mapped_column(String(10))  # payment, charge, reversal, top-up, other: never the rail's Details
     reference: Mapped[str] = mapped_column(String(60), index=True)
     paid_in: Mapped[Decimal] = mapped_column(Numeric(14, 2))
     withdrawn: Mapped[Decimal] = mapped_column(Numeric(14, 2))
@@ -112,6 +112,7 @@ class StatementItem(Base):
     disbursement_id: Mapped[str | None] = mapped_column(String(12), index=True)
     expected_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     duplicate_of: Mapped[str | None] = mapped_column(String(60))
+    transfer_reference: Mapped[str | None] = mapped_column(String(60), index=True)  # the top-up a TOP_UP line shows
     resolution: Mapped[str | None] = mapped_column(String(20))
     resolution_account: Mapped[str | None] = mapped_column(String(200))
     resolution_reason: Mapped[str | None] = mapped_column(Text)
@@ -125,6 +126,17 @@ class EntryKey(Base):
     records the keys of entries that reached the files but not the index."""
     __tablename__ = "entry_keys"
     key: Mapped[str] = mapped_column(String(120), primary_key=True)
+
+
+class ClosedAccount(Base):
+    """An account whose `close` directive is in the chart of accounts: nothing is posted to
+    it again. Who closed it and why stay here, never in the files."""
+    __tablename__ = "closed_accounts"
+    account: Mapped[str] = mapped_column(String(200), primary_key=True)
+    closed_on: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str | None] = mapped_column(Text)
+    closed_by: Mapped[str | None] = mapped_column(String(80))  # None: found in the files by recovery
+    closed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class Correction(Base):

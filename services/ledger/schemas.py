@@ -87,3 +87,10 @@ class ReopenPeriod(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     reopen_from: date
     reason: str = Field(min_length=5, max_length=500)
+
+
+class CloseAccount(BaseModel):
+    """An account to close (its balance zero), and why."""
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    account: str = Field(max_length=200, pattern=ACCOUNT)
+    reason: str = Field(min_length=5, max_length=500, pattern=ONE_LINE)

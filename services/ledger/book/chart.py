@@ -21,6 +21,11 @@ def rail_float(rail: str) -> str:
     return f"Assets:MobileMoney:{rail}:Float"
 
 
+def posted_by_the_ledger(rail: str) -> set[str]:
+    """The accounts the ledger posts to on its own: never closed."""
+    return {rail_float(rail), FEES, *PAYABLE.values(), RECEIVABLE_RECIPIENTS, OPENING_BALANCES}
+
+
 def donor_accounts(donor: str) -> list[str]:
     return [f"Assets:Bank:{donor}", f"Income:Donor:{donor}"]
 

@@ -37,6 +37,13 @@ class Open:
 
 
 @dataclass(frozen=True)
+class Close:
+    """An account closed in the chart of accounts: nothing is posted to it after `day`."""
+    day: date
+    account: str
+
+
+@dataclass(frozen=True)
 class Balance:
     """A balance assertion: the account held exactly `amount` at the start of `day`."""
     day: date

@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from services.ledger.book import text
-from services.ledger.book.data import Balance, Open, Transaction
+from services.ledger.book.data import Balance, Close, Open, Transaction
 from services.ledger.errors import LedgerTampered, WriteFault
 from shared.metrics import LEDGER_APPEND_SECONDS, LEDGER_FSYNC_SECONDS, timed
 
@@ -100,12 +100,12 @@ class LedgerFiles:
         self._periods[(day.year, day.month)] = path
         return path
 
-    def file_of(self, entry: Transaction | Open | Balance) -> Path:
-        return self.directory / ACCOUNTS if isinstance(entry, Open) else self.head_file(entry.day)
+    def file_of(self, entry: Transaction | Open | Close | Balance) -> Path:
+        return self.directory / ACCOUNTS if isinstance(entry, (Open, Close)) else self.head_file(entry.day)
 
-    def append(self, entry: Transaction | Open | Balance, previous_hash: str) -> str:
-        """Append one directive, sealed after `previous_hash`, to its file: an `open` to the
-        chart of accounts, anything else to its period file. Returns its hash."""
+    def append(self, entry: Transaction | Open | Close | Balance, previous_hash: str) -> str:
+        """Append one directive, sealed after `previous_hash`, to its file: an `open` or a
+        `close` to the chart of accounts, anything else to its period file. Returns its hash."""
         rendered, digest = text.render(entry, previous_hash)
         self._write(self.file_of(entry), rendered)
         return digest

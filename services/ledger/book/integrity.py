@@ -12,7 +12,7 @@ from services.ledger.book.files import ACCOUNTS, MAIN
 from services.ledger.book.text import GENESIS, Entry, seal
 
 CHECKPOINT = "ddrr-ledger-checkpoint"
-WRITTEN = {"journal": {"*", "balance"}, "chart": {"open"}}  # the directives the ledger writes in each chain
+WRITTEN = {"journal": {"*", "balance"}, "chart": {"open", "close"}}  # the directives the ledger writes in each chain
 BROKEN = "hash chain broken: this entry was edited, or one before it was inserted, removed or reordered"
 UNCHAINED = "not in the hash chain: the ledger did not write this"
 

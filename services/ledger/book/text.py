@@ -2,7 +2,7 @@
 back, and scanning files into their directives. Every regular expression about ledger text
 lives here.
 
-Every directive the suite writes (transaction, `open`, `balance`) is a block of lines after a
+Every directive the suite writes (transaction, `open`, `close`, `balance`) is a block of lines after a
 blank line, whose second line is `hash:`, the SHA-256 of the previous directive's hash and
 this directive's own text (without the hash line). Editing, inserting, removing or
 reordering any directive breaks the chain there, which verification reports.
@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from services.ledger.book.data import Balance, Leg, Open, Transaction
+from services.ledger.book.data import Balance, Close, Leg, Open, Transaction
 
 GENESIS = "0" * 64
 CHART_HEADER = "; Chart of accounts: open directives, appended as needed.\n"
@@ -22,7 +22,7 @@ CHART_HEADER = "; Chart of accounts: open directives, appended as needed.\n"
 HEADER = re.compile(r'^(\d{4}-\d{2}-\d{2}) [*!] "((?:[^"\\]|\\.)*)"((?: \^[\w./-]+)*)$')
 META = re.compile(r'^  ([a-z][\w-]*): "((?:[^"\\]|\\.)*)"$')
 LEG = re.compile(r"^  ([A-Z][\w:-]*)  (-?\d+\.\d{2}) ([A-Z][A-Z0-9'._-]*)$")
-OPEN = re.compile(r"^(\d{4}-\d{2}-\d{2}) open ([A-Z][\w:-]*)$")
+OPEN = re.compile(r"^(\d{4}-\d{2}-\d{2}) (open|close) ([A-Z][\w:-]*)$")
 BALANCE = re.compile(r"^(\d{4}-\d{2}-\d{2}) balance ([A-Z][\w:-]*)  (-?\d+\.\d{2}) ([A-Z][A-Z0-9'._-]*)$")
 INCLUDE = re.compile(r'^include "([^"]+)"$')
 PERIOD_INCLUDE = re.compile(r'^include "((\d{4})/\d{4}-(\d{2})\.beancount)"$')
@@ -51,10 +51,10 @@ def quote(value: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def body(entry: Transaction | Open | Balance) -> str:
+def body(entry: Transaction | Open | Close | Balance) -> str:
     """A directive's text without its hash line: what the hash seals."""
-    if isinstance(entry, Open):
-        return f"{entry.day.isoformat()} open {entry.account}"
+    if isinstance(entry, (Open, Close)):
+        return f"{entry.day.isoformat()} {'open' if isinstance(entry, Open) else 'close'} {entry.account}"
     if isinstance(entry, Balance):
         return f"{entry.day.isoformat()} balance {entry.account}  {entry.amount:.2f} {entry.currency}"
     links = "".join(f" ^{link}" for link in entry.links)
@@ -69,7 +69,7 @@ def seal(previous_hash: str, text: str | bytes) -> str:
     return hashlib.sha256(previous_hash.encode() + b"\n" + raw).hexdigest()
 
 
-def render(entry: Transaction | Open | Balance, previous_hash: str) -> tuple[str, str]:
+def render(entry: Transaction | Open | Close | Balance, previous_hash: str) -> tuple[str, str]:
     """The directive as appended (a blank line, then its lines with `hash:` second), and its hash."""
     text = body(entry)
     digest = seal(previous_hash, text)
@@ -108,13 +108,13 @@ def included(line: str) -> str | None:
     return match.group(1) if match else None
 
 
-def parse(text: str) -> Transaction | Open | Balance:
+def parse(text: str) -> Transaction | Open | Close | Balance:
     """Read back a directive `render` wrote, without its hash line; ValueError if it is not one."""
     head, *lines = text.rstrip("\n").split("\n")
     if match := OPEN.match(head):
         if lines:
-            raise ValueError(f"an open directive has no lines under it: {lines[0]!r}")
-        return Open(date.fromisoformat(match.group(1)), match.group(2))
+            raise ValueError(f"an {match.group(2)} directive has no lines under it: {lines[0]!r}")
+        return (Open if match.group(2) == "open" else Close)(date.fromisoformat(match.group(1)), match.group(3))
     if match := BALANCE.match(head):
         if lines:
             raise ValueError(f"a balance directive has no lines under it: {lines[0]!r}")
@@ -157,7 +157,7 @@ class Entry:
             return self.raw.rstrip(b"\n"), None
         return (head + b"\n" + tail if tail else head), found.group(1).decode()
 
-    def directive(self) -> Transaction | Open | Balance:
+    def directive(self) -> Transaction | Open | Close | Balance:
         return parse(self.unsealed()[0].decode("utf-8"))
 
     @property

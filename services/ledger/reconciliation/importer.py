@@ -28,6 +28,7 @@ half-read):
   refused rather than guessed at.
 * The file is UTF-8 (a byte-order mark from a spreadsheet export is tolerated).
 
+The Details are read here and nowhere kept: the ledger stores a line's `category` only.
 Fees are the lines whose Details mention a fee or a charge (`fee`, `fees`, `charge`,
 `charges` as words) and that withdraw money and are not reversals. `extract` turns each into a
 transaction from the float to `Expenses:Fees:MobileMoney`, carrying `rail-receipt` (and the
@@ -72,6 +73,7 @@ TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S")
 AMOUNT = re.compile(r"^(-?)(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?$")
 FEE_WORDS = re.compile(r"\b(?:fees?|charges?)\b", re.IGNORECASE)
 REVERSAL_WORDS = re.compile(r"\brevers(?:al|ed)\b", re.IGNORECASE)
+TOP_UP_WORDS = re.compile(r"\b(?:transfer from bank|top[- ]?up)\b", re.IGNORECASE)
 ZERO = Decimal("0.00")
 
 
@@ -94,6 +96,18 @@ class StatementLine:
     @property
     def is_fee(self) -> bool:
         return self.withdrawn > 0 and not self.is_reversal and FEE_WORDS.search(self.details) is not None
+
+    @property
+    def category(self) -> str:
+        """What the line is, in a word the ledger keeps instead of the Details (where rails
+        print payees' names): payment, charge, reversal, top-up or other."""
+        if self.is_reversal:
+            return "reversal"
+        if self.is_fee:
+            return "charge"
+        if self.withdrawn > 0:
+            return "payment"
+        return "top-up" if TOP_UP_WORDS.search(self.details) else "other"
 
 
 def _text_of(path_or_text) -> str:

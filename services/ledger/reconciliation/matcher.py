@@ -1,7 +1,7 @@
 """Reconciliation of the rail's statement against the payments the ledger made
 (DESIGN.md §3 "Reconciliation"). A pure function: no database, no files, no clock.
 
-`reconcile(lines, expected)` gives every statement line exactly one outcome and reports every
+`reconcile(lines, expected, currency, top_ups)` gives every statement line exactly one outcome and reports every
 expected payment the statement does not show:
 
 * **Matching key**: a statement line's `Other Party Reference` equals the payment's
@@ -23,8 +23,12 @@ Outcomes, decided in file order, one dict lookup per line (O(n)):
   carried (the earlier one keeps its outcome; `duplicate_of` is its receipt).
 * `MATCHED` / `AMOUNT_MISMATCH` — a withdrawal whose reference is an expected payment's, with
   the same / another amount. Either way the expected payment is accounted for.
+* `TOP_UP` — money paid in (not a reversal) that is a float top-up the ledger recorded
+  (`expected_top_ups`, from writer/transfers.py): the same reference, amount and day, or,
+  when the line's reference is none the ledger knows, the first unshown top-up of that
+  amount on that day. Not an exception: the ledger already holds it.
 * `UNMATCHED_STATEMENT_LINE` — everything else: a withdrawal with an unknown or empty
-  reference, or money paid in that is not a reversal (a top-up the ledger has not recorded).
+  reference, or money paid in that is not a reversal nor a recorded top-up.
 * `MISSING_FROM_STATEMENT` — each expected payment no line accounted for, in input order.
 
 Re-running on the same input gives the same result (the inputs are not modified).
@@ -32,6 +36,7 @@ Re-running on the same input gives the same result (the inputs are not modified)
 import enum
 from collections import Counter
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from services.ledger.reconciliation.importer import StatementLine
@@ -41,6 +46,7 @@ from shared.errors import ValidationFailed
 class Outcome(enum.StrEnum):
     MATCHED = "MATCHED"
     FEE = "FEE"
+    TOP_UP = "TOP_UP"
     UNMATCHED_STATEMENT_LINE = "UNMATCHED_STATEMENT_LINE"
     AMOUNT_MISMATCH = "AMOUNT_MISMATCH"
     DUPLICATE = "DUPLICATE"
@@ -48,7 +54,7 @@ class Outcome(enum.StrEnum):
     MISSING_FROM_STATEMENT = "MISSING_FROM_STATEMENT"
 
 
-EXCEPTIONS = frozenset(Outcome) - {Outcome.MATCHED, Outcome.FEE}
+EXCEPTIONS = frozenset(Outcome) - {Outcome.MATCHED, Outcome.FEE, Outcome.TOP_UP}
 
 
 @dataclass(frozen=True)
@@ -60,12 +66,20 @@ class ExpectedPayment:
 
 
 @dataclass(frozen=True)
+class ExpectedTopUp:
+    reference: str
+    amount: Decimal
+    day: date
+
+
+@dataclass(frozen=True)
 class LineResult:
     outcome: Outcome
     line: StatementLine
     disbursement_id: str | None = None     # the payment matched, mismatched or reversed
     expected_amount: Decimal | None = None  # with AMOUNT_MISMATCH
     duplicate_of: str | None = None         # with DUPLICATE: the receipt of the first line
+    transfer_reference: str | None = None   # with TOP_UP: the top-up's reference in the ledger
 
     @property
     def amount(self) -> Decimal:
@@ -102,7 +116,8 @@ class Result:
         return not self.missing and not self.exceptions
 
 
-def reconcile(lines: list[StatementLine], expected: list[ExpectedPayment], currency: str | None = None) -> Result:
+def reconcile(lines: list[StatementLine], expected: list[ExpectedPayment], currency: str | None = None,
+              top_ups: list[ExpectedTopUp] = ()) -> Result:
     by_reference: dict[str, ExpectedPayment] = {}
     for payment in expected:
         if not payment.rail_reference:
@@ -112,6 +127,7 @@ def reconcile(lines: list[StatementLine], expected: list[ExpectedPayment], curre
                                    f"({by_reference[payment.rail_reference].disbursement_id} and "
                                    f"{payment.disbursement_id})")
         by_reference[payment.rail_reference] = payment
+    unshown = _TopUps(top_ups)
     first_withdrawal: dict[str, str] = {}  # reference -> receipt of the first withdrawal carrying it
     accounted: set[str] = set()            # references of expected payments a line accounted for
     results = []
@@ -122,6 +138,8 @@ def reconcile(lines: list[StatementLine], expected: list[ExpectedPayment], curre
             results.append(LineResult(Outcome.REVERSAL, line, known.disbursement_id if known else None))
         elif line.is_fee:
             results.append(LineResult(Outcome.FEE, line))
+        elif line.paid_in > 0 and (top_up := unshown.take(line)) is not None:
+            results.append(LineResult(Outcome.TOP_UP, line, transfer_reference=top_up.reference))
         elif line.withdrawn <= 0 or not reference:
             results.append(LineResult(Outcome.UNMATCHED_STATEMENT_LINE, line))
         elif reference in first_withdrawal:
@@ -140,6 +158,21 @@ def reconcile(lines: list[StatementLine], expected: list[ExpectedPayment], curre
                                           expected_amount=known.amount))
     missing = tuple(payment for payment in expected if payment.rail_reference not in accounted)
     return Result(tuple(results), missing)
+
+
+class _TopUps:
+    """The recorded top-ups no line took yet: by reference, or by amount and day."""
+
+    def __init__(self, top_ups: list[ExpectedTopUp]):
+        self.left = {top_up.reference: top_up for top_up in top_ups}
+
+    def take(self, line: StatementLine) -> ExpectedTopUp | None:
+        day, known = line.completed_at.date(), self.left.get(line.reference)
+        if known is None:
+            known = next((t for t in self.left.values() if (t.amount, t.day) == (line.paid_in, day)), None)
+        if known is None or (known.amount, known.day) != (line.paid_in, day):
+            return None
+        return self.left.pop(known.reference)
 
 
 def expected_from_postings(postings) -> list[ExpectedPayment]:

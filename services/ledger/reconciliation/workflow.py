@@ -2,8 +2,9 @@
 reason, sign the period off (DESIGN.md §3 "Reconciliation").
 
 * **Import** reads the statement (refusing one for another account), matches it against the
-  payments not yet accounted for by an earlier statement, keeps every line with its outcome,
-  and posts each fee line from the float to the fee account. The same file again changes
+  payments and the float top-ups not yet accounted for by an earlier statement, keeps every
+  line with its outcome and its category (never the rail's Details, where payees' names
+  appear), and posts each fee line from the float to the fee account. The same file again changes
   nothing; a statement repeating receipts of another one is refused.
 * **Resolve** an exception, with a reason, in one of three ways:
   `ACCEPT` (explained, no entry), `ADJUST` (an entry between the float and an open account
@@ -15,7 +16,8 @@ reason, sign the period off (DESIGN.md §3 "Reconciliation").
 * **Sign-off** is another finance user's than the importer's, for a statement whose last
   day is over; it refuses while an exception is open, and while the ledger's float at the
   end of the statement differs from the statement's closing balance; then it appends a
-  Beancount `balance` assertion for the day after, which Beancount checks from then on, and
+  Beancount `balance` assertion for the day after (once: a sign-off retried after a crash
+  finds its key, entry_keys.assert_once), which Beancount checks from then on, and
   closes the period up to the statement's last day (period_close). A statement reaching
   into the closed period is refused.
 """
@@ -33,10 +35,12 @@ from services.ledger.book import chart
 from services.ledger.writer import corrections, period_close
 from services.ledger.reports.balance_as_of import balance_before
 from services.ledger.book.data import Balance, Leg, Transaction
-from services.ledger.writer.entry_keys import append_once
-from services.ledger.models import Correction, OpenAccount, Posting, Statement, StatementItem, WriteOff
+from services.ledger.writer.accounts import refuse_closed
+from services.ledger.writer.entry_keys import append_once, assert_once
+from services.ledger.models import Correction, OpenAccount, Posting, Statement, StatementItem, TreasuryEntry, WriteOff
 from services.ledger.writer.posting import LedgerWriter
-from services.ledger.reconciliation.matcher import EXCEPTIONS, LineResult, Outcome, expected_from_postings, reconcile
+from services.ledger.reconciliation.matcher import (EXCEPTIONS, ExpectedTopUp, LineResult, Outcome,
+                                                   expected_from_postings, reconcile)
 from services.ledger.reconciliation.importer import fee_narration, read_statement
 from shared.errors import (BalanceMismatch, Conflict, NotFound, OpenExceptions, SegregationOfDuties,
                            ValidationFailed)
@@ -85,7 +89,7 @@ class Reconciliation:
         self._refuse_known_receipts(sorted({line.receipt for line in lines}))
         first_day, last_day = min(line.completed_at for line in lines).date(), max(line.completed_at for line in lines).date()
         period_close.refuse_overlap(self.session, first_day, f"the statement ({first_day} to {last_day})")
-        result = reconcile(lines, self._expected(last_day), self.currency)
+        result = reconcile(lines, self._expected(last_day), self.currency, self._top_ups(first_day, last_day))
         closing = max(lines, key=lambda line: (line.completed_at, line.line)).balance
         statement = Statement(
             id=unused_id(self.session, Statement, "S-"), sha256=digest, account=self.account,
@@ -95,7 +99,7 @@ class Reconciliation:
         self.session.flush()
         rows = [_line_row(statement.id, position, result) for position, result in enumerate(result.lines)]
         rows += [dict(statement_id=statement.id, position=len(rows) + n, receipt=None, completed_at=None,
-                      details="Paid by the ledger, not on the statement", reference=payment.rail_reference,
+                      category="payment", reference=payment.rail_reference, transfer_reference=None,
                       paid_in=Decimal(0), withdrawn=Decimal(0), outcome=Outcome.MISSING_FROM_STATEMENT.value,
                       disbursement_id=payment.disbursement_id, expected_amount=payment.amount, duplicate_of=None)
                  for n, payment in enumerate(result.missing)]
@@ -122,6 +126,14 @@ class Reconciliation:
             Posting.status == "PAID", Posting.currency == self.currency, Posting.rail_reference.is_not(None),
             Posting.day <= last_day, Posting.disbursement_id.not_in(shown)).order_by(Posting.posted_at)).all()
         return expected_from_postings(paid)
+
+    def _top_ups(self, first_day: date, last_day: date) -> list[ExpectedTopUp]:
+        """The float top-ups the ledger recorded in the statement's days that no statement showed."""
+        shown = select(StatementItem.transfer_reference).where(StatementItem.transfer_reference.is_not(None))
+        return [ExpectedTopUp(entry.reference, entry.amount, entry.day) for entry in self.session.scalars(
+            select(TreasuryEntry).where(TreasuryEntry.kind == "TOP_UP", TreasuryEntry.currency == self.currency,
+                                        TreasuryEntry.day.between(first_day, last_day),
+                                        TreasuryEntry.reference.not_in(shown)).order_by(TreasuryEntry.posted_at))]
 
     def _fee(self, statement_id: str, line) -> Transaction:
         meta = {"entry": "fee", "rail-receipt": line.receipt, "statement": statement_id}
@@ -184,6 +196,7 @@ class Reconciliation:
             raise ValidationFailed("the difference cannot go to the float itself")
         if self.session.get(OpenAccount, account) is None:
             raise ValidationFailed(f"unknown account {account}: it is not open in the ledger")
+        refuse_closed(self.session, [account])
         if float_difference(item) == 0:
             raise ValidationFailed(f"item {item.id} makes no difference on the float; ACCEPT it instead")
 
@@ -230,7 +243,7 @@ class Reconciliation:
             raise BalanceMismatch(
                 f"the ledger's float is {ledger_balance} {self.currency} at the end of {statement.last_day}, the "
                 f"statement closes at {statement.closing_balance}: resolve the difference with an adjustment")
-        self.ledger.assert_balance(Balance(after, self.account, statement.closing_balance, self.currency))
+        assert_once(self.session, self.ledger, Balance(after, self.account, statement.closing_balance, self.currency))
         period_close.close(self.session, statement.last_day, statement.id, user, self.today)
         statement.status, statement.signed_off_by = "SIGNED_OFF", user
         statement.signed_off_at = datetime.now(timezone.utc)
@@ -252,9 +265,10 @@ def _resolved(item: StatementItem, resolution: Resolution, user: str) -> Stateme
 def _line_row(statement_id: str, position: int, result: LineResult) -> dict:
     line = result.line
     return dict(statement_id=statement_id, position=position, receipt=line.receipt, completed_at=line.completed_at,
-                details=line.details, reference=line.reference, paid_in=line.paid_in, withdrawn=line.withdrawn,
+                category=line.category, reference=line.reference, paid_in=line.paid_in, withdrawn=line.withdrawn,
                 outcome=result.outcome.value, disbursement_id=result.disbursement_id,
-                expected_amount=result.expected_amount, duplicate_of=result.duplicate_of)
+                expected_amount=result.expected_amount, duplicate_of=result.duplicate_of,
+                transfer_reference=result.transfer_reference)
 
 
 def describe(session: Session, statement: Statement, outcome: str | None = None) -> dict:
@@ -282,10 +296,11 @@ def describe(session: Session, statement: Statement, outcome: str | None = None)
 def item_view(item: StatementItem, write_off: WriteOff | None = None) -> dict:
     return {"id": item.id, "receipt": item.receipt, "outcome": item.outcome,
             "completed_at": item.completed_at.isoformat() if item.completed_at else None,
-            "details": item.details, "reference": item.reference, "paid_in": str(item.paid_in),
+            "category": item.category, "reference": item.reference, "paid_in": str(item.paid_in),
             "withdrawn": str(item.withdrawn), "disbursement_id": item.disbursement_id,
             "expected_amount": None if item.expected_amount is None else str(item.expected_amount),
-            "duplicate_of": item.duplicate_of, "difference": str(float_difference(item)),
+            "duplicate_of": item.duplicate_of, "transfer_reference": item.transfer_reference,
+            "difference": str(float_difference(item)),
             "resolution": item.resolution, "resolution_account": item.resolution_account,
             "resolution_reason": item.resolution_reason, "resolved_by": item.resolved_by,
             "write_off": None if write_off is None else {
@@ -293,14 +308,14 @@ def item_view(item: StatementItem, write_off: WriteOff | None = None) -> dict:
                 "approved_by": write_off.approved_by}}
 
 
-LINE_COLUMNS = ("position", "receipt", "completed_at", "reference", "paid_in", "withdrawn", "outcome",
-                "disbursement_id", "expected_amount", "duplicate_of", "resolution", "resolution_account",
-                "resolved_by")
+LINE_COLUMNS = ("position", "receipt", "completed_at", "category", "reference", "paid_in", "withdrawn", "outcome",
+                "disbursement_id", "expected_amount", "duplicate_of", "transfer_reference", "resolution",
+                "resolution_account", "resolved_by")
 
 
 def lines_csv(session: Session, statement: Statement) -> str:
-    """Every line of a statement with its outcome and resolution, for a spreadsheet. Not the
-    rail's Details (rails print payees' names there) nor finance's free-text reasons."""
+    """Every line of a statement with its category, outcome and resolution, for a spreadsheet.
+    Not finance's free-text reasons (the rail's Details are never kept at all)."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(LINE_COLUMNS)

@@ -1,5 +1,5 @@
-"""What finance's own entries have in common: lines on open accounts, in one currency,
-dated no later than today."""
+"""What finance's own entries have in common: lines on open accounts that are not closed,
+in one currency, dated no later than today."""
 from datetime import date
 from decimal import Decimal
 
@@ -8,16 +8,18 @@ from sqlalchemy.orm import Session
 
 from services.ledger.book.data import Leg
 from services.ledger.models import OpenAccount
+from services.ledger.writer.accounts import refuse_closed
 from services.ledger.schemas import JournalLine
 from shared.errors import ValidationFailed
 
 
 def legs(session: Session, lines: list[JournalLine], currency: str) -> tuple[Leg, ...]:
-    """The lines as legs, refused when an account is not open in the ledger."""
+    """The lines as legs, refused when an account is not open in the ledger or is closed."""
     accounts = {line.account for line in lines}
     known = set(session.scalars(select(OpenAccount.account).where(OpenAccount.account.in_(accounts))))
     if unknown := sorted(accounts - known):
         raise ValidationFailed(f"unknown account {', '.join(unknown)}: it is not open in the ledger")
+    refuse_closed(session, accounts)
     return tuple(Leg(line.account, line.signed, currency) for line in lines)
 
 

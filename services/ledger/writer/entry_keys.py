@@ -1,12 +1,14 @@
 """Entries finance's actions append (fees, adjustments, corrections) carry an `entry-key:`
 and are appended at most once per key, so an import or resolution retried after a crash
-between the file write and the index commit does not append its entries twice."""
+between the file write and the index commit does not append its entries twice. A balance
+assertion (a sign-off's) is keyed by what it asserts, which recovery reads back from the
+directive itself."""
 from dataclasses import replace
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from services.ledger.book.data import Transaction
+from services.ledger.book.data import Balance, Transaction
 from services.ledger.models import EntryKey
 from services.ledger.writer.posting import LedgerWriter
 from shared.errors import IdempotencyConflict
@@ -38,4 +40,18 @@ def replayed(existing, digest: str, what: str) -> bool:
         return False
     if existing.request_hash != digest:
         raise IdempotencyConflict(f"{what} was used for a different request")
+    return True
+
+
+def assertion_key(assertion: Balance) -> str:
+    return f"balance:{assertion.account}:{assertion.day.isoformat()}:{assertion.amount:.2f}:{assertion.currency}"
+
+
+def assert_once(session: Session, ledger: LedgerWriter, assertion: Balance) -> bool:
+    """Append a balance assertion unless the same one is in the ledger; whether it was appended."""
+    key = assertion_key(assertion)
+    if session.get(EntryKey, key) is not None:
+        return False
+    ledger.assert_balance(assertion)
+    session.add(EntryKey(key=key))
     return True

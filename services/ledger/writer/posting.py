@@ -10,10 +10,10 @@ import hashlib
 import json
 from dataclasses import dataclass
 from functools import cached_property
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
-from sqlalchemy import insert, or_, select
+from sqlalchemy import func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from services.ledger.book import chart
@@ -21,14 +21,14 @@ from services.ledger.book.files import LedgerFiles
 from services.ledger.book.data import Balance, Leg, Open, Transaction
 from services.ledger.book.integrity import Anchor, Checkpoint
 from services.ledger.book.text import GENESIS
-from services.ledger.models import (AccountBalance, AccountDay, ChainHead, FundingPosting, KnownProgramme, OpenAccount,
-                                    PaymentOrder, Posting)
+from services.ledger.models import (AccountBalance, AccountDay, ChainHead, ClosedAccount, FundingPosting,
+                                    KnownProgramme, OpenAccount, PaymentOrder, Posting, Statement)
 from services.ledger.payments.orders import new_order
 from services.ledger.rail import RailResult, SimulatedRail
 from services.ledger.schemas import RecordFunding
 from services.ledger.writer import period_close
 from shared.contracts import DisbursementCompleted, DisbursementFailed, DisbursementRequested
-from shared.errors import IdempotencyConflict, UnknownProgramme, ValidationFailed
+from shared.errors import AccountClosed, BalanceAsserted, IdempotencyConflict, UnknownProgramme, ValidationFailed
 
 
 PENDING = "PENDING"  # the payable is posted, the provider's answer is not
@@ -134,6 +134,30 @@ class LedgerWriter:
     def closed_through(self) -> date | None:
         return period_close.closed_through(self.session)
 
+    @cached_property
+    def closed_accounts(self) -> dict[str, date]:
+        return dict(self.session.execute(select(ClosedAccount.account, ClosedAccount.closed_on)).all())
+
+    @cached_property
+    def asserted(self) -> dict[str, date]:
+        """The day of each account's latest balance assertion: a sign-off's, for the day
+        after its statement's last day."""
+        rows = self.session.execute(select(Statement.account, func.max(Statement.last_day)).where(
+            Statement.status == "SIGNED_OFF").group_by(Statement.account))
+        return {account: last + timedelta(days=1) for account, last in rows}
+
+    def refuse(self, txn: Transaction) -> None:
+        """Nothing is posted to a closed account, nor dated before a balance a sign-off
+        asserted on the account (after a re-opening, the assertion stays in the files)."""
+        for leg in txn.legs:
+            if (closed := self.closed_accounts.get(leg.account)) is not None:
+                raise AccountClosed(f"account {leg.account} was closed on {closed}: nothing is posted to it")
+            asserted = self.asserted.get(leg.account)
+            if asserted is not None and txn.day < asserted:
+                raise BalanceAsserted(
+                    f"{leg.account} was signed off with a balance assertion for the start of {asserted}; an "
+                    f"entry dated {txn.day} would break it, re-opened or not: date it on or after {asserted}")
+
     def _head(self) -> ChainHead:
         if self._chain is None:
             self._chain = chain_head(self.session, ChainHead.JOURNAL)
@@ -149,8 +173,10 @@ class LedgerWriter:
 
     def append(self, txn: Transaction) -> Transaction:
         """Append a transaction; returns it as written (on the first open day, keeping its
-        own date as metadata, when it is dated inside the closed period)."""
+        own date as metadata, when it is dated inside the closed period); refused, with
+        nothing written, when `refuse` says so."""
         txn = period_close.in_open_period(txn, self.closed_through)
+        self.refuse(txn)
         for leg in txn.legs:
             if leg.account not in self._open:
                 ensure_open(self.session, self.files, leg.account)

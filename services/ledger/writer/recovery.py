@@ -14,8 +14,9 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from services.ledger.book import chart
-from services.ledger.book.data import Balance, Open, Transaction
-from services.ledger.models import ChainHead, EntryKey, FundingPosting, KnownProgramme, OpenAccount, Posting
+from services.ledger.book.data import Balance, Close, Open, Transaction
+from services.ledger.models import (ChainHead, ClosedAccount, EntryKey, FundingPosting, KnownProgramme, OpenAccount,
+                                    Posting)
 from services.ledger.schemas import RecordFunding
 from services.ledger.writer import corrections, entry_keys
 from services.ledger.writer.inspection import cut, inspect
@@ -50,6 +51,8 @@ def recover(session: Session, ledger: LedgerWriter, emit) -> list[str]:
     by_key: dict[str, list[Transaction]] = {}
     for txn in pending:
         if isinstance(txn, Balance):
+            if session.get(EntryKey, entry_keys.assertion_key(txn)) is None:
+                session.add(EntryKey(key=entry_keys.assertion_key(txn)))
             repaired.append(f"indexed the balance assertion of {txn.account} on {txn.day}")
         elif txn.meta.get("entry") == "funding":
             _recover_funding(session, txn, emit)
@@ -83,12 +86,16 @@ def _recover_keyed(session: Session, directory: Path, txn: Transaction, emit) ->
         corrections.recovered(session, directory, txn, emit)
 
 
-def _index_opened(session: Session, opened: list[Open], head_hash: str) -> None:
-    """Accounts whose `open` reached the chart of accounts but not the index."""
+def _index_opened(session: Session, found: list[Open | Close], head_hash: str) -> None:
+    """Accounts whose `open` or `close` reached the chart of accounts but not the index (a
+    retried close then finds the account closed)."""
     head = chain_head(session, ChainHead.CHART)
-    head.head_hash, head.entries = head_hash, head.entries + len(opened)
-    for entry in opened:
-        if session.get(OpenAccount, entry.account) is None:
+    head.head_hash, head.entries = head_hash, head.entries + len(found)
+    for entry in found:
+        if isinstance(entry, Close):
+            if session.get(ClosedAccount, entry.account) is None:
+                session.add(ClosedAccount(account=entry.account, closed_on=entry.day, closed_at=_now()))
+        elif session.get(OpenAccount, entry.account) is None:
             session.add(OpenAccount(account=entry.account))
 
 
