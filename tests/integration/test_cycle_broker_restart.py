@@ -1,0 +1,29 @@
+"""RabbitMQ restarted in the middle of a cycle: the suite's processes, pointed at the private
+node, ride it out by themselves (none restarted by hand, none exits) and every participant
+is paid exactly once."""
+import time
+
+from bench.running_suite import RunningSuite
+from tests.e2e.cycle_scenario import answered, assert_exactly_once, prepared_cycle, settled, wait_settled
+
+PEOPLE = 2000
+
+
+def test_broker_restarted_mid_cycle_pays_everyone_once(tmp_path, private_rabbitmq, private_rabbit_config):
+    suite = RunningSuite(tmp_path, private_rabbit_config["AMQP_URI"], PROVIDER_CALLBACK_DELAY="0.5")
+    suite.start()
+    try:
+        pids = suite.pids()
+        finance, cycle_id = prepared_cycle(suite, PEOPLE)
+        finance.post(f"/allowances/cycles/{cycle_id}/release", expect=202)
+        deadline = time.monotonic() + 60
+        while answered(suite) < PEOPLE // 10:
+            assert time.monotonic() < deadline, "no payment was answered within 60 s"
+            time.sleep(0.05)
+        private_rabbitmq.restart(down_seconds=3)
+        assert settled(suite) < PEOPLE, "the cycle finished before the broker went down"
+        wait_settled(suite, PEOPLE, seconds=90)
+        assert_exactly_once(suite, cycle_id, finance, PEOPLE)
+        assert sorted(suite.alive()) == sorted(pids) and suite.pids() == pids
+    finally:
+        suite.stop()
