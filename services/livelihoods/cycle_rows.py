@@ -52,9 +52,9 @@ def add_entitled(session: Session, cycle: AllowanceCycle, participant_ids: list[
     session.execute(insert(AllowanceEntitlement), [
         {"programme": cycle.programme, "month": cycle.month, "participant_id": pid, "cycle_id": cycle.id}
         for pid in participant_ids])
-    entitlement_of = dict(session.execute(
+    entitlement_of = dict(session.execute(  # by the unique key: a lookup per id, not a scan of the cycle
         select(AllowanceEntitlement.participant_id, AllowanceEntitlement.id).where(
-            AllowanceEntitlement.cycle_id == cycle.id,
+            AllowanceEntitlement.programme == cycle.programme, AllowanceEntitlement.month == cycle.month,
             AllowanceEntitlement.participant_id.in_(participant_ids))).tuples().all())
     session.execute(insert(AllowancePayment), [
         {"id": payment_id(cycle.payment_prefix, first_number + n), "cycle_id": cycle.id,

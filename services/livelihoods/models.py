@@ -51,7 +51,7 @@ class PhaseHistory(Base):
     __tablename__ = "phase_history"
     participant_id: Mapped[str] = mapped_column(String(8), primary_key=True)
     since: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
-    phase: Mapped[str] = mapped_column(String(20), index=True)
+    phase: Mapped[str] = mapped_column(String(20))  # read by participant, never by phase
 
 
 class Completion(Base):
@@ -194,7 +194,7 @@ class AllowancePayment(Base):
     FAILED, REISSUED, STOPPED (never sent: consent or case withdrawn, with the reason)."""
     __tablename__ = "allowance_payments"
     id: Mapped[str] = mapped_column(String(12), primary_key=True)
-    cycle_id: Mapped[str] = mapped_column(ForeignKey("allowance_cycles.id"), index=True)
+    cycle_id: Mapped[str] = mapped_column(ForeignKey("allowance_cycles.id"))
     entitlement_id: Mapped[int] = mapped_column(ForeignKey("allowance_entitlements.id",
                                                            name="fk_allowance_payments_entitlement_id"))
     participant_id: Mapped[str] = mapped_column(String(8))
@@ -213,7 +213,9 @@ class AllowancePayment(Base):
         UniqueConstraint("entitlement_id", "attempt", name="uq_allowance_payments_entitlement_attempt"),
         Index("uq_allowance_payments_live_attempt", "entitlement_id", unique=True,
               sqlite_where=text(LIVE_ATTEMPT), postgresql_where=text(LIVE_ATTEMPT)),
-        Index("ix_allowance_payments_cycle_status", "cycle_id", "status"),
+        # ordered for the chunked walks and pages: a chunk or page is a range, never a sort
+        Index("ix_allowance_payments_cycle_status_id", "cycle_id", "status", "id"),
+        Index("ix_allowance_payments_cycle_id_id", "cycle_id", "id"),
     )
 
 
