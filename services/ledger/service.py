@@ -161,6 +161,12 @@ class LedgerService(FinanceBooks):
         return reports.as_csv(report["rows"]) if as_csv else report
 
     @rpc
+    def cycle_totals(self, cycle_id):
+        """One payment cycle's count and amount by status (PAID, FAILED, REVERSED, HELD)."""
+        with self.db.session.begin():
+            return reports.cycle_totals(self.db.session, cycle_id)
+
+    @rpc
     def programme_balance(self, programme):
         with self.db.session.begin():
             return reports.programme_balance(self.db.session, programme)

@@ -126,3 +126,22 @@ def as_csv(rows: list[dict]) -> str:
         writer.writeheader()
         writer.writerows(rows)
     return out.getvalue()
+
+
+CYCLE_STATUSES = ("PAID", "FAILED", "REVERSED", "HELD")
+
+
+def cycle_totals(session: Session, cycle_id: str) -> dict:
+    """Count and amount of one payment cycle's answered payments by status, in one grouped
+    query over the postings of that cycle (`ix_postings_cycle`); every status is listed, at
+    zero when none. A cycle is in one currency: None while the ledger knows none of it."""
+    groups = session.execute(select(Posting.status, Posting.currency, func.count(), func.sum(Posting.amount))
+                             .where(Posting.cycle == cycle_id, Posting.status.in_(CYCLE_STATUSES))
+                             .group_by(Posting.status, Posting.currency)).all()
+    currencies = {currency for _, currency, _, _ in groups}
+    if len(currencies) > 1:
+        raise ValidationFailed(f"cycle {cycle_id} has postings in {', '.join(sorted(currencies))}")
+    by_status = {status: {"count": 0, "amount": money(0)} for status in CYCLE_STATUSES}
+    for status, _, count, amount in groups:
+        by_status[status] = {"count": count, "amount": money(amount)}
+    return {"cycle": cycle_id, "currency": currencies.pop() if currencies else None, "by_status": by_status}
