@@ -82,6 +82,7 @@ class Gateway(Section):
     read_timeout_seconds: PositiveFloat
     command_timeout_seconds: PositiveFloat
     import_timeout_seconds: PositiveFloat
+    small_cell_threshold: int = Field(ge=1, le=100)
 
 
 class Referrals(Section):

@@ -27,3 +27,10 @@ def listing(session: Session, district: str | None, today: date) -> list[dict]:
                 else "RUNNING"}
                for cohort, course in session.execute(statement)]
     return sorted(cohorts, key=lambda c: c["state"] == "FINISHED")
+
+
+def courses(session: Session) -> list[dict]:
+    """The course catalogue, each with how many cohorts it has had."""
+    cohorts = dict(session.execute(select(Cohort.course_code, func.count()).group_by(Cohort.course_code)).all())
+    return [{"code": course.code, "track": course.track, "title": course.title, "cohorts": cohorts.get(course.code, 0)}
+            for course in session.scalars(select(Course).order_by(Course.code))]

@@ -17,6 +17,7 @@ from services.enrollment.schemas import (AddCaseNote, ChangePhase, CorrectPerson
                                          ParticipantSearch, RecordAssessment, RecordAttendance, RecordCompletion,
                                          RenewConsent, ResolveHeld, WithdrawConsent)
 from shared.errors import Conflict, ValidationFailed
+from shared.figures import FigureFilters
 from shared.request_context import RequestContext
 from shared.store import Store
 from shared.validation import parse
@@ -171,6 +172,11 @@ class EnrollmentService:
             return cohort_list.listing(self.db.session, district, _today())
 
     @rpc
+    def list_courses(self):
+        with self.db.session.begin():
+            return cohort_list.courses(self.db.session)
+
+    @rpc
     def list_holds(self, district=None):
         with self.db.session.begin():
             return [holds.describe(h) for h in holds.open_holds(self.db.session, district)]
@@ -290,7 +296,9 @@ class EnrollmentService:
             return case.close_expired_aftercare(self.db.session, _today(), self.db.emit)
 
     @rpc
-    def programme_figures(self):
-        """Counts for monitoring and evaluation: no ids, no names."""
+    def programme_figures(self, filters=None):
+        """Counts for monitoring and evaluation, for a period and district: no ids, no names."""
+        chosen = parse(FigureFilters, filters or {})
         with self.db.session.begin():
-            return {"enrolled": stats.enrolled(self.db.session), "completions": stats.completions(self.db.session)}
+            return {"enrolled": stats.enrolled(self.db.session, chosen),
+                    "completions": stats.completions(self.db.session, chosen)}

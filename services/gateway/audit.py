@@ -6,7 +6,7 @@ request; sign-in writes one per attempt, with the reason of a refusal.
 """
 import re
 import uuid
-from datetime import datetime, timezone
+from datetime import date, datetime, time, timedelta, timezone
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, insert, select
@@ -31,12 +31,19 @@ def record(session: Session, *, username: str | None, role: str | None, action: 
 
 
 class AuditQuery(BaseModel):
-    """A page of the trail, newest first; `action` matches its beginning (e.g. `POST /grants`)."""
+    """A page of the trail, newest first; `action` matches its beginning (e.g. `POST /grants`);
+    `since` and `until` are days (UTC), both included."""
     model_config = ConfigDict(extra="forbid")
     limit: int = Field(default=50, ge=1, le=500)
     offset: int = Field(default=0, ge=0, le=10**9)
     username: str | None = Field(default=None, max_length=60)
     action: str | None = Field(default=None, max_length=200)
+    since: date | None = None
+    until: date | None = None
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=timezone.utc)
 
 
 def page(session: Session, query: AuditQuery) -> dict:
@@ -45,6 +52,10 @@ def page(session: Session, query: AuditQuery) -> dict:
         where.append(audit_events.c.username == query.username)
     if query.action is not None:
         where.append(audit_events.c.action.startswith(query.action, autoescape=True))
+    if query.since is not None:
+        where.append(audit_events.c.at >= _midnight(query.since))
+    if query.until is not None:
+        where.append(audit_events.c.at < _midnight(query.until + timedelta(days=1)))
     total = session.scalar(select(func.count()).select_from(audit_events).where(*where))
     rows = session.execute(select(audit_events).where(*where).order_by(audit_events.c.id.desc())
                            .limit(query.limit).offset(query.offset)).mappings()

@@ -5,13 +5,14 @@ from nameko.dependency_providers import Config
 from nameko.rpc import RpcProxy, rpc
 
 from services.livelihoods import (allowances, attendance, budget, cycle_progress, eligibility, grants,
-                                  ledger_answers, participant_record, programmes, projections, stats, tranches)
+                                  ledger_answers, ledger_deadline, participant_record, programmes, projections, stats, tranches)
 from services.livelihoods.db_conflicts import transaction
 from services.livelihoods.models import Base
 from services.livelihoods.referral_service import ReferralEntrypoints
 from services.livelihoods.schemas import (ApplicationQuery, CreateApplication, CreateProgramme, Decision, FollowUp,
                                           PageQuery, PrepareCycle, Revision)
 from shared.errors import NotEligible
+from shared.figures import FigureFilters
 from shared.handlers import on_event
 from shared.request_context import RequestContext
 from shared.store import Store
@@ -23,7 +24,7 @@ class LivelihoodsService(ReferralEntrypoints):
     db = Store(Base.metadata)
     config = Config()
     request_context = RequestContext()
-    ledger = RpcProxy("ledger")  # its totals by cycle tell whether a cycle is complete
+    ledger = RpcProxy("ledger")  # its totals of a cycle tell whether the cycle is complete
 
     @rpc
     def create_programme(self, data, actor):
@@ -141,11 +142,14 @@ class LivelihoodsService(ReferralEntrypoints):
     @rpc
     def get_cycle(self, cycle_id):
         """Progress by status, and whether the cycle is complete (the ledger is asked once no
-        payment waits; a cycle found complete is marked so)."""
+        payment waits, for at most `ledger_timeout_seconds`: None, unknown, when it does not
+        answer in time; a cycle found complete is marked so)."""
         with transaction(self.db) as session:
             cycle = allowances.load(session, cycle_id)
-            groups, verdict = cycle_progress.review(session, cycle, lambda: self.ledger.totals("cycle")["rows"],
-                                                    datetime.now(timezone.utc))
+            seconds = self.config["LIVELIHOODS"]["ledger_timeout_seconds"]
+            groups, verdict = cycle_progress.review(
+                session, cycle, lambda: ledger_deadline.cycle_totals(self.ledger, cycle.id, seconds),
+                datetime.now(timezone.utc))
             return allowances.describe(session, cycle, groups, verdict)
 
     @rpc
@@ -217,7 +221,9 @@ class LivelihoodsService(ReferralEntrypoints):
         return self.db.apply_once(body, "livelihoods.funding_received", budget.funding_received)
 
     @rpc
-    def programme_figures(self):
-        """Grant and allowance money paid, summed for monitoring and evaluation: no ids, no names."""
+    def programme_figures(self, filters=None):
+        """Grant and allowance money paid, summed for monitoring and evaluation (for a period,
+        programme and district): no ids, no names."""
+        chosen = parse(FigureFilters, filters or {})
         with self.db.session.begin():
-            return {"paid": stats.paid(self.db.session)}
+            return {"paid": stats.paid(self.db.session, chosen)}

@@ -7,13 +7,14 @@ from sqlalchemy.orm import Session
 
 from services.livelihoods.models import (AllowanceCycle, AllowancePayment, Disbursement, GrantApplication,
                                          ParticipantFacts)
+from shared.figures import FigureFilters
 
 UNKNOWN_GENDER = "?"
 
 
-def paid(session: Session) -> list[dict]:
-    """Grant and allowance money the rail confirmed, by month paid, kind, programme, gender
-    and currency.
+def paid(session: Session, filters: FigureFilters) -> list[dict]:
+    """Grant and allowance money the rail confirmed in the period, programme and district,
+    by month paid, kind, programme, gender and currency.
 
     Summed here rather than in SQL: a month of a timestamp is spelt differently by each
     database, and confirmed payments are few next to everything else.
@@ -28,10 +29,19 @@ def paid(session: Session) -> list[dict]:
                   .join(AllowanceCycle, AllowanceCycle.id == AllowancePayment.cycle_id)
                   .outerjoin(ParticipantFacts, ParticipantFacts.participant_id == AllowancePayment.participant_id)
                   .where(AllowancePayment.status == "PAID"))
+    if filters.programme:
+        grants = grants.where(GrantApplication.programme == filters.programme)
+        allowances = allowances.where(AllowanceCycle.programme == filters.programme)
+    if filters.district:
+        grants = grants.where(ParticipantFacts.district == filters.district)
+        allowances = allowances.where(ParticipantFacts.district == filters.district)
     totals: dict[tuple, list] = defaultdict(lambda: [Decimal("0.00"), 0])
     for query in (grants, allowances):
         for settled_at, kind, programme, gender, currency, amount in session.execute(query):
-            total = totals[(settled_at.strftime("%Y-%m"), kind, programme, gender or UNKNOWN_GENDER, currency)]
+            month = settled_at.strftime("%Y-%m")
+            if not filters.holds_month(month):
+                continue
+            total = totals[(month, kind, programme, gender or UNKNOWN_GENDER, currency)]
             total[0] += amount
             total[1] += 1
     return [{"month": month, "kind": kind, "programme": programme, "gender": gender, "currency": currency,

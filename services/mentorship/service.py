@@ -14,6 +14,7 @@ from services.mentorship import conflicts, endings, mentees, mentors, offers, ro
 from services.mentorship.models import Base
 from services.mentorship.schemas import (DeactivateMentor, DeclineOffer, DiscardOffer, DoNotMatchPair, LogSession,
                                          RegisterMentor, RunRound, UpdateMentor)
+from shared.figures import FigureFilters
 from shared.handlers import on_event
 from shared.request_context import RequestContext
 from shared.store import Store
@@ -187,7 +188,9 @@ class MentorshipService:
             return [sessions.describe(s) for s in sessions.for_offer(self.db.session, offer_id)]
 
     @rpc
-    def programme_figures(self):
-        """Offers and sessions counted per district for monitoring and evaluation."""
+    def programme_figures(self, filters=None):
+        """Offers and sessions counted per district for monitoring and evaluation (for a
+        period and district)."""
+        chosen = parse(FigureFilters, filters or {})
         with self.db.session.begin():
-            return {"matches": stats.matches(self.db.session)}
+            return {"matches": stats.matches(self.db.session, chosen)}

@@ -38,12 +38,14 @@ NAVIGATION = {
     "finance": ((N_("Payments"), "/app/payments"), (N_("Reconciliation"), "/app/reconciliation"),
                 (N_("Books"), "/app/books")),
     "mentor": ((N_("My offers"), "/app/offers"),),
-    "monitoring": ((N_("Figures"), "/app/figures"),),
-    "admin": ((N_("Figures"), "/app/figures"),),
+    "monitoring": ((N_("Figures"), "/app/figures"), (N_("Audit trail"), "/app/admin/audit")),
+    "admin": ((N_("Figures"), "/app/figures"), (N_("Users"), "/app/admin/users"),
+              (N_("Programmes"), "/app/admin/programmes"), (N_("Partners"), "/app/admin/partners"),
+              (N_("Courses"), "/app/admin/courses"), (N_("Audit trail"), "/app/admin/audit")),
 }
 SIGNED_OUT = "you are not signed in (or your session ended); sign in again"
 FORM_FIELD = "form"  # the hidden field naming the form on its page (csrf_field in _forms.html)
-NOT_ECHOED = frozenset({"password", "current_password", "new_password", cookies.CSRF_FIELD, FORM_FIELD})
+NOT_ECHOED = frozenset({"password", "current_password", "new_password", "api_token", cookies.CSRF_FIELD, FORM_FIELD})
 PARAM = re.compile(r"<(?:\w+:)?(\w+)>")
 add_globals(NAVIGATION=NAVIGATION)
 

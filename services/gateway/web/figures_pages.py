@@ -1,62 +1,95 @@
-"""Monitoring and evaluation: programme figures from counts only (no ids, no names), with
-charts titled and labelled in the page's language."""
-from collections import defaultdict
-from decimal import Decimal
+"""Monitoring and evaluation: programme figures from counts only (no ids, no names), for a
+period, programme and district, with charts titled and labelled in the page's language, a
+CSV of what is shown, and each programme's budget from the ledger. Counts below
+`GATEWAY.small_cell_threshold` are suppressed everywhere they appear (figure_tables.py)."""
+import csv
+import io
+from urllib.parse import urlencode
 
+from services.gateway.ledger_routes import csv_download
 from services.gateway.web.charts import bars
 from services.gateway.web.entrypoint import page
+from services.gateway.web.figure_tables import csv_rows, publish
 from services.gateway.web.formats import N_
+from services.gateway.web.forms import command
+from services.gateway.web.render import SECURITY_HEADERS
+from shared.errors import UnknownProgramme
+from shared.figures import FigureFilters
 
 VIEWERS = {"monitoring", "admin"}
+FILTERS = ("first_month", "last_month", "programme", "district")
 
 
-def _percent(part: int, whole: int) -> float:
+def _percent(part, whole) -> float | None:
+    """Passed of seated, or None when either is suppressed."""
+    if not isinstance(part, int) or not isinstance(whole, int):
+        return None
     return round(100 * part / whole, 1) if whole else 0.0
 
 
-def enrolment_chart(view, enrolled: list[dict]):
-    by_district: dict[str, int] = defaultdict(int)
-    for row in enrolled:
-        by_district[row["district"]] += row["count"]
-    return bars(view.gettext(N_("Enrolled by district")), [(d, n, str(n)) for d, n in sorted(by_district.items())])
+def _count(value) -> float:
+    return float(value) if isinstance(value, int) else 0.0
 
 
-def completion_chart(view, completions: list[dict]):
-    return bars(view.gettext(N_("Completion rate by course track (passed / seated)")),
-                [(view.label(row["track"]), _percent(row["passed"], row["seated"]),
-                  f"{_percent(row['passed'], row['seated'])} %") for row in completions], scale_to=100)
+def _concealed(row: dict, *measures) -> str | None:
+    """The first of `measures` shown suppressed, if any."""
+    return next((row[m] for m in measures if not isinstance(row[m], int)), None)
 
 
-def paid_by_month(paid: list[dict]) -> list[tuple[str, str, Decimal]]:
-    totals: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
-    for row in paid:
-        totals[(row["month"], row["currency"])] += Decimal(row["amount"])
-    return [(month, currency, amount) for (month, currency), amount in sorted(totals.items())]
-
-
-def payments_chart(view, paid: list[dict]):
-    return bars(view.gettext(N_("Grants and allowances paid by month")),
-                [(f"{month} {currency}", float(amount), view.money(amount, currency))
-                 for month, currency, amount in paid_by_month(paid)])
-
-
-def matches_chart(view, matches: list[dict]):
-    return bars(view.gettext(N_("Mentor offers accepted by district (accepted / sent)")),
-                [(row["district"], _percent(row["accepted"], row["sent"]),
-                  view.gettext(N_("%(accepted)s of %(sent)s"), accepted=row["accepted"], sent=row["sent"]))
-                 for row in matches], scale_to=100)
+def charts(view, published: dict) -> list:
+    marker = published["marker"]
+    rates = [(view.label(row["track"]), _percent(row["passed"], row["seated"]), _concealed(row, "passed", "seated"))
+             for row in published["completions"]]
+    return [
+        bars(view.gettext(N_("Enrolled by district")),
+             [(district, _count(count), str(count)) for district, count in published["enrolled_by_district"]]),
+        bars(view.gettext(N_("Completion rate by course track (passed / seated)")),
+             [(track, rate or 0.0, f"{rate} %" if hidden is None else hidden) for track, rate, hidden in rates],
+             scale_to=100),
+        bars(view.gettext(N_("Grants and allowances paid by month")),
+             [(f"{month} {currency}", float(amount or 0), marker if amount is None else view.money(amount, currency))
+              for month, currency, amount in published["paid_by_month"]]),
+        bars(view.gettext(N_("Mentor offers accepted by district (accepted / sent)")),
+             [(row["district"], _percent(row["accepted"], row["sent"]) or 0.0,
+               view.gettext(N_("%(accepted)s of %(sent)s"), accepted=row["accepted"], sent=row["sent"]))
+              for row in published["matches"]], scale_to=100),
+    ]
 
 
 class FiguresPages:
     """Mixed into the gateway service; each service answers its own de-identified counts."""
 
+    def _figures(self, view) -> tuple[dict, dict, list[dict], list[dict]]:
+        """The filters asked for, the figures published for them and the programmes' budgets."""
+        asked = {name: view.request.args.get(name, "").strip() for name in FILTERS}
+        filters = command(FigureFilters, {name: value for name, value in asked.items() if value})
+        people = self.enrollment.programme_figures(filters)
+        money = self.livelihoods.programme_figures(filters)
+        mentoring = self.mentorship.programme_figures(filters)
+        published = publish(people, money, mentoring, self.config["GATEWAY"]["small_cell_threshold"])
+        programmes = self.livelihoods.list_programmes()
+        budgets = [self._balance(p) for p in programmes if filters["programme"] in (None, p["code"])]
+        return asked, published, budgets, programmes
+
+    def _balance(self, programme: dict) -> dict:
+        try:
+            return self.ledger.programme_balance(programme["code"])
+        except UnknownProgramme:  # the ledger learns of a new programme from its event
+            return {"programme": programme["code"], "currency": programme["currency"], "funded": None}
+
     @page("GET", "/app/figures", roles=VIEWERS)
     def page_figures(self, view):
-        people = self.enrollment.programme_figures()
-        money = self.livelihoods.programme_figures()
-        mentoring = self.mentorship.programme_figures()
-        charts = [enrolment_chart(view, people["enrolled"]), completion_chart(view, people["completions"]),
-                  payments_chart(view, money["paid"]), matches_chart(view, mentoring["matches"])]
-        return view.show("figures.html", charts=charts, **people, **money, **mentoring,
-                         enrolled_total=sum(row["count"] for row in people["enrolled"]),
-                         accepted_total=sum(row["accepted"] for row in mentoring["matches"]))
+        asked, published, budgets, programmes = self._figures(view)
+        chosen = {name: value for name, value in asked.items() if value}
+        return view.show("figures.html", charts=charts(view, published), asked=asked, programmes=programmes,
+                         budgets=budgets, export=f"/app/figures.csv?{urlencode(chosen)}".rstrip("?"), **published)
+
+    @page("GET", "/app/figures.csv", roles=VIEWERS)
+    def page_figures_csv(self, view):
+        """The figures the page shows for the same filters, suppressed as there."""
+        _asked, published, budgets, _programmes = self._figures(view)
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\n").writerows(csv_rows(published, budgets))
+        response = csv_download(out.getvalue(), "figures")
+        response.headers.update(SECURITY_HEADERS)
+        return response
