@@ -9,6 +9,8 @@ A cycle is complete when no payment waits (each is PAID, FAILED or STOPPED) and 
 agrees: its totals for the cycle show as much paid, in as many payments, as livelihoods
 recorded, and as much failed or reversed as livelihoods' failed and re-issued attempts.
 A payment the ledger never posted, or an answer livelihoods never got, keeps it incomplete.
+The ledger answers from its index (`cycle_totals`); when it does not answer in time,
+completion is unknown, not an error.
 A STOPPED payment was never sent, so the ledger knows nothing of it; a FAILED one can still be
 re-issued, which makes the cycle RELEASED again until the new attempts settle.
 """
@@ -32,7 +34,7 @@ class Group(NamedTuple):
 
 
 class Verdict(NamedTuple):
-    complete: bool
+    complete: bool | None  # None: unknown (the ledger did not answer in time)
     why: str
 
 
@@ -61,9 +63,17 @@ def _count(groups: dict[str, Group], *statuses: str) -> int:
     return sum(groups[s].count for s in statuses if s in groups)
 
 
-def judge(cycle: AllowanceCycle, groups: dict[str, Group], ledger_row: dict | None) -> Verdict:
-    """Whether the cycle is complete, and why not; `ledger_row` is the ledger's totals row for
-    the cycle (`totals(by="cycle")`), None when it has none."""
+def _ledger_group(by_status: dict, *statuses: str) -> Group:
+    """The ledger's count and amount (`cycle_totals`' `by_status`) over some statuses."""
+    return Group(sum(by_status[s]["count"] for s in statuses),
+                 sum((Decimal(by_status[s]["amount"]) for s in statuses), ZERO))
+
+
+def judge(cycle: AllowanceCycle, groups: dict[str, Group], ledger: dict | None) -> Verdict:
+    """Whether the cycle is complete, and why not; `ledger` is the ledger's `cycle_totals` of
+    the cycle, None when it did not answer in time (then completion is unknown: `complete`
+    is None). Counts are compared as well as amounts: equal sums of unequal numbers of
+    payments are not the same payments."""
     if cycle.status == "PREPARED":
         return Verdict(False, "not released yet")
     if waiting := _count(groups, *WAITING):
@@ -71,29 +81,36 @@ def judge(cycle: AllowanceCycle, groups: dict[str, Group], ledger_row: dict | No
     current = _count(groups, "PAID", "FAILED", "STOPPED")
     if current != cycle.declared_count or _amount(groups, "PAID", "FAILED", "STOPPED") != cycle.declared_total:
         return Verdict(False, f"the payments ({current}) do not add up to the {cycle.declared_count} declared")
-    paid, failed = _amount(groups, "PAID"), _amount(groups, "FAILED", "REISSUED")
-    ledger = ledger_row or {"paid": "0.00", "payments": 0, "failed": "0.00", "reversed": "0.00"}
-    ledger_failed = Decimal(ledger["failed"]) + Decimal(ledger["reversed"])
-    if (Decimal(ledger["paid"]), ledger["payments"]) != (paid, _count(groups, "PAID")):
-        return Verdict(False, f"the ledger shows {ledger['paid']} paid in {ledger['payments']} payments, "
-                              f"livelihoods {paid} in {_count(groups, 'PAID')}")
+    if ledger is None:
+        return Verdict(None, "unknown: the ledger did not answer in time")
+    if ledger["currency"] not in (None, cycle.currency):
+        return Verdict(False, f"the ledger holds the cycle in {ledger['currency']}, not {cycle.currency}")
+    paid = Group(_count(groups, "PAID"), _amount(groups, "PAID"))
+    failed = Group(_count(groups, "FAILED", "REISSUED"), _amount(groups, "FAILED", "REISSUED"))
+    ledger_paid = _ledger_group(ledger["by_status"], "PAID")
+    ledger_failed = _ledger_group(ledger["by_status"], "FAILED", "REVERSED", "HELD")
+    if ledger_paid != paid:
+        return Verdict(False, f"the ledger shows {ledger_paid.amount} paid in {ledger_paid.count} payments, "
+                              f"livelihoods {paid.amount} in {paid.count}")
     if ledger_failed != failed:
-        return Verdict(False, f"the ledger shows {ledger_failed} failed or reversed, livelihoods {failed}")
-    return Verdict(True, f"every payment settled and the ledger's totals agree: {paid} paid, "
+        return Verdict(False, f"the ledger shows {ledger_failed.amount} failed, reversed or held in "
+                              f"{ledger_failed.count} payments, livelihoods {failed.amount} in {failed.count}")
+    return Verdict(True, f"every payment settled and the ledger's totals agree: {paid.amount} paid, "
                          f"{_amount(groups, 'FAILED')} failed, {_amount(groups, 'STOPPED')} held")
 
 
-def review(session: Session, cycle: AllowanceCycle, ledger_totals: Callable[[], list[dict]],
+def review(session: Session, cycle: AllowanceCycle, ledger_totals: Callable[[], dict | None],
            now) -> tuple[dict[str, Group], Verdict]:
-    """Progress, and the verdict; the ledger is asked only once nothing waits. A released cycle
-    found complete is marked COMPLETE (the caller commits)."""
+    """Progress, and the verdict; the ledger is asked only once nothing waits (`ledger_totals`
+    answers its `cycle_totals`, or None when it did not answer in time). A released cycle found
+    complete is marked COMPLETE, one found not complete RELEASED again; an unknown verdict
+    changes nothing (the caller commits)."""
     groups = by_status(session, cycle.id)
     if cycle.status == "PREPARED" or _count(groups, *WAITING):
         return groups, judge(cycle, groups, None)
-    row = next((r for r in ledger_totals() if r["cycle"] == cycle.id and r["currency"] == cycle.currency), None)
-    verdict = judge(cycle, groups, row)
+    verdict = judge(cycle, groups, ledger_totals())
     if verdict.complete and cycle.status != "COMPLETE":
         cycle.status, cycle.completed_at = "COMPLETE", now
-    elif not verdict.complete and cycle.status == "COMPLETE":
+    elif verdict.complete is False and cycle.status == "COMPLETE":
         cycle.status, cycle.completed_at = "RELEASED", None
     return groups, verdict

@@ -47,10 +47,10 @@ def release(session, cycle_id, actor="finance-b"):
     return released, chunks
 
 
-def view(session, cycle_id, ledger_rows=()):
+def view(session, cycle_id, ledger=None):
     with session.begin():
         cycle = allowances.load(session, cycle_id)
-        groups, verdict = cycle_progress.review(session, cycle, lambda: list(ledger_rows), NOW)
+        groups, verdict = cycle_progress.review(session, cycle, lambda: ledger, NOW)
         return allowances.describe(session, cycle, groups, verdict)
 
 
@@ -69,9 +69,11 @@ def answer(session, payments, outcome):
         act(session, ledger_answers.completed if outcome == "PAID" else ledger_answers.failed, event)
 
 
-def ledger_row(cycle_id, paid, payments, failed="0.00", reversed_="0.00"):
-    return {"cycle": cycle_id, "currency": "USD", "funded": "0.00", "paid": paid, "failed": failed,
-            "reversed": reversed_, "payments": payments}
+def ledger_totals(cycle_id, paid, payments, failed="0.00", failures=0, currency="USD"):
+    """What the ledger's `cycle_totals` answers."""
+    return {"cycle": cycle_id, "currency": currency, "by_status": {
+        "PAID": {"count": payments, "amount": paid}, "FAILED": {"count": failures, "amount": failed},
+        "REVERSED": {"count": 0, "amount": "0.00"}, "HELD": {"count": 0, "amount": "0.00"}}}
 
 
 def test_a_cycle_declares_its_count_and_total_when_prepared_and_keeps_them(programme):
@@ -112,26 +114,35 @@ def test_progress_by_status_and_completion_only_when_the_ledger_agrees(programme
     payments = page(programme, cycle_id)["payments"]
     answer(programme, payments[:3], "PAID")
     answer(programme, payments[3:4], "FAILED")
-    waiting = view(programme, cycle_id, [ledger_row(cycle_id, "120.00", 3, failed="40.00")])
+    waiting = view(programme, cycle_id, ledger_totals(cycle_id, "120.00", 3, "40.00", 1))
     assert {label: g["count"] for label, g in waiting["progress"].items()} == {
         "pending": 0, "sent": 1, "paid": 3, "failed": 1, "held": 0, "re-issued": 0}
     assert (waiting["complete"], waiting["completion"]) == (False, "1 of 5 payments not settled yet")
 
     answer(programme, payments[4:], "PAID")
-    missing = view(programme, cycle_id, [ledger_row(cycle_id, "120.00", 3, failed="40.00")])  # one payment missing
+    missing = view(programme, cycle_id, ledger_totals(cycle_id, "120.00", 3, "40.00", 1))  # one payment missing
     assert (missing["complete"], missing["status"]) == (False, "RELEASED")
     assert missing["completion"] == "the ledger shows 120.00 paid in 3 payments, livelihoods 160.00 in 4"
-    no_row = view(programme, cycle_id, [])
-    assert no_row["complete"] is False and "the ledger shows 0.00 paid in 0 payments" in no_row["completion"]
+    unknown_to_ledger = view(programme, cycle_id, ledger_totals(cycle_id, "0.00", 0, currency=None))
+    assert unknown_to_ledger["complete"] is False
+    assert "the ledger shows 0.00 paid in 0 payments" in unknown_to_ledger["completion"]
+    one_failure_fewer = view(programme, cycle_id, ledger_totals(cycle_id, "160.00", 4, "40.00", 0))
+    assert (one_failure_fewer["complete"], one_failure_fewer["status"]) == (False, "RELEASED")
+    assert one_failure_fewer["completion"] == ("the ledger shows 40.00 failed, reversed or held in 0 payments, "
+                                               "livelihoods 40.00 in 1")
+    no_answer = view(programme, cycle_id, None)
+    assert (no_answer["complete"], no_answer["status"]) == (None, "RELEASED")
+    assert no_answer["completion"] == "unknown: the ledger did not answer in time"
 
-    done = view(programme, cycle_id, [ledger_row(cycle_id, "160.00", 4, failed="40.00")])
+    done = view(programme, cycle_id, ledger_totals(cycle_id, "160.00", 4, "40.00", 1))
     assert (done["complete"], done["status"]) == (True, "COMPLETE") and done["completed_at"]
+    assert view(programme, cycle_id, None)["status"] == "COMPLETE"  # a ledger not answering changes nothing
     assert done["completion"] == ("every payment settled and the ledger's totals agree: 160.00 paid, 40.00 failed, "
                                   "0.00 held")
 
     released, chunks = release(programme, cycle_id, "finance-c")  # the failed one again, under a new attempt
     assert released["sent"] == 1 and chunks[0].items[0].idempotency_key.endswith(":a2")
-    again = view(programme, cycle_id, [ledger_row(cycle_id, "160.00", 4, failed="40.00")])
+    again = view(programme, cycle_id, ledger_totals(cycle_id, "160.00", 4, "40.00", 1))
     assert (again["status"], again["complete"]) == ("RELEASED", False)
     assert again["progress"]["re-issued"] == {"count": 1, "amount": "40.00"}
     assert again["progress"]["sent"]["count"] == 1
