@@ -13,6 +13,10 @@ for those an earlier one did not hold (say, a phase change that arrived late).
 
 Everything is done a chunk at a time with bulk statements, and answers carry counts and
 totals, never every payment: payments and left-out people are read a page at a time.
+
+Grant tranche cycles run on the same machinery: `grant_cycles` prepares one (its payments
+are the tranches' disbursements, `cycle_rows.payments_of`); loading, releasing by another
+user, chunked sending, progress, paging and completion are the same code for both kinds.
 """
 from collections import Counter
 from datetime import date
@@ -21,9 +25,10 @@ from decimal import Decimal
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
-from services.livelihoods import budget, cycle_progress, cycle_rows, entitlements, programmes
+from services.livelihoods import budget, cycle_progress, cycle_rows, entitlements, grant_cycles, programmes
 from services.livelihoods.grants import now
-from services.livelihoods.models import AllowanceCycle, AllowanceLeftOut, AllowancePayment, ParticipantFacts, Programme
+from services.livelihoods.models import (AllowanceCycle, AllowanceLeftOut, AllowancePayment, Disbursement,
+                                         ParticipantFacts, Programme)
 from services.livelihoods.schemas import Allowance, PageQuery, PrepareCycle
 from shared.contracts import DisbursementCompleted, DisbursementFailed, DisbursementRequested, DisbursementsRequested
 from shared.errors import Conflict, IllegalTransition, NotFound, SegregationOfDuties, ValidationFailed
@@ -77,14 +82,14 @@ def load(session: Session, cycle_id: str, lock: bool = False) -> AllowanceCycle:
     return cycle
 
 
-def _stop_withdrawn(session: Session, cycle_id: str) -> int:
+def _stop_withdrawn(session: Session, cycle: AllowanceCycle) -> int:
     """Mark STOPPED, with the reason, the pending payments of those who withdrew since preparation."""
-    stopped = 0
+    stopped, payments = 0, cycle_rows.payments_of(cycle)
     for condition, reason in STOPS:
         stopped += session.execute(
-            update(AllowancePayment).where(
-                AllowancePayment.cycle_id == cycle_id, AllowancePayment.status == "PENDING",
-                AllowancePayment.participant_id.in_(select(ParticipantFacts.participant_id).where(condition)))
+            update(payments).where(
+                payments.cycle_id == cycle.id, payments.status == "PENDING",
+                payments.participant_id.in_(select(ParticipantFacts.participant_id).where(condition)))
             .values(status="STOPPED", failure_reason=reason).execution_options(synchronize_session=False)).rowcount
     return stopped
 
@@ -101,29 +106,34 @@ def _resendable(cycle_id: str):
 
 def _command(cycle: AllowanceCycle, row) -> DisbursementRequested:
     return DisbursementRequested(disbursement_id=row["id"], idempotency_key=row["idempotency_key"],
-                                 participant_id=row["participant_id"], programme=cycle.programme, kind="ALLOWANCE",
-                                 amount=row["amount"], currency=row["currency"], reference=row["id"], cycle=cycle.id)
+                                 participant_id=row["participant_id"], programme=cycle.programme, kind=cycle.kind,
+                                 amount=row["amount"], currency=row["currency"],
+                                 reference=row.get("reference", row["id"]), cycle=cycle.id)
 
 
-def _send_pending(session: Session, cycle: AllowanceCycle, emit) -> int:
-    """Every PENDING payment becomes REQUESTED, its command in a chunk of `CHUNK`."""
-    sent, after = 0, ""
-    columns = (AllowancePayment.id, AllowancePayment.idempotency_key, AllowancePayment.participant_id,
-               AllowancePayment.amount, AllowancePayment.currency)
+def _send_pending(session: Session, cycle: AllowanceCycle, actor: str, emit) -> int:
+    """Every PENDING payment becomes REQUESTED, its command in a chunk of `CHUNK` (a grant
+    tranche's reference is its application)."""
+    sent, after, payments = 0, "", cycle_rows.payments_of(cycle)
+    columns = (payments.id, payments.idempotency_key, payments.participant_id, payments.amount, payments.currency,
+               *([Disbursement.application_id.label("reference")] if payments is Disbursement else []))
     while rows := session.execute(select(*columns).where(
-            AllowancePayment.cycle_id == cycle.id, AllowancePayment.status == "PENDING", AllowancePayment.id > after)
-            .order_by(AllowancePayment.id).limit(CHUNK)).mappings().all():
+            payments.cycle_id == cycle.id, payments.status == "PENDING", payments.id > after)
+            .order_by(payments.id).limit(CHUNK)).mappings().all():
         after = rows[-1]["id"]
         emit(DisbursementsRequested(items=[_command(cycle, row) for row in rows]))
-        session.execute(update(AllowancePayment).where(AllowancePayment.id.in_([row["id"] for row in rows]))
+        ids = [row["id"] for row in rows]
+        session.execute(update(payments).where(payments.id.in_(ids))
                         .values(status="REQUESTED").execution_options(synchronize_session=False))
+        if payments is Disbursement:
+            grant_cycles.sent(session, cycle, ids, actor)
         sent += len(rows)
     return sent
 
 
 def _send_failed(session: Session, cycle: AllowanceCycle, emit) -> int:
     """A new attempt for every failed payment that may still be paid, in chunks of `CHUNK`."""
-    sent, number = 0, cycle_rows.payments_made(session, cycle.id)
+    sent, number = 0, cycle_rows.payments_made(session, cycle)
     while failed := session.execute(_resendable(cycle.id).order_by(AllowancePayment.id).limit(CHUNK)).all():
         rows = cycle_rows.reissue(session, cycle, failed, number)
         emit(DisbursementsRequested(items=[_command(cycle, row) for row in rows]))
@@ -140,12 +150,17 @@ def release(session: Session, cycle_id: str, actor: str, emit) -> tuple[Allowanc
     if actor == cycle.prepared_by:
         raise SegregationOfDuties(f"{actor} prepared {cycle.id}; another finance user releases it")
     programme = programmes.load(session, cycle.programme)
+    payments = cycle_rows.payments_of(cycle)
     if cycle.status == "PREPARED":
-        stopped = _stop_withdrawn(session, cycle.id)
-        amount = session.scalar(select(func.coalesce(func.sum(AllowancePayment.amount), 0)).where(
-            AllowancePayment.cycle_id == cycle.id, AllowancePayment.status == "PENDING"))
-        budget.require_available(session, programme, Decimal(amount))
-        sent = _send_pending(session, cycle, emit)
+        stopped = _stop_withdrawn(session, cycle)
+        amount = session.scalar(select(func.coalesce(func.sum(payments.amount), 0)).where(
+            payments.cycle_id == cycle.id, payments.status == "PENDING"))
+        if payments is AllowancePayment:  # grants were committed when approved
+            budget.require_available(session, programme, Decimal(amount))
+        sent = _send_pending(session, cycle, actor, emit)
+    elif payments is Disbursement:
+        raise IllegalTransition(f"grant cycle {cycle.id} is already released: a tranche that failed goes into "
+                                f"the next grant cycle, or is released on its own")
     else:
         stopped = 0
         resendable = _resendable(cycle.id).subquery()
@@ -175,8 +190,8 @@ def failed(session: Session, payment: AllowancePayment, event: DisbursementFaile
 def describe(session: Session, cycle: AllowanceCycle, groups=None, verdict=None) -> dict:
     """The cycle's declared count and total, progress by status and left-out counts: a few
     grouped queries, the same size whatever the cycle holds. Pseudonymous ids only."""
-    groups = cycle_progress.by_status(session, cycle.id) if groups is None else groups
-    view = {"cycle_id": cycle.id, "programme": cycle.programme, "month": cycle.month, "status": cycle.status,
+    groups = cycle_progress.by_status(session, cycle) if groups is None else groups
+    view = {"cycle_id": cycle.id, "kind": cycle.kind, "programme": cycle.programme, "month": cycle.month, "status": cycle.status,
             "prepared_by": cycle.prepared_by, "prepared_at": cycle.prepared_at.isoformat(),
             "released_by": cycle.released_by,
             "released_at": cycle.released_at.isoformat() if cycle.released_at else None,
@@ -195,11 +210,11 @@ def describe(session: Session, cycle: AllowanceCycle, groups=None, verdict=None)
 def payments_page(session: Session, cycle_id: str, query: PageQuery) -> dict:
     """A page of the cycle's payment attempts by payment id, after `query.after`, of one
     status if asked; `next` is the `after` of the following page (None at the end)."""
-    load(session, cycle_id)
-    rows = session.scalars(select(AllowancePayment).where(
-        AllowancePayment.cycle_id == cycle_id, AllowancePayment.id > (query.after or ""),
-        *([AllowancePayment.status == query.status] if query.status else []))
-        .order_by(AllowancePayment.id).limit(query.limit)).all()
+    payments = cycle_rows.payments_of(load(session, cycle_id))
+    rows = session.scalars(select(payments).where(
+        payments.cycle_id == cycle_id, payments.id > (query.after or ""),
+        *([payments.status == query.status] if query.status else []))
+        .order_by(payments.id).limit(query.limit)).all()
     return {"cycle_id": cycle_id, "payments": [
         {"payment_id": p.id, "participant_id": p.participant_id, "amount": str(p.amount), "attempt": p.attempt,
          "idempotency_key": p.idempotency_key, "status": p.status, "rail_reference": p.rail_reference,

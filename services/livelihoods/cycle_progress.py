@@ -20,7 +20,8 @@ from typing import Callable, NamedTuple
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from services.livelihoods.models import AllowanceCycle, AllowanceLeftOut, AllowancePayment
+from services.livelihoods import cycle_rows
+from services.livelihoods.models import AllowanceCycle, AllowanceLeftOut
 
 LABELS = {"PENDING": "pending", "REQUESTED": "sent", "PAID": "paid", "FAILED": "failed", "STOPPED": "held",
           "REISSUED": "re-issued"}
@@ -38,11 +39,12 @@ class Verdict(NamedTuple):
     why: str
 
 
-def by_status(session: Session, cycle_id: str) -> dict[str, Group]:
+def by_status(session: Session, cycle: AllowanceCycle) -> dict[str, Group]:
     """Count and amount of the cycle's payment attempts per status: one grouped query."""
+    payments = cycle_rows.payments_of(cycle)
     return {status: Group(count, Decimal(amount or 0).quantize(ZERO)) for status, count, amount in session.execute(
-        select(AllowancePayment.status, func.count(), func.sum(AllowancePayment.amount))
-        .where(AllowancePayment.cycle_id == cycle_id).group_by(AllowancePayment.status))}
+        select(payments.status, func.count(), func.sum(payments.amount))
+        .where(payments.cycle_id == cycle.id).group_by(payments.status))}
 
 
 def progress(groups: dict[str, Group]) -> dict[str, dict]:
@@ -105,7 +107,7 @@ def review(session: Session, cycle: AllowanceCycle, ledger_totals: Callable[[], 
     answers its `cycle_totals`, or None when it did not answer in time). A released cycle found
     complete is marked COMPLETE, one found not complete RELEASED again; an unknown verdict
     changes nothing (the caller commits)."""
-    groups = by_status(session, cycle.id)
+    groups = by_status(session, cycle)
     if cycle.status == "PREPARED" or _count(groups, *WAITING):
         return groups, judge(cycle, groups, None)
     verdict = judge(cycle, groups, ledger_totals())

@@ -1,7 +1,8 @@
 """A cycle's rows built in bulk: entitlements and payment attempts inserted a chunk at a
 time with one statement each, never an ORM object or an id lookup per payment.
 
-A payment's id is the disbursement id the ledger keeps (12 characters at most): `A-`, the
+A payment's id is the disbursement id the ledger keeps (12 characters at most): `A-` (a
+grant cycle's: `D-`, ten characters after it where a tranche released on its own has eight), the
 cycle's own four-character prefix (unique among cycles), and the payment's number within
 the cycle in six characters of the same alphabet as every other id, so ids are unique
 without asking the database about each one.
@@ -11,7 +12,7 @@ from decimal import Decimal
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
-from services.livelihoods.models import AllowanceCycle, AllowanceEntitlement, AllowancePayment
+from services.livelihoods.models import AllowanceCycle, AllowanceEntitlement, AllowancePayment, Disbursement
 from shared.ids import ALPHABET, new_id
 
 PREFIX = "A-"
@@ -26,24 +27,29 @@ def new_prefix(session: Session) -> str:
             return candidate
 
 
-def payment_id(prefix: str, number: int) -> str:
+def payments_of(cycle: AllowanceCycle) -> type[AllowancePayment] | type[Disbursement]:
+    """Where a cycle's payments are: allowance payments, or grant tranches' disbursements."""
+    return Disbursement if cycle.kind == "GRANT" else AllowancePayment
+
+
+def payment_id(prefix: str, number: int, kind_prefix: str = PREFIX) -> str:
     digits = ""
     for _ in range(NUMBER_DIGITS):
         number, digit = divmod(number, len(ALPHABET))
         digits = ALPHABET[digit] + digits
     if number:
         raise OverflowError("a cycle holds at most 32**6 payments")
-    return f"{PREFIX}{prefix}{digits}"
+    return f"{kind_prefix}{prefix}{digits}"
 
 
 def idempotency_key(programme: str, month: str, participant_id: str, attempt: int) -> str:
     return f"allowance:{programme}:{month}:{participant_id}:a{attempt}"
 
 
-def payments_made(session: Session, cycle_id: str) -> int:
+def payments_made(session: Session, cycle: AllowanceCycle) -> int:
     """How many payment rows the cycle has: the number the next one gets."""
-    return session.scalar(select(func.count()).select_from(AllowancePayment)
-                          .where(AllowancePayment.cycle_id == cycle_id))
+    payments = payments_of(cycle)
+    return session.scalar(select(func.count()).select_from(payments).where(payments.cycle_id == cycle.id))
 
 
 def add_entitled(session: Session, cycle: AllowanceCycle, participant_ids: list[str], amount: Decimal,

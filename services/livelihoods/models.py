@@ -135,9 +135,13 @@ class Funding(Base):
 
 
 class Disbursement(Base):
+    """One attempt to pay a grant tranche, released on its own or in a grant cycle (`cycle_id`):
+    PENDING (in a prepared cycle), REQUESTED, PAID, FAILED, STOPPED (a cycle's, never sent)."""
     __tablename__ = "disbursements"
     id: Mapped[str] = mapped_column(String(12), primary_key=True)
     application_id: Mapped[str] = mapped_column(ForeignKey("grant_applications.id"), index=True)
+    participant_id: Mapped[str | None] = mapped_column(String(8))  # the application's, as a cycle reads it
+    cycle_id: Mapped[str | None] = mapped_column(ForeignKey("allowance_cycles.id"))
     tranche: Mapped[int] = mapped_column(Integer)
     attempt: Mapped[int] = mapped_column(Integer)
     idempotency_key: Mapped[str] = mapped_column(String(80), unique=True)
@@ -150,15 +154,21 @@ class Disbursement(Base):
     rail_reference: Mapped[str | None] = mapped_column(String(60))
     failure_reason: Mapped[str | None] = mapped_column(Text)
 
+    __table_args__ = (Index("ix_disbursements_cycle_status_id", "cycle_id", "status", "id"),
+                      Index("ix_disbursements_cycle_id_id", "cycle_id", "id"))
+
 
 class AllowanceCycle(Base):
-    """One month's allowances of one programme: prepared by one finance user, released by another.
+    """A payment cycle of one programme: a month's allowances (`kind` ALLOWANCE, payments in
+    `allowance_payments`) or the grant tranches due (GRANT, payments in `disbursements`),
+    prepared by one finance user, released by another.
     Its count and total are declared when it is prepared and never recomputed; it is COMPLETE
     once every payment is settled and the ledger's totals for it agree (cycle_progress.py)."""
     __tablename__ = "allowance_cycles"
     id: Mapped[str] = mapped_column(String(12), primary_key=True)
     programme: Mapped[str] = mapped_column(ForeignKey("programmes.code"))
-    month: Mapped[str] = mapped_column(String(7))
+    kind: Mapped[str] = mapped_column(String(10), server_default="ALLOWANCE")  # ALLOWANCE, GRANT
+    month: Mapped[str] = mapped_column(String(7))  # a grant cycle's: the month it was prepared in
     status: Mapped[str] = mapped_column(String(10))  # PREPARED, RELEASED, COMPLETE
     currency: Mapped[str | None] = mapped_column(String(3))
     declared_count: Mapped[int | None] = mapped_column(Integer)

@@ -106,6 +106,11 @@ class PrepareCycle(Command):
     month: str = Field(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")
 
 
+class PrepareGrantCycle(Command):
+    """The next tranche due of every approved or disbursing application of a programme."""
+    programme: str = Field(pattern=CODE)
+
+
 class PageQuery(Command):
     """A page of a cycle's payments (by `status`) or left-out people (by `code`): up to `limit`
     after the id `after` (the `next` of the previous page)."""

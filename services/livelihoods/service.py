@@ -4,13 +4,13 @@ from datetime import datetime, timezone
 from nameko.dependency_providers import Config
 from nameko.rpc import RpcProxy, rpc
 
-from services.livelihoods import (allowances, attendance, budget, cycle_progress, eligibility, grants,
+from services.livelihoods import (allowances, attendance, budget, cycle_progress, eligibility, grant_cycles, grants,
                                   ledger_answers, ledger_deadline, participant_record, programmes, projections, stats, tranches)
 from services.livelihoods.db_conflicts import transaction
 from services.livelihoods.models import Base
 from services.livelihoods.referral_service import ReferralEntrypoints
 from services.livelihoods.schemas import (ApplicationQuery, CreateApplication, CreateProgramme, Decision, FollowUp,
-                                          PageQuery, PrepareCycle, Revision)
+                                          PageQuery, PrepareCycle, PrepareGrantCycle, Revision)
 from shared.errors import NotEligible
 from shared.figures import FigureFilters
 from shared.handlers import on_event
@@ -137,6 +137,15 @@ class LivelihoodsService(ReferralEntrypoints):
         with transaction(self.db) as session:
             cycle = allowances.prepare(session, command, actor, datetime.now(timezone.utc).date(),
                                        self.config["LIVELIHOODS"]["allowance_grace_days"])
+            return allowances.describe(session, cycle)
+
+    @rpc
+    def prepare_grant_cycle(self, data, actor):
+        """Prepare the next tranche due of a programme's approved or disbursing grants as one
+        cycle: its declared count and total and how many were left out, by reason."""
+        command = parse(PrepareGrantCycle, data)
+        with transaction(self.db) as session:
+            cycle = grant_cycles.prepare(session, command, actor, datetime.now(timezone.utc).date())
             return allowances.describe(session, cycle)
 
     @rpc

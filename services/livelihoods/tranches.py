@@ -56,6 +56,9 @@ def release(session: Session, application_id: str, actor: str, emit) -> Release:
     earlier = _disbursements(session, application.id)
     if any(d.status == "REQUESTED" for d in earlier):
         raise IllegalTransition(f"a tranche of {application.id} is already being paid")
+    if waiting := next((d for d in earlier if d.status == "PENDING"), None):
+        raise IllegalTransition(f"tranche {waiting.tranche} of {application.id} is in payment cycle "
+                                f"{waiting.cycle_id}, awaiting its release")
     paid = {d.tranche for d in earlier if d.status == "PAID"}
     number = min(n for n in range(1, len(programme.tranches) + 1) if n not in paid)
     facts = eligibility.gather_facts(session, programme, application.participant_id, application.id)
@@ -67,7 +70,8 @@ def release(session: Session, application_id: str, actor: str, emit) -> Release:
     resume(session, application)
     attempt = 1 + sum(d.tranche == number for d in earlier)
     disbursement = Disbursement(
-        id=unused_id(session, Disbursement, PREFIX, 8), application_id=application.id, tranche=number,
+        id=unused_id(session, Disbursement, PREFIX, 8), application_id=application.id,
+        participant_id=application.participant_id, tranche=number,
         attempt=attempt, idempotency_key=f"grant:{application.id}:t{number}:a{attempt}",
         amount=amounts(application, programme.tranches)[number - 1], currency=application.currency,
         status="REQUESTED", requested_by=actor, requested_at=now())
@@ -152,7 +156,7 @@ def describe(session: Session, application: GrantApplication) -> dict:
         "decision_reason": application.decision_reason, "version": application.version,
         "tranches": [{"tranche": n, "percent": t["percent"], "amount": str(planned[n - 1])}
                      for n, t in enumerate(programme.tranches, start=1)],
-        "disbursements": [{"disbursement_id": d.id, "tranche": d.tranche, "attempt": d.attempt,
+        "disbursements": [{"disbursement_id": d.id, "cycle_id": d.cycle_id, "tranche": d.tranche, "attempt": d.attempt,
                            "idempotency_key": d.idempotency_key, "amount": str(d.amount), "status": d.status,
                            "rail_reference": d.rail_reference, "failure_reason": d.failure_reason}
                           for d in _disbursements(session, application.id)],
