@@ -299,8 +299,9 @@ def cmd_bench(args, config):
     enrollment_bench(args.import_rows)
     eligibility_bench(args.eligibility)
     approvals_bench(args.approvals)
-    ledger_bench(args.postings)
-    verify_bench(args.verify_transactions)
+    ledger_bench(100_000 if args.ledger_full else args.postings)
+    for one_month in (False, True):
+        verify_bench(1_000_000 if args.ledger_full else args.verify_transactions, one_month)
     reconciliation_bench(args.statement_lines)
     statement_import_bench(args.statement_lines)
     matching_bench(args.mentees, args.mentors, args.districts)
@@ -337,8 +338,11 @@ def parser() -> argparse.ArgumentParser:
     dlq.set_defaults(func=cmd_dlq)
     cli_cycle.add_parser(sub)
     bench = sub.add_parser("bench", help="run the benchmarks and print figures")
-    bench.add_argument("--postings", type=int, default=100000)
-    bench.add_argument("--verify-transactions", type=int, default=1000000)
+    bench.add_argument("--postings", type=int, default=10000)
+    bench.add_argument("--verify-transactions", type=int, default=100000)
+    bench.add_argument("--ledger-full", action="store_true",
+                       help="the ledger at the issue's sizes: 100,000 postings, verify and writer start-up over "
+                            "1,000,000 transactions (minutes each; about 2 GB to generate the ledger)")
     bench.add_argument("--import-rows", type=int, default=50000)
     bench.add_argument("--eligibility", type=int, default=50000)
     bench.add_argument("--approvals", type=int, default=5000)
