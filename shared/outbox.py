@@ -1,9 +1,10 @@
 """The transactional outbox and its relay.
 
 `write_events` inserts events in the caller's transaction, so an event exists if and
-only if the state change committed. The relay publishes pending rows with publisher
-confirms and `mandatory` set (a message no queue would receive comes back as an error
-instead of vanishing), marks them sent, and retries the rest with backoff. A lost broker
+only if the state change committed. The relay publishes a batch of pending rows with
+publisher confirms (one wait for the batch, `confirmed_batch.py`) and `mandatory` set (a
+message no queue would receive comes back as an error instead of vanishing), marks them
+sent, and retries the rest with backoff. A lost broker
 connection ends a pass and the next pass reconnects; no row is held back for it. Delivery
 is at least once: consumers deduplicate through the inbox.
 
@@ -20,11 +21,11 @@ from datetime import datetime, timedelta, timezone
 from eventlet.semaphore import Semaphore
 from eventlet.queue import Empty, LightQueue
 from kombu import Exchange
-from nameko.amqp.publish import Publisher
 from sqlalchemy import Table, insert, select, update
 from sqlalchemy.engine import Engine
 
 from shared import request_context
+from shared.confirmed_batch import ConfirmedBatch
 from shared.events import Envelope, new_envelope
 from shared.lost_connection import CONNECTION_ERRORS
 
@@ -64,8 +65,7 @@ class Relay:
         self.engine = engine
         self.outbox = outbox
         self.exchange = event_exchange(service_name)
-        self.publisher = Publisher(amqp_uri, use_confirms=True, mandatory=True,
-                                   serializer="json", declare=[self.exchange])
+        self.publisher = ConfirmedBatch(amqp_uri, self.exchange)
         self.interval = interval
         self.batch = batch
         self._lock = Semaphore()
@@ -92,42 +92,31 @@ class Relay:
     def publish_pending(self) -> int:
         """Publish what is due; returns how many rows were confirmed by the broker."""
         with self._lock:
-            rows = self.claim()
-            confirmed, settled = [], 0
-            try:
-                for row in rows:
-                    if self._publish_one(row):
-                        confirmed.append(row.id)
-                    settled += 1
+            rows, outcomes = self.claim(), {}
+            try:  # a connection error ends the pass (raised): the broker is away, the rows are not at fault
+                if rows:
+                    self.publisher.publish([_message(row) for row in rows], outcomes)
             finally:  # what the broker confirmed before a connection broke is marked, the rest is due again
-                with self.engine.begin() as conn:  # one commit for the batch, not one per row
-                    if confirmed:
-                        conn.execute(update(self.outbox).where(self.outbox.c.id.in_(confirmed))
-                                     .values(published_at=datetime.now(timezone.utc)))
-                    unsent = [row.id for row in rows[settled:]]
-                    if unsent:
-                        conn.execute(update(self.outbox).where(self.outbox.c.id.in_(unsent))
-                                     .values(next_attempt_at=datetime.now(timezone.utc)))
-            return len(confirmed)
+                self._settle(rows, outcomes)
+            return sum(outcome is None for outcome in outcomes.values())
 
-    def _publish_one(self, row) -> bool:
-        """A connection error ends the pass (raised): the broker is away, the row is not at fault."""
-        body = json.loads(row.body)
-        headers = {f"nameko.{request_context.REQUEST_ID}": row.request_id} if row.request_id else {}
-        try:
-            self.publisher.publish(body, exchange=self.exchange, routing_key=row.event_type,
-                                   message_id=body["event_id"], headers=headers)
-        except CONNECTION_ERRORS:
-            raise
-        except Exception as exc:  # the broker refused, returned or never confirmed it
-            log.warning("outbox event %s (%s) not confirmed, will retry: %r",
-                        body["event_id"], row.event_type, exc)
-            with self.engine.begin() as conn:
-                conn.execute(update(self.outbox).where(self.outbox.c.id == row.id).values(
-                    attempts=row.attempts + 1, last_error=repr(exc)[:500],
-                    next_attempt_at=datetime.now(timezone.utc) + backoff(row.attempts)))
-            return False
-        return True
+    def _settle(self, rows: list, outcomes: dict) -> None:
+        """One commit for the batch: confirmed rows sent, refused ones retried with backoff,
+        the unsettled due again now."""
+        now = datetime.now(timezone.utc)
+        confirmed = [row.id for n, row in enumerate(rows) if n in outcomes and outcomes[n] is None]
+        unsent = [row.id for n, row in enumerate(rows) if n not in outcomes]
+        with self.engine.begin() as conn:
+            if confirmed:
+                conn.execute(update(self.outbox).where(self.outbox.c.id.in_(confirmed)).values(published_at=now))
+            if unsent:
+                conn.execute(update(self.outbox).where(self.outbox.c.id.in_(unsent)).values(next_attempt_at=now))
+            for n, row in enumerate(rows):
+                if (refused := outcomes.get(n)) is not None:
+                    log.warning("outbox event %s (%s) not confirmed, will retry: %r", row.id, row.event_type, refused)
+                    conn.execute(update(self.outbox).where(self.outbox.c.id == row.id).values(
+                        attempts=row.attempts + 1, last_error=repr(refused)[:500],
+                        next_attempt_at=now + backoff(row.attempts)))
 
     def run(self) -> None:
         self._running = True
@@ -147,3 +136,9 @@ class Relay:
     def stop(self) -> None:
         self._running = False
         self.kick()
+
+
+def _message(row) -> tuple[dict, str, str, dict]:
+    body = json.loads(row.body)
+    headers = {f"nameko.{request_context.REQUEST_ID}": row.request_id} if row.request_id else {}
+    return body, row.event_type, body["event_id"], headers
