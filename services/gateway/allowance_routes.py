@@ -1,10 +1,11 @@
-"""Monthly allowance payment cycles at the HTTP edge: finance prepares and, as another
-person, releases; supervisors and monitoring follow the progress."""
+"""Payment cycles at the HTTP edge (a month's allowances, or the grant tranches due): finance
+prepares and, as another person, releases; supervisors and monitoring follow the progress.
+Both kinds are read and released by the same `/allowances/cycles/{cycle_id}` operations."""
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.gateway.routes import api, body
 from services.gateway.schemas import Empty
-from services.livelihoods.schemas import CODE, PageQuery, PrepareCycle
+from services.livelihoods.schemas import CODE, PageQuery, PrepareCycle, PrepareGrantCycle
 
 READERS = {"finance", "supervisor", "monitoring"}
 
@@ -22,9 +23,15 @@ class AllowanceRoutes:
         """Prepare a programme's allowance payments for a month (nothing is sent yet)."""
         return self.livelihoods.prepare_cycle(body(data), user.username)
 
+    @api("POST", "/grants/cycles", roles={"finance"}, body=PrepareGrantCycle, status=201, creates="cycle_id")
+    def prepare_grant_cycle(self, user, data):
+        """Prepare the next tranche due of every approved or disbursing grant of a programme as
+        one cycle (nothing is sent yet); released like any cycle, by another finance user."""
+        return self.livelihoods.prepare_grant_cycle(body(data), user.username)
+
     @api("GET", "/allowances/cycles", roles=READERS, query=CycleQuery)
     def list_cycles(self, user, query):
-        """Payment cycles, newest month first, with their progress."""
+        """Payment cycles of both kinds, newest month first, with their progress."""
         return self.livelihoods.list_cycles(query.programme)
 
     @api("GET", "/allowances/cycles/<cycle_id>", roles=READERS)

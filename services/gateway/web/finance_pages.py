@@ -6,7 +6,7 @@ from services.gateway.web.entrypoint import page
 from services.gateway.web.formats import N_
 from services.gateway.web.forms import command, optional
 from services.ledger.schemas import ResolveItem
-from services.livelihoods.schemas import PageQuery, PrepareCycle
+from services.livelihoods.schemas import PageQuery, PrepareCycle, PrepareGrantCycle
 from shared.errors import ValidationFailed
 
 FINANCE = {"finance"}
@@ -26,6 +26,7 @@ class FinancePages:
         budgets = [self.livelihoods.budget(p["code"]) for p in listed]
         return view.show("payments.html", waiting=waiting, disbursing=disbursing, budgets=budgets,
                          cycles=self.livelihoods.list_cycles(), paying=[p["code"] for p in listed if p["allowance"]],
+                         granting=[p["code"] for p in listed],
                          fava_url=fava.reachable(self.config))
 
     @page("POST", "/app/payments/cycles", roles=FINANCE, back="/app/payments")
@@ -33,6 +34,16 @@ class FinancePages:
         form = view.request.form
         data = command(PrepareCycle, {"programme": form.get("programme", ""), "month": form.get("month", "")})
         cycle = self.livelihoods.prepare_cycle(data, view.user.username)
+        return view.then(f"/app/payments/cycles/{cycle['cycle_id']}", view.gettext(
+            N_("Cycle %(cycle)s prepared: %(count)s payments, %(total)s declared, %(left_out)s left out. "
+               "Another finance user releases it."), cycle=cycle["cycle_id"], count=cycle["declared_count"],
+            total=view.money(cycle["declared_total"], cycle["currency"]),
+            left_out=sum(cycle["left_out_counts"].values())))
+
+    @page("POST", "/app/payments/grant-cycles", roles=FINANCE, back="/app/payments")
+    def form_prepare_grant_cycle(self, view):
+        data = command(PrepareGrantCycle, {"programme": view.request.form.get("programme", "")})
+        cycle = self.livelihoods.prepare_grant_cycle(data, view.user.username)
         return view.then(f"/app/payments/cycles/{cycle['cycle_id']}", view.gettext(
             N_("Cycle %(cycle)s prepared: %(count)s payments, %(total)s declared, %(left_out)s left out. "
                "Another finance user releases it."), cycle=cycle["cycle_id"], count=cycle["declared_count"],
