@@ -2,7 +2,9 @@
 batches (inbox, posting rules, one fsync per batch, outbox, one commit per batch) and
 (b) end to end: N `disbursement.requested` events waiting on the ledger's queue, then the
 real ledger service (`ddrr serve ledger`, its own process) started in a scratch RabbitMQ
-virtual host, timed from its first consumer until N answers are committed in its outbox."""
+virtual host beside a real provider (`ddrr serve provider`), timed from its first consumer to
+each stage's last disbursement: payable committed, sent to the provider, answer committed
+(after the provider's callback), answer published to RabbitMQ (the relay's confirm)."""
 import os
 import subprocess
 import sys
@@ -16,16 +18,17 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import requests
 from eventlet.semaphore import Semaphore
 from kombu import Connection, Exchange, Producer, Queue
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
 from services.ledger.reports import from_index as reports
 from services.ledger.book.files import LedgerFiles
-from services.ledger.writer.group_commit import BATCH_SIZE, OUTBOX, GroupCommitter
+from services.ledger.writer.group_commit import BATCH_SIZE, GroupCommitter
 from services.ledger.models import KnownProgramme
 from services.ledger.rail import SimulatedRail
 from services.ledger.verification.verify import verify
-from shared.config import load
+from services.provider.process import free_port, spawn
+from shared.config import DEFAULT_PATH, load
 from shared.contracts import DisbursementRequested
 from shared.db import make_engine
 from shared.events import new_envelope
@@ -116,10 +119,52 @@ def stop(service: subprocess.Popen) -> None:
     service.wait(timeout=60)
 
 
+STAGES = {
+    "payable committed": "select count(*) from postings",
+    "sent to the provider": "select count(*) from payment_orders where state in ('SENT', 'RECEIVED')",
+    "answer committed": "select count(*) from outbox where event_type like 'disbursement.%'",
+    "answer published": "select count(*) from outbox where event_type like 'disbursement.%' "
+                        "and published_at is not null",
+}
+
+
+def ledger_environment(scratch: str, amqp_uri: str, provider_url: str) -> dict:
+    """The ledger service against the scratch virtual host and the provider, paying made-up
+    numbers (no enrollment to resolve payees)."""
+    config = f"{scratch}/ddrr.yaml"
+    with open(config, "w", encoding="utf-8") as handle:
+        handle.write(DEFAULT_PATH.read_text(encoding="utf-8").replace(
+            "test_only_synthetic_payees: false", "test_only_synthetic_payees: true"))
+    callbacks = free_port()
+    return {**os.environ, "AMQP_URI": amqp_uri, "DDRR_CONFIG": config, "LEDGER_DATABASE_URL": f"sqlite:///{scratch}/service.db",
+            "LEDGER_DIR": f"{scratch}/service-books", "PROVIDER_URL": provider_url,
+            "LEDGER_CALLBACK_ADDRESS": f"127.0.0.1:{callbacks}", "LEDGER_METRICS_PORT": str(free_port()),
+            "LEDGER_CALLBACK_URL": f"http://127.0.0.1:{callbacks}/provider/callbacks"}
+
+
+def stage_times(url: str, count: int, timeout: float) -> dict[str, float]:
+    """Seconds from now until each stage has reached `count` disbursements."""
+    engine, started, reached = create_engine(url), time.perf_counter(), {}
+    deadline = time.monotonic() + timeout
+    try:
+        with engine.connect() as conn:
+            while len(reached) < len(STAGES):
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"timed out: only {list(reached)} reached {count}")
+                for stage, query in STAGES.items():
+                    if stage not in reached and conn.execute(text(query)).scalar() >= count:
+                        reached[stage] = time.perf_counter() - started
+                conn.rollback()
+                time.sleep(0.1)
+    finally:
+        engine.dispose()
+    return reached
+
+
 def through_the_service(count: int, scratch: str) -> None:
     management, auth, amqp_uri = scratch_vhost(load()["AMQP_URI"])
-    url = f"sqlite:///{scratch}/service.db"
-    env = {**os.environ, "AMQP_URI": amqp_uri, "LEDGER_DATABASE_URL": url, "LEDGER_DIR": f"{scratch}/service-books"}
+    provider, provider_url = spawn(f"{scratch}/provider")
+    env = ledger_environment(scratch, amqp_uri, provider_url)
     try:
         service = serve_ledger(env)  # declares its queue; stopped before the events are published
         wait_for(lambda: _consumers(amqp_uri), 120, "the ledger service to start")
@@ -133,23 +178,26 @@ def through_the_service(count: int, scratch: str) -> None:
             for body in envelopes(count, "b"):
                 producer.publish(body, routing_key="disbursement.requested", delivery_mode=2, serializer="json")
         wait_for(lambda: queue_state(amqp_uri)[0] == count, 600, "the events to be queued")
-        engine = create_engine(url)
-        answered = select(func.count()).select_from(OUTBOX).where(OUTBOX.c.event_type.like("disbursement.%"))
         service = serve_ledger(env)
         try:
             wait_for(lambda: queue_state(amqp_uri)[1], 120, "the ledger service to consume")
-            started = time.perf_counter()
-            with engine.connect() as conn:
-                wait_for(lambda: conn.execute(answered).scalar() >= count, 3600, "the answers")
-                elapsed = time.perf_counter() - started
-                published = conn.execute(text("select count(*) from outbox where published_at is not null")).scalar()
+            reached = stage_times(env["LEDGER_DATABASE_URL"], count, 3600)
         finally:
             stop(service)
-            engine.dispose()
+        with Connection(amqp_uri) as conn:
+            answers = conn.default_channel.queue_declare("bench-results", passive=True)[1]
     finally:
+        stop(provider)
         requests.delete(management, auth=auth, timeout=10)
-    print(f"ledger posting, through the service over RabbitMQ: {count} disbursements in {elapsed:.2f} s "
-          f"= {count / elapsed:,.0f} disbursements/s ({published} answers published by the relay by then)")
+    previous, shares = 0.0, []
+    for stage, seconds in reached.items():
+        shares.append(f"{stage} {seconds:.1f} s (+{seconds - previous:.1f} s)")
+        previous = seconds
+    print(f"ledger posting, through the service over RabbitMQ with the provider: {count} disbursements; "
+          f"(a) to the last payable committed {reached['payable committed']:.2f} s = "
+          f"{count / reached['payable committed']:,.0f}/s; (b) to the last answer published "
+          f"{reached['answer published']:.2f} s = {count / reached['answer published']:,.0f}/s; "
+          f"stages: {'; '.join(shares)}; {answers} answers in the bench's queue")
     report = verify(f"{scratch}/service-books")
     print(f"ledger verify (service's books): {report.transactions} transactions, ok={report.ok}")
 

@@ -25,7 +25,7 @@ class Part:
 
     def add_postings(self, found) -> None:
         """Sum (day, account, amount, currency) as `text.days_and_postings` finds them."""
-        amounts: dict[tuple[str, str, str], list[bytes]] = {}
+        cents: dict[tuple[str, bytes, bytes], int] = {}  # amounts have two decimals: summed as integers
         day = None
         for found_day, account, amount, currency in found:
             if found_day:
@@ -33,11 +33,12 @@ class Part:
                 if self.first is None or day < self.first:
                     self.first = day
             elif account and day:
-                amounts.setdefault((day, account.decode(), currency.decode()), []).append(amount)
+                key = day, account, currency
+                cents[key] = cents.get(key, 0) + int(amount.replace(b".", b""))
             else:
                 self.splittable = False  # a posting this pass cannot sum
-        for (day, account, currency), values in amounts.items():
-            total = sum((Decimal(value.decode()) for value in values), Decimal(0))
+        for (day, account, currency), value in cents.items():
+            account, currency, total = account.decode(), currency.decode(), Decimal(value).scaleb(-2)
             self.days.setdefault(day, {})[account, currency] = total
             self.total[account, currency] = self.total.get((account, currency), Decimal(0)) + total
         try:

@@ -58,7 +58,7 @@ class Keys:
         self.hashes = array("q")
 
     def add(self, entry: Entry) -> None:
-        self.hashes.extend(hash(pair) for pair in key_pairs(entry))
+        self.hashes.extend([hash(pair) for pair in key_pairs(entry)])
 
     def repeats(self, paths: list[Path]) -> list[str]:
         values, counts = numpy.unique(numpy.frombuffer(self.hashes, dtype=numpy.int64), return_counts=True)
