@@ -4,6 +4,7 @@ seed data through the API before and check the outcome through the API after."""
 import json
 import sys
 
+from tests.browser.admin_scenarios import admin_day, monitoring_filters  # noqa: F401  (run by name)
 from tests.browser.browser import PHONE, browse
 from tests.browser.case_scenarios import officer_case, supervisor_reads_case  # noqa: F401  (run by name)
 
