@@ -15,6 +15,15 @@ CYCLE_PAGE = "/app/payments/cycles/<cycle_id>"
 CYCLE_PAGE_SIZE = 100
 
 
+def _prepared(view, cycle: dict):
+    """To the new cycle's page, saying what it declares and that someone else releases it."""
+    return view.then(f"/app/payments/cycles/{cycle['cycle_id']}", view.gettext(
+        N_("Cycle %(cycle)s prepared: %(count)s payments, %(total)s declared, %(left_out)s left out. "
+           "Another finance user releases it."), cycle=cycle["cycle_id"], count=cycle["declared_count"],
+        total=view.money(cycle["declared_total"], cycle["currency"]),
+        left_out=sum(cycle["left_out_counts"].values())))
+
+
 class FinancePages:
     """Mixed into the gateway service; uses its `livelihoods` and `ledger` RPC proxies."""
 
@@ -34,21 +43,13 @@ class FinancePages:
         form = view.request.form
         data = command(PrepareCycle, {"programme": form.get("programme", ""), "month": form.get("month", "")})
         cycle = self.livelihoods.prepare_cycle(data, view.user.username)
-        return view.then(f"/app/payments/cycles/{cycle['cycle_id']}", view.gettext(
-            N_("Cycle %(cycle)s prepared: %(count)s payments, %(total)s declared, %(left_out)s left out. "
-               "Another finance user releases it."), cycle=cycle["cycle_id"], count=cycle["declared_count"],
-            total=view.money(cycle["declared_total"], cycle["currency"]),
-            left_out=sum(cycle["left_out_counts"].values())))
+        return _prepared(view, cycle)
 
     @page("POST", "/app/payments/grant-cycles", roles=FINANCE, back="/app/payments")
     def form_prepare_grant_cycle(self, view):
         data = command(PrepareGrantCycle, {"programme": view.request.form.get("programme", "")})
         cycle = self.livelihoods.prepare_grant_cycle(data, view.user.username)
-        return view.then(f"/app/payments/cycles/{cycle['cycle_id']}", view.gettext(
-            N_("Cycle %(cycle)s prepared: %(count)s payments, %(total)s declared, %(left_out)s left out. "
-               "Another finance user releases it."), cycle=cycle["cycle_id"], count=cycle["declared_count"],
-            total=view.money(cycle["declared_total"], cycle["currency"]),
-            left_out=sum(cycle["left_out_counts"].values())))
+        return _prepared(view, cycle)
 
     @page("GET", CYCLE_PAGE, roles=FINANCE)
     def page_cycle(self, view, cycle_id):
