@@ -37,12 +37,15 @@ def settled(cycle: dict) -> int:
     return sum(cycle["progress"][label]["count"] for label in SETTLED)
 
 
+VERDICTS = {True: "complete", False: "not complete", None: "completion"}  # None: unknown, the ledger did not answer
+
+
 def summary(cycle: dict) -> str:
     progress = ", ".join(f"{group['count']} {label}" for label, group in cycle["progress"].items() if group["count"])
-    return (f"{cycle['cycle_id']} {cycle['programme']} {cycle['month']}: {cycle['status']}; declared "
-            f"{cycle['declared_count']} payments, {cycle['declared_total']} {cycle['currency']}; {progress or 'nothing'}"
-            f"; {cycle['paid']} paid\n{'complete' if cycle.get('complete') else 'not complete'}: "
-            f"{cycle.get('completion', '')}")
+    return (f"{cycle['cycle_id']} {cycle['kind'].lower()} {cycle['programme']} {cycle['month']}: "
+            f"{cycle['status']}; declared {cycle['declared_count']} payments, {cycle['declared_total']} "
+            f"{cycle['currency']}; {progress or 'nothing'}"
+            f"; {cycle['paid']} paid\n{VERDICTS[cycle.get('complete')]}: {cycle.get('completion', '')}")
 
 
 def follow(gateway: Gateway, cycle_id: str, interval: float, timeout: float) -> dict:
