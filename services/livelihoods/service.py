@@ -11,12 +11,15 @@ from services.livelihoods.models import Base
 from services.livelihoods.referral_service import ReferralEntrypoints
 from services.livelihoods.schemas import (ApplicationQuery, CreateApplication, CreateProgramme, Decision, FollowUp,
                                           PageQuery, PrepareCycle, PrepareGrantCycle, Revision)
+from shared.batch_events import apply_batch, on_event_batch
 from shared.errors import NotEligible
 from shared.figures import FigureFilters
 from shared.handlers import on_event
 from shared.request_context import RequestContext
 from shared.store import Store
 from shared.validation import parse
+
+INBOX = Base.metadata.tables["inbox"]
 
 
 class LivelihoodsService(ReferralEntrypoints):
@@ -217,13 +220,14 @@ class LivelihoodsService(ReferralEntrypoints):
     def on_match_ended(self, body):
         self.db.apply_once(body, "livelihoods.match_ended", projections.mentorship_ended)
 
-    @on_event("ledger", "disbursement.completed")
-    def on_disbursement_completed(self, body):
-        self.db.apply_once(body, "livelihoods.disbursement_completed", ledger_answers.completed)
+    @on_event_batch("ledger", "disbursement.completed")
+    def on_disbursement_completed(self, bodies):
+        """A cycle's answers, many per commit (shared/batch_events.py)."""
+        return apply_batch(self.db, INBOX, bodies, "livelihoods.disbursement_completed", ledger_answers.completed)
 
-    @on_event("ledger", "disbursement.failed")
-    def on_disbursement_failed(self, body):
-        self.db.apply_once(body, "livelihoods.disbursement_failed", ledger_answers.failed)
+    @on_event_batch("ledger", "disbursement.failed")
+    def on_disbursement_failed(self, bodies):
+        return apply_batch(self.db, INBOX, bodies, "livelihoods.disbursement_failed", ledger_answers.failed)
 
     @on_event("ledger", "funding.received")
     def on_funding_received(self, body):
