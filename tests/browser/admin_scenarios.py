@@ -9,8 +9,9 @@ def _fill(form, values: dict) -> None:
 
 
 def admin_day(open_person, account, programme, course, cohort):
-    """Create an account, a programme with an allowance, a course and its cohort, then find
-    those actions in the audit trail."""
+    """Create an account, a programme with an allowance (refused once: its tranches do not add
+    up, and the form comes back as typed), a course and its cohort, then find those actions
+    in the audit trail."""
     admin = open_person()
     page = admin.sign_in("admin-web")
     seen = {"landing": page.url}
@@ -20,8 +21,7 @@ def admin_day(open_person, account, programme, course, cohort):
     _fill(form, {"username": account["username"], "district": account["district"], "password": account["password"]})
     form.locator("[name=role]").select_option(account["role"])
     admin.shot("admin-1-new-account")
-    with page.expect_navigation():
-        form.locator("button").click()
+    admin.press("button:text('Create the account')")
     seen["account"] = admin.notice()
     seen["accounts"] = page.locator("tbody").first.inner_text()
 
@@ -31,7 +31,13 @@ def admin_day(open_person, account, programme, course, cohort):
     for name in ("tracks", "phases", "conditions"):
         for value in programme[name]:
             form.locator(f"[name={name}][value='{value}']").check()
-    admin.shot("admin-2-new-programme")
+    form.locator("[name=tranches]").fill("70, 40")
+    admin.press("main button:text('Create the programme')")
+    seen["programme_refused"] = {"problem": page.locator("#problem-tranches").inner_text(),
+                                 "code": form.locator("[name=code]").input_value(),
+                                 "ticked": [box.get_attribute("value") for box in form.locator(":checked").all()]}
+    admin.shot("admin-2-programme-refused")
+    form.locator("[name=tranches]").fill(programme["tranches"])
     admin.press("main button:text('Create the programme')")
     seen["programme"] = admin.notice()
     seen["programmes"] = page.locator("tbody").inner_text()
@@ -54,7 +60,8 @@ def admin_day(open_person, account, programme, course, cohort):
     page.fill("[name=action]", "POST /app/admin")
     admin.press("form.filters button")
     seen["audit_caption"] = page.locator("caption").inner_text()
-    seen["audit_actions"] = page.locator("tbody tr td:nth-child(4)").all_inner_texts()
+    actions, outcomes = (page.locator(f"tbody td:nth-child({n})").all_inner_texts() for n in (4, 6))
+    seen["audit"] = list(zip(actions, outcomes))
     seen["audit_address"] = page.url
     admin.shot("admin-4-audit-filtered")
     return seen

@@ -1,7 +1,8 @@
 """Admin and monitoring in the browser: an admin creates an account, a programme with an
-allowance, a course and a cohort from the forms and finds them in the filtered audit trail;
-monitoring filters the figures by period and district, sees small counts suppressed and
-downloads the same figures as CSV. What was made is read back through the API."""
+allowance (its form refused once and shown again as typed), a course and a cohort from the
+forms and finds them, the refusal too, in the filtered audit trail; monitoring filters the
+figures by period and district, sees small counts suppressed and downloads the same figures
+as CSV. What was made is read back through the API."""
 import csv
 import io
 import re
@@ -33,6 +34,9 @@ def test_an_admin_sets_up_accounts_programmes_and_cohorts_and_reads_the_trail(su
     assert (made["role"], made["district"], made["active"]) == ("officer", "Kismayo", True)
     assert signs_in(suite.base_url, "officer-n", ACCOUNT["password"]) == 200
 
+    assert seen["programme_refused"] == {"problem": "The tranches must add up to 100 per cent.", "code": "LG-2027",
+                                         "ticked": ["FINANCIAL_LITERACY", "EXIT_ASSESSMENT", "consent_active", "yes",
+                                                    "AFTERCARE"]}
     assert seen["programme"] == "Programme LG-2027 created." and "LG-2027" in seen["programmes"]
     programme = next(p for p in suite.get("/programmes") if p["code"] == "LG-2027")
     assert (programme["allowance"]["amount"], programme["allowance"]["months"], programme["allowance"]["phases"]) == (
@@ -50,9 +54,10 @@ def test_an_admin_sets_up_accounts_programmes_and_cohorts_and_reads_the_trail(su
     assert opened and opened.group(1) in seen["cohorts"] and "0 / 12" in seen["cohorts"]
 
     assert "username=admin-web" in seen["audit_address"]
-    assert seen["audit_caption"] == "4 events, newest first"
-    assert seen["audit_actions"] == ["POST /app/admin/cohorts", "POST /app/admin/courses",
-                                     "POST /app/admin/programmes", "POST /app/admin/users"]
+    assert seen["audit_caption"] == "5 events, newest first"
+    assert seen["audit"] == [["POST /app/admin/cohorts", "303"], ["POST /app/admin/courses", "303"],
+                             ["POST /app/admin/programmes", "303"],
+                             ["POST /app/admin/programmes", "400 VALIDATION_ERROR"], ["POST /app/admin/users", "303"]]
 
 
 def test_monitoring_filters_the_figures_and_downloads_them_suppressed(suite, browse):
