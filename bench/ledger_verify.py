@@ -183,8 +183,8 @@ def main(transactions: int, one_month: bool = False) -> None:
                   f"({cpu:.0f} s CPU), peak RSS {own:,.0f} MiB + workers of at most {workers:,.0f} MiB each ({outcome})")
             if one_month:
                 seconds, cpu, own, _, outcome = in_child(run_start_inspection, scratch, anchor)
-                print(f"ledger verify: writer start-up inspection over {count:,} transactions {shape}: {seconds:.1f} s, "
-                      f"peak RSS {own:,.0f} MiB ({outcome})")
+                print(f"ledger verify: writer start-up inspection over {count:,} transactions {shape}: {seconds:.1f} s "
+                      f"({cpu:.0f} s CPU), peak RSS {own:,.0f} MiB ({outcome})")
             elif count <= LOADER_UP_TO:
                 seconds, cpu, own, _, outcome = in_child(run_loader, f"{scratch}/main.beancount")
                 print(f"ledger verify: Beancount's loader alone over {count:,} transactions: {seconds:.1f} s "

@@ -113,7 +113,8 @@ class Relay:
                 conn.execute(update(self.outbox).where(self.outbox.c.id.in_(unsent)).values(next_attempt_at=now))
             for n, row in enumerate(rows):
                 if (refused := outcomes.get(n)) is not None:
-                    log.warning("outbox event %s (%s) not confirmed, will retry: %r", row.id, row.event_type, refused)
+                    log.warning("outbox event %s (%s) not confirmed, will retry: %r",
+                                json.loads(row.body)["event_id"], row.event_type, refused)
                     conn.execute(update(self.outbox).where(self.outbox.c.id == row.id).values(
                         attempts=row.attempts + 1, last_error=repr(refused)[:500],
                         next_attempt_at=now + backoff(row.attempts)))
