@@ -65,11 +65,12 @@ def test_run_starts_everything_and_loads_the_demo_once(tmp_path, rabbit_config):
         assert "DDRR Livelihoods Suite is running." in output, output
         assert env["GATEWAY_PUBLIC_URL"] in output
         logins = json.loads((tmp_path / "data" / "demo-logins.json").read_text())
-        assert set(logins) == {"admin", "officer-a", "officer-b", "supervisor", "finance", "monitoring", "mentor"}
+        assert set(logins) == {"admin", "officer-a", "officer-b", "supervisor", "finance", "finance-2", "monitoring",
+                               "mentor"}
         assert all(token in output and password in output for _role, token, password in logins.values())
         officer_b = {"Authorization": f"Bearer {logins['officer-b'][1]}"}
-        [programme] = requests.get(env["GATEWAY_PUBLIC_URL"] + "/programmes", headers=officer_b, timeout=10).json()
-        assert programme["code"] == "LG-2026"
+        programmes = requests.get(env["GATEWAY_PUBLIC_URL"] + "/programmes", headers=officer_b, timeout=10).json()
+        assert {programme["code"] for programme in programmes} == {"LG-2026", "AC-2026"}
     finally:
         stop(process)
     assert verify(str(tmp_path / "data" / "ledger")).ok
