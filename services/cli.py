@@ -288,6 +288,7 @@ def cmd_dlq(args, config):
 
 
 def cmd_bench(args, config):
+    from bench.allowance_cycle import main as cycle_bench
     from bench.eligibility import main as eligibility_bench
     from bench.enrollment_import import main as enrollment_bench
     from bench.grant_approvals import main as approvals_bench
@@ -305,6 +306,7 @@ def cmd_bench(args, config):
     reconciliation_bench(args.statement_lines)
     statement_import_bench(args.statement_lines)
     matching_bench(args.mentees, args.mentors, args.districts)
+    cycle_bench(args.cycle)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -350,6 +352,8 @@ def parser() -> argparse.ArgumentParser:
     bench.add_argument("--mentees", type=int, default=10000)
     bench.add_argument("--mentors", type=int, default=2500)
     bench.add_argument("--districts", type=int, default=18)
+    bench.add_argument("--cycle", type=int, nargs="+", default=[10000, 100000],
+                       help="allowance cycles through the running suite (participants each)")
     bench.set_defaults(func=cmd_bench)
     return root
 

@@ -1,0 +1,219 @@
+"""Benchmark (`ddrr bench --cycle N …`): one allowance cycle of N participants through the whole running suite, from
+release to the last answer settled in livelihoods, with the raw RabbitMQ rate of the same run
+as the ceiling.
+
+Every service and the provider run as `ddrr serve` processes (bench/running_suite.py) over
+the real RabbitMQ (a virtual host of their own), on SQLite, the provider paying everyone
+(no failures) after no callback delay. The programme and its funding go through the API;
+the participants (facts and an AFTERCARE phase since the month began) are inserted into
+livelihoods' database, as enrollment's events would leave them (their import is not what is
+measured); prepare and release are RPC calls with a long timeout. From the release call,
+each stage's completion is read from the services' databases every 0.25 s.
+"""
+import argparse
+import os
+import platform
+import sqlite3
+import subprocess
+import tempfile
+import time
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import requests
+from kombu import Connection, Consumer, Exchange, Queue
+from nameko.standalone.rpc import ClusterRpcProxy
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+from bench.running_suite import RunningSuite
+from services.gateway.accounts import CreateUser, create_user_in
+from services.livelihoods.models import ParticipantFacts, PhaseHistory
+from shared.config import load
+from shared.confirmed_batch import ConfirmedBatch
+from shared.db import make_engine
+
+AMOUNT = "5.00"  # 100,000 of them and the provider's fees stay within its opening float
+QUIET = {"PROVIDER_CALLBACK_DELAY": "0", "PROVIDER_FAILURE_RATE": "0", "PROVIDER_REVERSAL_RATE": "0",
+         "PROVIDER_UNKNOWN_ACCOUNT_RATE": "0"}
+ROWS_PER_INSERT = 20_000
+STAGES = {  # stage: (database, the count that reaches N when the stage is over)
+    "livelihoods outbox published": ("livelihoods", "SELECT {n} - count(*) * 500 FROM outbox WHERE "
+                                     "event_type = 'disbursement.requested' AND published_at IS NULL"),
+    "ledger payables posted": ("ledger", "SELECT count(*) FROM postings"),
+    "adapter sent": ("ledger", "SELECT count(*) FROM payment_orders WHERE state IN ('SENT', 'RECEIVED')"),
+    "provider callbacks received": ("ledger", "SELECT count(*) FROM payment_orders WHERE state = 'RECEIVED'"),
+    "ledger answers posted": ("ledger", "SELECT count(*) FROM postings WHERE status != 'PENDING'"),
+    "ledger answers published": ("ledger", "SELECT count(*) FROM outbox WHERE event_type LIKE 'disbursement.%' "
+                                 "AND published_at IS NOT NULL"),
+    "livelihoods settled": ("livelihoods", "SELECT count(*) FROM allowance_payments WHERE status IN "
+                            "('PAID', 'FAILED')"),
+}
+
+
+def vhost(name: str, action: str) -> None:
+    arguments = [["add_vhost", name], ["set_permissions", "-p", name, "guest", ".*", ".*", ".*"]] \
+        if action == "add" else [["delete_vhost", name]]
+    for args in arguments:
+        subprocess.run(["rabbitmqctl", *args], check=True, capture_output=True, timeout=60)
+
+
+def broker_ceiling(amqp_uri: str, messages: int) -> tuple[float, float]:
+    """Persistent publishes with one confirm wait per 1,000, then one consumer acking each:
+    messages per second each way."""
+    exchange, queue_name = Exchange("bench.ceiling", type="topic", durable=True), f"bench-{uuid.uuid4().hex[:6]}"
+    body = {"type": "disbursement.requested", "payload": {"idempotency_key": "allowance:SP:2026-11:P-000000:a1",
+                                                          "amount": AMOUNT, "currency": "USD"}}
+    with Connection(amqp_uri) as conn:
+        Queue(queue_name, exchange, routing_key="#", durable=True)(conn.default_channel).declare()
+    publisher, started = ConfirmedBatch(amqp_uri, exchange), time.perf_counter()
+    for start in range(0, messages, 1000):
+        outcomes: dict = {}
+        publisher.publish([(body, "bench", f"m{n}", {}) for n in range(start, min(messages, start + 1000))], outcomes)
+        assert all(outcome is None for outcome in outcomes.values())
+    published = messages / (time.perf_counter() - started)
+    publisher.close()
+    received = []
+    with Connection(amqp_uri) as conn:
+        queue = Queue(queue_name, exchange, routing_key="#", durable=True)
+        with Consumer(conn, [queue], prefetch_count=1000,
+                      callbacks=[lambda _body, message: (received.append(1), message.ack())]):
+            started = time.perf_counter()
+            while len(received) < messages:
+                conn.drain_events(timeout=30)
+            consumed = messages / (time.perf_counter() - started)
+        queue(conn.default_channel).delete()
+    return published, consumed
+
+
+def api(suite: RunningSuite, token: str, path: str, body: dict) -> requests.Response:
+    return requests.post(suite.url + path, json=body, headers={"Authorization": f"Bearer {token}"}, timeout=60)
+
+
+def set_up(suite: RunningSuite, n: int) -> str:
+    """The programme funded through the API, the participants in livelihoods; the month."""
+    admin = create_user_in(suite.database("gateway"), CreateUser(username="admin-1", role="admin"))
+    finance = api(suite, admin, "/users", {"username": "finance-a", "role": "finance"}).json()["token"]
+    total = f"{n * int(float(AMOUNT))}.00"
+    programme = {"code": "SP-2026", "name": "Allowance", "donor": "MDTF", "currency": "USD", "grant_amount": "500.00",
+                 "budget": total, "conditions": [{"type": "consent_active"}],
+                 "allowance": {"amount": AMOUNT, "phases": ["AFTERCARE"]}}
+    assert api(suite, admin, "/programmes", programme).status_code == 201
+    funding = {"amount": total, "currency": "USD", "reference": "MDTF-1", "received_on": "2026-11-02"}
+    until(lambda: api(suite, finance, "/programmes/SP-2026/funding", funding).status_code == 201, 60)
+    budget = suite.url + "/programmes/SP-2026/budget"
+    until(lambda: requests.get(budget, headers={"Authorization": f"Bearer {finance}"}, timeout=10).json()
+          .get("available") == total, 60)
+    now = datetime.now(timezone.utc)
+    since = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    engine = make_engine(suite.database("livelihoods"))
+    with Session(engine) as session, session.begin():
+        for start in range(0, n, ROWS_PER_INSERT):
+            ids = [f"P-{i:06X}" for i in range(start, min(n, start + ROWS_PER_INSERT))]
+            session.execute(insert(ParticipantFacts), [{"participant_id": pid, "district": "Kismayo", "gender": "F",
+                                                       "phase": "AFTERCARE", "consent_active": True} for pid in ids])
+            session.execute(insert(PhaseHistory), [{"participant_id": pid, "phase": "AFTERCARE", "since": since}
+                                                  for pid in ids])
+    engine.dispose()
+    return now.strftime("%Y-%m")
+
+
+def until(check, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, "not within the time allowed"
+        time.sleep(0.3)
+
+
+def counts(suite: RunningSuite, n: int) -> dict[str, int]:
+    connections = {name: sqlite3.connect(f"file:{suite.data}/{name}.db?mode=ro", uri=True, timeout=30)
+                   for name in ("livelihoods", "ledger")}
+    try:
+        return {stage: connections[db].execute(sql.format(n=n)).fetchone()[0] for stage, (db, sql) in STAGES.items()}
+    finally:
+        for conn in connections.values():
+            conn.close()
+
+
+def peak_rss_mib(pid: int) -> float:
+    with open(f"/proc/{pid}/status", encoding="ascii") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
+
+
+def cycle(suite: RunningSuite, n: int, month: str, timeout: float) -> dict:
+    """Prepare and release over RPC; from the release call, when each stage reached N."""
+    with ClusterRpcProxy({"AMQP_URI": suite.amqp_uri}, timeout=600) as rpc:
+        started = time.perf_counter()
+        prepared = rpc.livelihoods.prepare_cycle({"programme": "SP-2026", "month": month}, "finance-a")
+        prepare_s = time.perf_counter() - started
+        assert prepared["declared_count"] == n, prepared
+        started = time.perf_counter()
+        released = rpc.livelihoods.release_cycle(prepared["cycle_id"], "finance-b")
+        release_s = time.perf_counter() - started
+    assert released["released"]["sent"] == n, released
+    done: dict[str, float] = {}
+    while len(done) < len(STAGES):
+        now = time.perf_counter() - started
+        assert now < timeout, f"not settled within {timeout:.0f} s: {counts(suite, n)}"
+        done.update({stage: now for stage, count in counts(suite, n).items() if count >= n and stage not in done})
+        time.sleep(0.25)
+    return {"prepare_s": prepare_s, "release_s": release_s, "stages": done}
+
+
+def run(n: int, ceiling_messages: int, timeout: float) -> dict:
+    name = f"cycle-bench-{uuid.uuid4().hex[:8]}"
+    vhost(name, "add")
+    try:
+        with tempfile.TemporaryDirectory(prefix="ddrr-cycle-") as folder:
+            broker = urlsplit(load()["AMQP_URI"])._replace(path=f"/{name}").geturl()
+            suite = RunningSuite(Path(folder), broker, **QUIET)
+            suite.start()
+            try:
+                load_before = os.getloadavg()[0]
+                month = set_up(suite, n)
+                figures = cycle(suite, n, month, timeout)
+                figures["peak_rss_mib"] = {service: peak_rss_mib(pid) for service, pid in suite.pids().items()}
+                figures["ceiling"] = broker_ceiling(suite.amqp_uri, ceiling_messages)
+                figures["load"] = (load_before, os.getloadavg()[0])
+                verified = suite.ddrr("ledger", "verify")
+                assert verified.returncode == 0, verified.stdout + verified.stderr
+            finally:
+                suite.stop()
+    finally:
+        vhost(name, "delete")
+    return figures
+
+
+def report(n: int, figures: dict) -> str:
+    stages, total = figures["stages"], figures["stages"]["livelihoods settled"]
+    lines = [f"allowance cycle of {n:,} through the running suite: prepare {figures['prepare_s']:.1f} s, release "
+             f"call {figures['release_s']:.1f} s; release → last answer settled {total:.1f} s = "
+             f"{n / total:,.0f} payments/s (load {figures['load'][0]:.1f} → {figures['load'][1]:.1f})"]
+    previous = 0.0
+    for stage in STAGES:
+        lines.append(f"  {stage:<30} done at {stages[stage]:6.1f} s  (+{stages[stage] - previous:5.1f} s, "
+                     f"{(stages[stage] - previous) / total:4.0%})")
+        previous = max(previous, stages[stage])
+    lines.append("  peak RSS (VmHWM): " + ", ".join(f"{s} {m:.0f} MiB" for s, m in figures["peak_rss_mib"].items()))
+    published, consumed = figures["ceiling"]
+    lines.append(f"  RabbitMQ in the same run: {published:,.0f} persistent msg/s published (confirms per 1,000), "
+                 f"{consumed:,.0f} msg/s consumed by one consumer")
+    return "\n".join(lines)
+
+
+def main(sizes=(10_000, 100_000), ceiling_messages: int = 100_000, timeout: float = 900) -> None:
+    print(f"machine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}, "
+          f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}", flush=True)
+    for n in sizes:
+        print(report(n, run(n, ceiling_messages, timeout)), flush=True)
+
+
+if __name__ == "__main__":
+    arguments = argparse.ArgumentParser(description=__doc__)
+    arguments.add_argument("sizes", nargs="*", type=int, default=[10_000, 100_000])
+    arguments.add_argument("--ceiling-messages", type=int, default=100_000)
+    arguments.add_argument("--timeout", type=float, default=900)
+    parsed = arguments.parse_args()
+    main(parsed.sizes, parsed.ceiling_messages, parsed.timeout)
