@@ -132,7 +132,7 @@ def is_demo(value: str) -> bool:
 
 
 class Settings(Section):
-    AMQP_URI: Annotated[str, AfterValidator(_url("amqp", "amqps"))]
+    AMQP_URI: Annotated[str, AfterValidator(_url("amqp", "amqps", "pyamqp"))]
     WEB_SERVER_ADDRESS: Address
     max_workers: PositiveInt
     PRODUCTION: bool = False

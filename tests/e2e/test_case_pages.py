@@ -17,8 +17,8 @@ OTHER = {**PERSON, "full_name": "Faadumo Cali Nuur", "phone": "+252 61 555 0909"
          "date_of_birth": "1990-07-07"}
 PARTNER = {"code": "KMFI", "name": "Kismayo Microfinance", "products": ["group loan", "savings account"],
            "districts": ["Kismayo"], "eligibility_notes": "Adults with a business plan"}
-EXIT_FORM = {"kind": "EXIT", "assessed_on": TODAY_FORM, "needs": "start-up capital, market access",
-             "risk_factors": "peer pressure: 1", "protective_factors": "family support: 3\nsavings group: 2",
+EXIT_FORM = {"form": "assessment", "kind": "EXIT", "assessed_on": TODAY_FORM,
+             "needs": "start-up capital, market access", "risk_factors": "peer pressure: 1", "protective_factors": "family support: 3\nsavings group: 2",
              "livelihood_plan": "Open a tailoring stall in the market"}
 
 
