@@ -7,11 +7,18 @@ hands the worker the messages that arrived while the last batch ran (up to BATCH
 own prefetch), and `apply_batch` applies them with one inbox row each in one transaction.
 If anything in that transaction fails, each event is applied alone, so only the one at
 fault is dead-lettered. Each message is acked only after the commit that applied it.
+
+A handler may name `held_faults`: faults of the machine rather than of the messages (a full
+disk, an unreachable database). A batch failing with one is neither acked nor dead-lettered:
+the handler keeps it, takes no new messages (one log line), tries it again with a growing
+pause and goes on by itself once it succeeds (one log line).
 """
 import logging
+import time
 from datetime import datetime, timezone
 from functools import partial
 
+import eventlet
 from eventlet.event import Event
 from eventlet.queue import LightQueue
 from nameko.exceptions import ContainerBeingKilled
@@ -23,6 +30,7 @@ from shared.store import UnitOfWork
 
 log = logging.getLogger(__name__)
 BATCH_SIZE = 500
+FIRST_PAUSE, LONGEST_PAUSE = 0.5, 30.0
 
 
 class BatchQueueConsumer(ReliableQueueConsumer):
@@ -35,22 +43,30 @@ class BatchQueueConsumer(ReliableQueueConsumer):
 
 class BatchedEventHandler(ReliableEventHandler):
     """An event handler whose worker takes a list of bodies and returns a result for each:
-    an exception dead-letters its message, anything else acks it."""
+    one of `held_faults` keeps its message for the next try, another exception dead-letters
+    it, anything else acks it."""
     queue_consumer = BatchQueueConsumer()
+    held_faults: tuple[type[BaseException], ...] = ()
 
     def setup(self):
         super().setup()
         self._waiting = LightQueue()
+        self._stopping = False
 
     def start(self):
         self.container.spawn_managed_thread(self._run, identifier=f"{self.method_name} batches")
+
+    def stop(self):
+        self._stopping = True  # messages still waiting go back to the queue with the connection
+        super().stop()
 
     def handle_message(self, body, message):
         self._waiting.put((body, message))
 
     def _run(self):
-        while True:
-            batch = [self._waiting.get()]
+        kept, pause, paused_at = [], FIRST_PAUSE, None
+        while not self._stopping:
+            batch = kept or [self._waiting.get()]
             while len(batch) < BATCH_SIZE and self._waiting.qsize():
                 batch.append(self._waiting.get_nowait())
             done = Event()
@@ -59,18 +75,33 @@ class BatchedEventHandler(ReliableEventHandler):
                                             handle_result=partial(self._settle, batch, done))
             except ContainerBeingKilled:
                 return
-            done.wait()
+            kept, fault = done.wait()
+            if kept and paused_at is None:
+                paused_at = time.monotonic()
+                log.error("%s paused, taking no messages: %s; %d held (neither acked nor dead-lettered), "
+                          "tried again every %.1f-%.0f s", self.method_name, fault, len(kept), FIRST_PAUSE,
+                          LONGEST_PAUSE)
+            elif not kept and paused_at is not None:
+                log.warning("%s resumed after %.1f s", self.method_name, time.monotonic() - paused_at)
+                pause, paused_at = FIRST_PAUSE, None
+            if kept:
+                eventlet.sleep(pause)
+                pause = min(2 * pause, LONGEST_PAUSE)
 
     def _settle(self, batch, done, worker_ctx, result=None, exc_info=None):
         results = result if exc_info is None else [exc_info[1]] * len(batch)
+        kept, fault = [], None
         try:
-            for (_body, message), outcome in zip(batch, results):
-                if isinstance(outcome, Exception):
+            for (body, message), outcome in zip(batch, results):
+                if isinstance(outcome, self.held_faults):
+                    kept.append((body, message))
+                    fault = outcome
+                elif isinstance(outcome, Exception):
                     self.handle_message_processed(message, exc_info=(type(outcome), outcome, None))
                 else:
                     self.handle_message_processed(message)
         finally:
-            done.send()
+            done.send((kept, fault))  # unacked messages return to the queue if the channel broke
         return result, exc_info
 
 

@@ -17,6 +17,7 @@ from services.ledger.errors import WriteFault
 from services.ledger.models import Posting
 from services.ledger.service import LedgerService
 from services.ledger.verification.verify import verify
+from shared import batch_events
 from shared.db import make_engine
 from shared.dead_letters import list_dead_letters
 from shared.errors import IdempotencyConflict, ValidationFailed
@@ -201,7 +202,7 @@ def test_a_full_disk_mid_batch_is_cut_back_kept_and_posted_once_when_space_retur
 
 def test_through_the_service_a_full_disk_pauses_the_writer_and_it_resumes_by_itself(config, container_factory, monkeypatch):
     disk = DiskFull(monkeypatch)
-    monkeypatch.setattr(group_commit, "FIRST_PAUSE", 0.05)
+    monkeypatch.setattr(batch_events, "FIRST_PAUSE", 0.05)
     first = container_factory(LedgerService, config)
     first.start()
     first.stop()

@@ -23,16 +23,10 @@ The writer keeps it, stops taking messages (one log line), and tries it again wi
 growing pause until writing works, then goes on by itself (one log line).
 """
 import logging
-import time
 from datetime import datetime, timezone
-from functools import partial
 from typing import NamedTuple
 
-from eventlet.event import Event
-from eventlet.queue import LightQueue
 from eventlet.semaphore import Semaphore
-from nameko.exceptions import ContainerBeingKilled
-import eventlet
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
@@ -47,80 +41,22 @@ from services.ledger.writer.recovery import recover
 from shared.contracts import DisbursementRequested, DisbursementsRequested
 from shared.errors import ValidationFailed
 from shared.events import Envelope, open_envelope
-from shared.handlers import ReliableEventHandler
+from shared.batch_events import BatchedEventHandler
 from shared.outbox import write_events
 
 log = logging.getLogger(__name__)
 CONSUMER = "ledger.disbursement_requested"
 BATCH_SIZE = 500
 MACHINE_FAULTS = (OSError, OperationalError, LedgerTampered)
-FIRST_PAUSE, LONGEST_PAUSE = 0.5, 30.0
 INBOX, OUTBOX = Base.metadata.tables["inbox"], Base.metadata.tables["outbox"]
 
 
-class BatchEventHandler(ReliableEventHandler):
-    """An event handler whose worker gets a list of bodies and returns a result for each:
-    a fault of the machine keeps its message for the next try, another exception
-    dead-letters it, anything else acks it."""
-
-    def setup(self):
-        super().setup()
-        self._waiting = LightQueue()
-        self._stopping = False
-
-    def start(self):
-        self.container.spawn_managed_thread(self._run, identifier=f"{self.method_name} batches")
-
-    def stop(self):
-        self._stopping = True  # messages still waiting go back to the queue with the connection
-        super().stop()
-
-    def handle_message(self, body, message):
-        self._waiting.put((body, message))
-
-    def _run(self):
-        kept, pause, paused_at = [], FIRST_PAUSE, None
-        while not self._stopping:
-            batch = kept or [self._waiting.get()]
-            while len(batch) < BATCH_SIZE and self._waiting.qsize():
-                batch.append(self._waiting.get_nowait())
-            done = Event()
-            try:
-                self.container.spawn_worker(self, ([body for body, _ in batch],), {},
-                                            handle_result=partial(self._settle, batch, done))
-            except ContainerBeingKilled:
-                return
-            kept, fault = done.wait()
-            if kept and paused_at is None:
-                paused_at = time.monotonic()
-                log.error("ledger writer paused, taking no messages: %s; %d held (neither acked nor "
-                          "dead-lettered), tried again every %.1f-%.0f s", fault, len(kept), FIRST_PAUSE, LONGEST_PAUSE)
-            elif not kept and paused_at is not None:
-                log.warning("ledger writer resumed after %.1f s", time.monotonic() - paused_at)
-                pause, paused_at = FIRST_PAUSE, None
-            if kept:
-                eventlet.sleep(pause)
-                pause = min(2 * pause, LONGEST_PAUSE)
-
-    def _settle(self, batch, done, worker_ctx, result=None, exc_info=None):
-        results = result if exc_info is None else [exc_info[1]] * len(batch)
-        kept, fault = [], None
-        try:
-            for (body, message), outcome in zip(batch, results):
-                if isinstance(outcome, MACHINE_FAULTS):
-                    kept.append((body, message))
-                    fault = outcome
-                elif isinstance(outcome, Exception):
-                    log.warning("%s: event dead-lettered: %s", self.method_name, outcome)
-                    self.handle_message_processed(message, exc_info=(type(outcome), outcome, None))
-                else:
-                    self.handle_message_processed(message)
-        finally:
-            done.send((kept, fault))  # the next try may start (unacked messages return to the queue if the channel broke)
-        return result, exc_info
+class WriterBatchHandler(BatchedEventHandler):
+    """The writer's batches: a fault of the machine holds a batch until writing works."""
+    held_faults = MACHINE_FAULTS
 
 
-on_event_batch = BatchEventHandler.decorator
+on_event_batch = WriterBatchHandler.decorator
 
 
 class Request(NamedTuple):
