@@ -1,6 +1,7 @@
 """`Store`: a nameko dependency giving each worker its service's database, outbox and inbox.
 
-A worker gets a `UnitOfWork`: a SQLAlchemy 2 session, `emit()` to write an event in the
+A worker gets a `UnitOfWork`: a SQLAlchemy 2 session, `transaction()` where a race lost to
+the database is a typed conflict (shared/db_conflicts.py), `emit()` to write an event in the
 same transaction as the state change, and `apply_once()` to run an event handler at most
 once per event id (the inbox row is written in the handler's own transaction).
 """
@@ -13,11 +14,10 @@ from nameko.extensions import DependencyProvider
 from sqlalchemy import MetaData, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from shared.config import database_url
 from shared.db import make_engine
-from shared.errors import ConcurrentUpdate
+from shared.db_conflicts import races_as_conflicts
 from shared.events import open_envelope
 from shared.outbox import Relay, write_events
 
@@ -29,8 +29,9 @@ class _AlreadyApplied(Exception):
 
 
 class UnitOfWork:
-    def __init__(self, engine, metadata: MetaData, source: str):
+    def __init__(self, engine, metadata: MetaData, source: str, races: dict[str, str] | None = None):
         self.session = Session(engine, expire_on_commit=False)
+        self._races = races or {}
         self._outbox = metadata.tables["outbox"]
         self._inbox = metadata.tables["inbox"]
         self._source = source
@@ -38,12 +39,10 @@ class UnitOfWork:
 
     @contextmanager
     def transaction(self):
-        """`session.begin()`, where losing an optimistic-locking race is a typed conflict."""
-        try:
-            with self.session.begin():
-                yield self.session
-        except StaleDataError:
-            raise ConcurrentUpdate("changed by someone else at the same time; reload and try again") from None
+        """`session.begin()`, where a race lost to the database (a version or a unique key) is a
+        `ConcurrentUpdate` that says what happened, on PostgreSQL as on SQLite."""
+        with races_as_conflicts(self._races), self.session.begin():
+            yield self.session
 
     def emit(self, *payloads) -> None:
         """Write events into the outbox inside the current transaction."""
@@ -78,8 +77,11 @@ class UnitOfWork:
 
 
 class Store(DependencyProvider):
-    def __init__(self, metadata: MetaData, relay_interval: float = 1.0):
+    """`races`: what the loser of a race is told, per table whose unique key it hit."""
+
+    def __init__(self, metadata: MetaData, relay_interval: float = 1.0, races: dict[str, str] | None = None):
         self.metadata = metadata
+        self.races = races or {}
         self.relay_interval = relay_interval
         self._units = WeakKeyDictionary()
 
@@ -100,7 +102,7 @@ class Store(DependencyProvider):
         self.relay.stop()
 
     def get_dependency(self, worker_ctx):
-        unit = UnitOfWork(self.engine, self.metadata, self.container.service_name)
+        unit = UnitOfWork(self.engine, self.metadata, self.container.service_name, self.races)
         self._units[worker_ctx] = unit
         return unit
 

@@ -22,6 +22,12 @@ from shared.request_context import RequestContext
 from shared.store import Store
 from shared.validation import parse
 
+RACES = {  # what the loser of a race is told, per table whose unique key it hit
+    "courses": "this course was created by someone else at the same moment",
+    "attendance": "someone else recorded this session's attendance at the same moment",
+}
+
+
 def _today():
     return datetime.now(timezone.utc).date()
 
@@ -32,7 +38,7 @@ def _now():
 
 class EnrollmentService:
     name = "enrollment"
-    db = Store(Base.metadata)
+    db = Store(Base.metadata, races=RACES)
     config = Config()
     request_context = RequestContext()
 
@@ -45,7 +51,7 @@ class EnrollmentService:
     @rpc
     def enroll_participant(self, data, actor):
         command = parse(EnrollParticipant, data)
-        with self.db.session.begin():
+        with self.db.transaction():
             outcome = participants.enroll(self.db.session, self._vault(), self._index(), command, actor,
                                           self.db.emit)
             if outcome.status in (participants.ALREADY_ENROLLED, participants.ALREADY_HELD):
@@ -69,58 +75,58 @@ class EnrollmentService:
     @rpc
     def search_participants(self, query):
         command = parse(ParticipantQuery, query)
-        with self.db.session.begin():
+        with self.db.transaction():
             return [participants.describe(p) for p in participants.search(self.db.session, command)]
 
     @rpc
     def get_participant(self, participant_id, with_personal_data=False):
-        with self.db.session.begin():
+        with self.db.transaction():
             participant = participants.load(self.db.session, participant_id)
             return participants.describe(participant, self._vault() if with_personal_data else None)
 
     @rpc
     def participant_districts(self, participant_ids):
         """The district of each known participant among `participant_ids` (no personal data)."""
-        with self.db.session.begin():
+        with self.db.transaction():
             return participants.districts(self.db.session, list(participant_ids))
 
     @rpc
     def first_names(self, participant_ids):
         """Only the first names, for the mentor's offers: never the rest of the record."""
-        with self.db.session.begin():
+        with self.db.transaction():
             return participants.first_names(self.db.session, self._vault(), list(participant_ids))
 
     @rpc
     def change_phase(self, participant_id, data, actor):
         command = parse(ChangePhase, data)
-        with self.db.session.begin():
+        with self.db.transaction():
             participant = case.change_phase(self.db.session, participant_id, command.to_phase, actor, self.db.emit)
             return participants.describe(participant)
 
     @rpc
     def record_assessment(self, participant_id, data, actor):
         command = parse(RecordAssessment, data)
-        with self.db.session.begin():
+        with self.db.transaction():
             case.record_assessment(self.db.session, participant_id, command, actor, _today())
         return {"participant_id": participant_id, **command.model_dump(mode="json")}
 
     @rpc
     def withdraw_consent(self, participant_id, data, actor):
         command = parse(WithdrawConsent, data)
-        with self.db.session.begin():
+        with self.db.transaction():
             consent.withdraw(self.db.session, participant_id, command, actor, self.db.emit, _today())
             return consent.history(self.db.session, participant_id)
 
     @rpc
     def consent_history(self, participant_id):
-        with self.db.session.begin():
+        with self.db.transaction():
             return consent.history(self.db.session, participant_id)
 
     @rpc
     def renew_consent(self, participant_id, data, actor):
         """Consent given again after a withdrawal; a withdrawn case resumes."""
         command = parse(RenewConsent, data)
-        with self.db.session.begin():
+        with self.db.transaction():
             consent.renew(self.db.session, participant_id, command, actor, self.db.emit, _today())
             return consent.history(self.db.session, participant_id)
 
@@ -129,7 +135,7 @@ class EnrollmentService:
         """The participant list's page: filters and the search box (by name only when
         `by_name`, for callers allowed to read names; see finding.py)."""
         command = parse(ParticipantSearch, query)
-        with self.db.session.begin():
+        with self.db.transaction():
             found = finding.find(self.db.session, self._vault(), self._index(), command, by_name,
                                  pause=lambda: eventlet.sleep(0))
             return [participants.describe(p) for p in found]
@@ -138,7 +144,7 @@ class EnrollmentService:
     def case_history(self, participant_id):
         """Phase changes, assessments, which personal data fields were corrected and how many
         notes and visits there are: the case file without personal data."""
-        with self.db.session.begin():
+        with self.db.transaction():
             return {**case.history(self.db.session, participant_id),
                     "corrections": corrections.history(self.db.session, participant_id),
                     "note_counts": case_notes.counts(self.db.session, participant_id)}
@@ -146,14 +152,14 @@ class EnrollmentService:
     @rpc
     def case_notes(self, participant_id):
         """The notes and visits opened, with correction reasons: for officers only."""
-        with self.db.session.begin():
+        with self.db.transaction():
             return {"notes": case_notes.read(self.db.session, self._vault(), participant_id),
                     "corrections": corrections.history(self.db.session, participant_id, self._vault())}
 
     @rpc
     def add_case_note(self, participant_id, data, actor):
         command = parse(AddCaseNote, data)
-        with self.db.session.begin():
+        with self.db.transaction():
             note = case_notes.add(self.db.session, self._vault(), participant_id, command, actor, _today())
             return {"participant_id": participant_id, "kind": note.kind, "happened_on": note.happened_on.isoformat()}
 
@@ -161,31 +167,31 @@ class EnrollmentService:
     def correct_personal_data(self, participant_id, data, actor):
         """Answers the names of the fields that changed, never their values."""
         command = parse(CorrectPersonalData, data)
-        with self.db.session.begin():
+        with self.db.transaction():
             changed = corrections.correct(self.db.session, self._vault(), self._index(), participant_id, command,
                                           actor)
         return {"participant_id": participant_id, "fields": changed}
 
     @rpc
     def list_cohorts(self, district=None):
-        with self.db.session.begin():
+        with self.db.transaction():
             return cohort_list.listing(self.db.session, district, _today())
 
     @rpc
     def list_courses(self):
-        with self.db.session.begin():
+        with self.db.transaction():
             return cohort_list.courses(self.db.session)
 
     @rpc
     def list_holds(self, district=None):
-        with self.db.session.begin():
+        with self.db.transaction():
             return [holds.describe(h) for h in holds.open_holds(self.db.session, district)]
 
     @rpc
     def get_hold(self, held_id, with_personal_data=False, viewer_district=None):
         """With personal data: the submitted person's, and each candidate's whom an officer of
         `viewer_district` (None: every district) may see."""
-        with self.db.session.begin():
+        with self.db.transaction():
             held = holds.load(self.db.session, held_id)
             if with_personal_data:
                 return holds.describe(held, self._vault(), self.db.session, viewer_district)
@@ -194,27 +200,27 @@ class EnrollmentService:
     @rpc
     def resolve_hold(self, held_id, data, actor):
         command = parse(ResolveHeld, data)
-        with self.db.session.begin():
+        with self.db.transaction():
             return holds.resolve(self.db.session, self._vault(), held_id, command, actor, self.db.emit)
 
     @rpc
     def create_course(self, data):
         command = parse(CreateCourse, data)
-        with self.db.session.begin():
+        with self.db.transaction():
             coursework.create_course(self.db.session, command)
         return command.model_dump()
 
     @rpc
     def create_cohort(self, data):
         command = parse(CreateCohort, data)
-        with self.db.session.begin():
+        with self.db.transaction():
             cohort = coursework.create_cohort(self.db.session, command)
         return {"cohort_id": cohort.id, **command.model_dump(mode="json")}
 
     @rpc
     def get_cohort(self, cohort_id):
         """A cohort's course, district and dates (the gateway keeps officers to their district)."""
-        with self.db.session.begin():
+        with self.db.transaction():
             cohort = coursework.load_cohort(self.db.session, cohort_id)
             return {"cohort_id": cohort.id, "course_code": cohort.course_code, "district": cohort.district,
                     "starts_on": cohort.starts_on.isoformat(), "ends_on": cohort.ends_on.isoformat(),
@@ -223,14 +229,14 @@ class EnrollmentService:
     @rpc
     def join_cohort(self, cohort_id, data):
         command = parse(JoinCohort, data)
-        with self.db.session.begin():
+        with self.db.transaction():
             member = coursework.join(self.db.session, cohort_id, command.participant_id)
         return {"cohort_id": cohort_id, "participant_id": member.participant_id, "status": member.status}
 
     @rpc
     def leave_cohort(self, cohort_id, data):
         command = parse(LeaveCohort, data)
-        with self.db.session.begin():
+        with self.db.transaction():
             promoted = coursework.leave(self.db.session, cohort_id, command.participant_id)
         return {"cohort_id": cohort_id, "participant_id": command.participant_id, "status": coursework.LEFT,
                 "promoted_from_waitlist": promoted}
@@ -238,7 +244,7 @@ class EnrollmentService:
     @rpc
     def record_attendance(self, cohort_id, data, actor):
         command = parse(RecordAttendance, data)
-        with self.db.session.begin():
+        with self.db.transaction():
             recorded = coursework.record_attendance(self.db.session, cohort_id, command, actor, self.db.emit)
         return {"cohort_id": cohort_id, "session_date": command.session_date.isoformat(),
                 "recorded": recorded}
@@ -246,7 +252,7 @@ class EnrollmentService:
     @rpc
     def record_completion(self, cohort_id, data):
         command = parse(RecordCompletion, data)
-        with self.db.session.begin():
+        with self.db.transaction():
             member = coursework.record_completion(self.db.session, cohort_id, command, self.db.emit)
             held, attended = coursework.attendance_counts(self.db.session, cohort_id, member.participant_id)
         return {"cohort_id": cohort_id, "participant_id": member.participant_id,
@@ -254,14 +260,14 @@ class EnrollmentService:
 
     @rpc
     def attendance_summary(self, participant_id):
-        with self.db.session.begin():
+        with self.db.transaction():
             return coursework.attendance_summary(self.db.session, participant_id)
 
     @rpc
     def set_payment_account(self, participant_id, data, actor):
         """Set or replace where a participant is paid (sealed); a changed account is unverified again."""
         command = parse(SetPaymentAccount, data)
-        with self.db.session.begin():
+        with self.db.transaction():
             payment_accounts.set_account(self.db.session, self._vault(), participant_id, command, actor, _now())
             return payment_accounts.describe(self.db.session, self._vault(), participant_id)
 
@@ -269,17 +275,17 @@ class EnrollmentService:
     def verify_payment_account(self, participant_id, actor):
         """The provider's name check of the account against the participant's name; no row is
         locked while the provider is asked, and nothing changes when it does not answer."""
-        with self.db.session.begin():
+        with self.db.transaction():
             check = payment_accounts.name_check_request(self.db.session, self._vault(), participant_id)
         answer = name_check.check(name_check.Settings.from_config(self.config), check.account, check.name)
-        with self.db.session.begin():
+        with self.db.transaction():
             payment_accounts.record_check(self.db.session, check, answer, actor, _now())
             return payment_accounts.describe(self.db.session, self._vault(), participant_id)
 
     @rpc
     def get_payment_account(self, participant_id):
         """The account masked, its verification and its history."""
-        with self.db.session.begin():
+        with self.db.transaction():
             return payment_accounts.describe(self.db.session, self._vault(), participant_id)
 
     @rpc
@@ -287,18 +293,18 @@ class EnrollmentService:
         """For the payment adapter only, at the moment of sending (contract: shared/payees.py):
         each id's verified account, or the reason to hold its payment."""
         command = parse(ResolvePayees, {"participant_ids": participant_ids})
-        with self.db.session.begin():
+        with self.db.transaction():
             return payment_accounts.resolve(self.db.session, self._vault(), command.participant_ids)
 
     @timer(interval=case.AFTERCARE_CHECK_SECONDS)
     def close_expired_aftercare(self):
-        with self.db.session.begin():
+        with self.db.transaction():
             return case.close_expired_aftercare(self.db.session, _today(), self.db.emit)
 
     @rpc
     def programme_figures(self, filters=None):
         """Counts for monitoring and evaluation, for a period and district: no ids, no names."""
         chosen = parse(FigureFilters, filters or {})
-        with self.db.session.begin():
+        with self.db.transaction():
             return {"enrolled": stats.enrolled(self.db.session, chosen),
                     "completions": stats.completions(self.db.session, chosen)}

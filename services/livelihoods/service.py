@@ -6,7 +6,6 @@ from nameko.rpc import RpcProxy, rpc
 
 from services.livelihoods import (allowances, attendance, budget, cycle_progress, eligibility, grant_cycles, grants,
                                   ledger_answers, ledger_deadline, participant_record, programmes, projections, stats, tranches)
-from services.livelihoods.db_conflicts import transaction
 from services.livelihoods.models import Base
 from services.livelihoods.referral_service import ReferralEntrypoints
 from services.livelihoods.schemas import (ApplicationQuery, CreateApplication, CreateProgramme, Decision, FollowUp,
@@ -20,11 +19,17 @@ from shared.store import Store
 from shared.validation import parse
 
 INBOX = Base.metadata.tables["inbox"]
+RACES = {  # what the loser of a race is told, per table whose unique key it hit
+    "disbursements": "this tranche was released by someone else at the same moment",
+    "allowance_entitlements": "someone else prepared the same participants' allowances for this month "
+                              "at the same moment",
+    "allowance_payments": "this cycle's payments were sent by someone else at the same moment",
+}
 
 
 class LivelihoodsService(ReferralEntrypoints):
     name = "livelihoods"
-    db = Store(Base.metadata)
+    db = Store(Base.metadata, races=RACES)
     config = Config()
     request_context = RequestContext()
     ledger = RpcProxy("ledger")  # its totals of a cycle tell whether the cycle is complete
@@ -32,7 +37,7 @@ class LivelihoodsService(ReferralEntrypoints):
     @rpc
     def create_programme(self, data, actor):
         command = parse(CreateProgramme, data)
-        with transaction(self.db) as session:
+        with self.db.transaction() as session:
             programme = programmes.create(session, command, actor, self.db.emit)
         return programmes.describe(programme)
 
@@ -56,7 +61,7 @@ class LivelihoodsService(ReferralEntrypoints):
     @rpc
     def create_application(self, data, actor):
         command = parse(CreateApplication, data)
-        with transaction(self.db) as session:
+        with self.db.transaction() as session:
             return tranches.describe(session, grants.create(session, command, actor))
 
     @rpc
@@ -82,42 +87,42 @@ class LivelihoodsService(ReferralEntrypoints):
     @rpc
     def revise_application(self, application_id, data, actor):
         command = parse(Revision, data)
-        with transaction(self.db) as session:
+        with self.db.transaction() as session:
             return tranches.describe(session, grants.revise(session, application_id, command, actor))
 
     @rpc
     def submit_application(self, application_id, actor):
-        with transaction(self.db) as session:
+        with self.db.transaction() as session:
             return tranches.describe(session, grants.submit(session, application_id, actor))
 
     @rpc
     def approve_application(self, application_id, actor, role):
-        with transaction(self.db) as session:
+        with self.db.transaction() as session:
             return tranches.describe(session, grants.approve(session, application_id, actor, role))
 
     @rpc
     def reject_application(self, application_id, data, actor, role):
         command = parse(Decision, data)
-        with transaction(self.db) as session:
+        with self.db.transaction() as session:
             return tranches.describe(session, grants.reject(session, application_id, actor, role, command.reason))
 
     @rpc
     def return_application(self, application_id, data, actor, role):
         command = parse(Decision, data)
-        with transaction(self.db) as session:
+        with self.db.transaction() as session:
             return tranches.describe(session, grants.return_for_revision(
                 session, application_id, actor, role, command.reason))
 
     @rpc
     def cancel_application(self, application_id, data, actor, role):
         command = parse(Decision, data)
-        with transaction(self.db) as session:
+        with self.db.transaction() as session:
             return tranches.describe(session, grants.cancel(session, application_id, actor, role, command.reason))
 
     @rpc
     def record_follow_up(self, application_id, data, actor):
         command = parse(FollowUp, data)
-        with transaction(self.db) as session:
+        with self.db.transaction() as session:
             tranches.record_follow_up(session, application_id, command, actor)
             return tranches.describe(session, grants.load(session, application_id))
 
@@ -125,7 +130,7 @@ class LivelihoodsService(ReferralEntrypoints):
     def release_application(self, application_id, actor):
         """Release the next tranche; a participant who no longer complies is paused (kept)
         and the release refused."""
-        with transaction(self.db) as session:
+        with self.db.transaction() as session:
             outcome = tranches.release(session, application_id, actor, self.db.emit)
             view = tranches.describe(session, grants.load(session, application_id))
         if outcome.paused_reason:
@@ -137,7 +142,7 @@ class LivelihoodsService(ReferralEntrypoints):
         """Prepare a month's allowance payments: the declared count and total and how many were
         left out, by reason (the payments and the people left out are read a page at a time)."""
         command = parse(PrepareCycle, data)
-        with transaction(self.db) as session:
+        with self.db.transaction() as session:
             cycle = allowances.prepare(session, command, actor, datetime.now(timezone.utc).date(),
                                        self.config["LIVELIHOODS"]["allowance_grace_days"])
             return allowances.describe(session, cycle)
@@ -147,7 +152,7 @@ class LivelihoodsService(ReferralEntrypoints):
         """Prepare the next tranche due of a programme's approved or disbursing grants as one
         cycle: its declared count and total and how many were left out, by reason."""
         command = parse(PrepareGrantCycle, data)
-        with transaction(self.db) as session:
+        with self.db.transaction() as session:
             cycle = grant_cycles.prepare(session, command, actor, datetime.now(timezone.utc).date())
             return allowances.describe(session, cycle)
 
@@ -156,7 +161,7 @@ class LivelihoodsService(ReferralEntrypoints):
         """Progress by status, and whether the cycle is complete (the ledger is asked once no
         payment waits, for at most `ledger_timeout_seconds`: None, unknown, when it does not
         answer in time; a cycle found complete is marked so)."""
-        with transaction(self.db) as session:
+        with self.db.transaction() as session:
             cycle = allowances.load(session, cycle_id)
             seconds = self.config["LIVELIHOODS"]["ledger_timeout_seconds"]
             groups, verdict = cycle_progress.review(
@@ -184,7 +189,7 @@ class LivelihoodsService(ReferralEntrypoints):
     @rpc
     def release_cycle(self, cycle_id, actor):
         """Send the cycle's payments in chunks; answers what was sent, never the payments."""
-        with transaction(self.db) as session:
+        with self.db.transaction() as session:
             cycle, released = allowances.release(session, cycle_id, actor, self.db.emit)
             return {**allowances.describe(session, cycle), "released": released}
 

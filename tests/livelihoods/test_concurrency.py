@@ -1,26 +1,26 @@
 """Two people doing the same thing at the same moment, on PostgreSQL: exactly one wins, the
 other gets a typed conflict (a 409 at the gateway) that says what happened, and nothing is
 paid twice. Each racer is a green thread with its own unit of work, as the service's
-workers are, holding its transaction open a moment so the two overlap."""
+workers are (tests/races.py)."""
 import json
 from datetime import date, datetime, timezone
 
-import eventlet
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from services.livelihoods import allowances, grants, programmes, projections, tranches
-from services.livelihoods.db_conflicts import transaction
 from services.livelihoods.models import (AllowanceCycle, AllowanceEntitlement, Base, Disbursement, GrantApplication,
                                          GrantDecision)
 from services.livelihoods.schemas import CreateApplication, CreateProgramme, PrepareCycle
+from services.livelihoods.service import RACES
 from shared.contracts import ParticipantEnrolled
 from shared.db import make_engine
-from shared.errors import ConcurrentUpdate, Conflict
+from shared.errors import ConcurrentUpdate
 from shared.store import UnitOfWork
 from shared.validation import parse
 from tests.livelihoods.conftest import PLAN, fund, programme_command
+from tests.races import one_won, race_in
 
 PARTICIPANTS = ("P-7K3M9Q", "P-7K3M9R", "P-7K3M9S")
 OUTBOX = Base.metadata.tables["outbox"]
@@ -56,27 +56,7 @@ def in_session(engine, function):
 
 
 def race(engine, *actions) -> list:
-    """Run the actions at once, each as a worker would; 'won', or the conflict it raised."""
-    def run(action):
-        unit = UnitOfWork(engine, Base.metadata, "livelihoods")
-        try:
-            with transaction(unit) as session:
-                action(session, unit.emit)
-                eventlet.sleep(0.3)
-            return "won"
-        except Conflict as conflict:
-            return conflict
-        finally:
-            unit.close()
-    racers = [eventlet.spawn(run, action) for action in actions]
-    return [racer.wait() for racer in racers]
-
-
-def one_won(outcomes: list) -> Conflict:
-    """Exactly one racer won; the other's conflict."""
-    assert sorted(map(str, outcomes)).count("won") == 1, outcomes
-    [lost] = [o for o in outcomes if o != "won"]
-    return lost
+    return race_in(lambda: UnitOfWork(engine, Base.metadata, "livelihoods", RACES), *actions)
 
 
 def count(engine, statement) -> int:
@@ -162,9 +142,9 @@ def test_two_releases_of_a_cycle_at_once(engine, programme):
 
 def test_the_same_month_in_two_cycles_is_refused_by_the_database(engine, programme):
     prepared_cycle(engine, programme)
-    unit = UnitOfWork(engine, Base.metadata, "livelihoods")
+    unit = UnitOfWork(engine, Base.metadata, "livelihoods", RACES)
     with pytest.raises(ConcurrentUpdate, match="someone else prepared the same participants' allowances"):
-        with transaction(unit) as session:
+        with unit.transaction() as session:
             session.add(AllowanceCycle(id="AC-SECOND1", programme=programme, month="2026-11", status="PREPARED",
                                        prepared_by="finance-c", prepared_at=datetime.now(timezone.utc)))
             session.add(AllowanceEntitlement(programme=programme, month="2026-11", participant_id=PARTICIPANTS[0],
