@@ -1,46 +1,47 @@
 """Commands the ledger accepts directly (finance's funding, treasury, journal and period entries)."""
-from datetime import date
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.fields import PastDate, Text
 from shared.money import Amount
 
 ACCOUNT = r"^(Assets|Liabilities|Equity|Income|Expenses)(:[A-Z][A-Za-z0-9-]*)+$"
 REFERENCE = r"^[A-Za-z0-9][A-Za-z0-9._/:-]{2,59}$"
 CURRENCY = r"^[A-Z]{3}$"
-ONE_LINE = r"^[^\r\n]+$"
+Account = Annotated[str, Field(max_length=200, pattern=ACCOUNT)]
+Reason = Text(5, 500, multiline=True)
 
 
 class RecordFunding(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     programme: str = Field(pattern=r"^[A-Z][A-Z0-9-]{1,31}$")
     amount: Amount
-    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    currency: str = Field(pattern=CURRENCY)
     reference: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]{2,59}$")
-    received_on: date
+    received_on: PastDate
 
 
 class ResolveItem(BaseModel):
     """How finance settles one reconciliation exception, and why."""
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     action: Literal["ACCEPT", "ADJUST", "REVERSE_PAYMENT"]
-    reason: str = Field(min_length=5, max_length=500)
-    account: str | None = Field(default=None, pattern=ACCOUNT)
+    reason: Reason
+    account: Account | None = None
 
 
 class ReverseEntry(BaseModel):
     """A correction: the transaction to reverse, by its `hash:` metadata, and why."""
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     hash: str = Field(pattern=r"^[0-9a-f]{64}$")
-    reason: str = Field(min_length=5, max_length=500)
+    reason: Reason
 
 
 class JournalLine(BaseModel):
     """One line of a journal entry: an open account, debited or credited."""
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    account: str = Field(pattern=ACCOUNT)
+    account: Account
     side: Literal["DEBIT", "CREDIT"]
     amount: Amount
 
@@ -54,11 +55,11 @@ class PrepareJournalEntry(BaseModel):
     submitting it again harmless. The reason stays in the index, never in the files."""
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     key: str = Field(pattern=REFERENCE)
-    day: date
-    narration: str = Field(min_length=5, max_length=120, pattern=ONE_LINE)
+    day: PastDate
+    narration: Text(5, 120)
     currency: str = Field(pattern=CURRENCY)
     lines: list[JournalLine] = Field(min_length=2, max_length=50)
-    reason: str = Field(min_length=5, max_length=500)
+    reason: Reason
 
 
 class FloatTransfer(BaseModel):
@@ -66,18 +67,18 @@ class FloatTransfer(BaseModel):
     float, or a return of float money to the bank. Idempotent by the bank reference."""
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     direction: Literal["TOP_UP", "RETURN"]
-    bank_account: str = Field(pattern=r"^Assets:Bank(:[A-Z][A-Za-z0-9-]*)+$")
+    bank_account: str = Field(max_length=200, pattern=r"^Assets:Bank(:[A-Z][A-Za-z0-9-]*)+$")
     amount: Amount
     currency: str = Field(pattern=CURRENCY)
     reference: str = Field(pattern=REFERENCE)
-    day: date
+    day: PastDate
 
 
 class OpeningBalances(BaseModel):
     """What the books held before the ledger: each line against Equity:Opening-Balances."""
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     reference: str = Field(pattern=REFERENCE)
-    day: date
+    day: PastDate
     currency: str = Field(pattern=CURRENCY)
     lines: list[JournalLine] = Field(min_length=1, max_length=200)
 
@@ -85,12 +86,12 @@ class OpeningBalances(BaseModel):
 class ReopenPeriod(BaseModel):
     """A request to re-open the closed period from a day; another finance user approves."""
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    reopen_from: date
-    reason: str = Field(min_length=5, max_length=500)
+    reopen_from: PastDate
+    reason: Reason
 
 
 class CloseAccount(BaseModel):
     """An account to close (its balance zero), and why."""
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    account: str = Field(max_length=200, pattern=ACCOUNT)
-    reason: str = Field(min_length=5, max_length=500, pattern=ONE_LINE)
+    account: Account
+    reason: Text(5, 500)

@@ -1,4 +1,6 @@
 """Bad input at the gateway: a 4xx with a clear code, and nothing written."""
+from datetime import date, timedelta
+
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -125,6 +127,41 @@ def test_bad_text_dates_and_lists_are_refused_and_write_nothing(office, change, 
                                             "full_name": "Hodan Yusuf", **change}, expect=400)
     assert answer["error"] == "VALIDATION_ERROR" and words in answer["message"], answer
     assert officer.get("/participants") == before
+
+
+def _many_lines(pid):
+    return grant(pid, business_plan={**PLAN, "budget_lines": [{"item": "nail", "amount": "0.10"}] * 1000})
+
+
+def _nul_narration(_pid):
+    return {"key": "fix-nul-1", "day": "2026-11-02", "narration": "Moved\x00 to bank", "currency": "USD",
+            "reason": "monthly review", "lines": [{"account": "Assets:Bank:MDTF", "side": "DEBIT", "amount": "1.00"},
+                                                   {"account": "Expenses:Bank-Charges", "side": "CREDIT", "amount": "1.00"}]}
+
+
+def _future_funding(_pid):
+    return {"amount": "1000.00", "currency": "USD", "reference": "MDTF-LATER",
+            "received_on": (date.today() + timedelta(days=1)).isoformat()}
+
+
+def _many_conditions(_pid):
+    return {**PROGRAMME, "code": "LG-MANY", "conditions": [{"type": "consent_active"}] * 100}
+
+
+@pytest.mark.parametrize("role, path, make, words, listing", [
+    ("officer", "/grants", _many_lines, "at most 50", "/grants"),
+    ("finance", "/ledger/journal", _nul_narration, "U+0000", "/ledger/journal"),
+    ("finance", "/programmes/LG-2026/funding", _future_funding, "future", "/programmes/LG-2026/budget"),
+    ("admin", "/programmes", _many_conditions, "at most 20", "/programmes"),
+])
+def test_unbounded_lists_control_characters_and_future_days_are_refused_everywhere(office, role, path, make, words,
+                                                                                   listing):
+    admin, officer, pid, applications = office
+    caller = {"admin": admin, "officer": officer}.get(role) or admin.new_user("money", "finance")
+    before = caller.get(listing)
+    answer = caller.post(path, make(pid), expect=400)
+    assert answer["error"] == "VALIDATION_ERROR" and words in answer["message"], answer
+    assert caller.get(listing) == before and applications() == 0
 
 
 def test_a_mentor_available_from_zero_is_not_a_date(office):

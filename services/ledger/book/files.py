@@ -1,7 +1,10 @@
 """The Beancount files: a main file that includes the chart of accounts and one file per
 month. Appends are whole directives, flushed and fsynced before the index commits; nothing
 in the files is ever rewritten. A write that fails is cut back at once to the size the file
-had before it, so a full disk or an I/O error never leaves half an entry behind."""
+had before it, so a full disk or an I/O error never leaves half an entry behind.
+
+The books name programmes, donors and payment references: every folder the ledger makes is
+0700 and every file 0600, as the services' databases are."""
 import os
 from contextlib import contextmanager
 from datetime import date
@@ -21,9 +24,21 @@ def period_files(directory: Path) -> list[Path]:
     return [directory / relative for relative, _ in text.period_includes((directory / MAIN).read_text(encoding="utf-8"))]
 
 
+def private_folder(path: Path) -> None:
+    """Create the folder, if missing, readable by its owner only (0700)."""
+    if not path.is_dir():
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path.chmod(0o700)  # mkdir's mode passes through the umask
+
+
+def empty_private_file(path: Path) -> None:
+    """Create the file empty (or empty it), readable by its owner only (0600) when new."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+
+
 def _append(path: Path, content: str) -> None:
     data = memoryview(content.encode("utf-8"))
-    handle = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    handle = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     try:
         size = os.lseek(handle, 0, os.SEEK_END)
         try:
@@ -60,9 +75,9 @@ class LedgerFiles:
         return self.directory / MAIN
 
     def ensure_created(self) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
+        private_folder(self.directory)
         if not self.main_file.exists():  # nothing is committed before the main file exists
-            (self.directory / ACCOUNTS).write_bytes(b"")
+            empty_private_file(self.directory / ACCOUNTS)
             _append(self.directory / ACCOUNTS, text.CHART_HEADER)
             _append(self.main_file, text.main_header(self.title, ACCOUNTS, self.currency))
 
@@ -92,8 +107,8 @@ class LedgerFiles:
             header = text.period_header(day)
             if path.exists() and not header.encode().startswith(path.read_bytes()):
                 raise LedgerTampered(f"{relative}:1: the main file does not include it, yet it holds entries")
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(b"")
+            private_folder(path.parent)
+            empty_private_file(path)
             self._append(path, header)
             self._append(self.main_file, text.include(relative))
             self._latest = max(day.replace(day=1), self.latest_period())

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from services.ledger.book.files import ACCOUNTS, MAIN
+from services.ledger.book.files import ACCOUNTS, MAIN, empty_private_file, private_folder
 from services.ledger.book.integrity import UNCHAINED, WRITTEN, Anchor, ChainWalk, Checkpoint, header_of, read_main, where
 from services.ledger.book.text import Entry, Stray, could_be_torn, pieces, scan
 from services.ledger.errors import LedgerTampered
@@ -89,7 +89,8 @@ def cut(directory: Path, torn: Torn) -> str:
         return ""
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
     kept = directory / QUARANTINE / f"{stamp}.beancount"
-    kept.parent.mkdir(exist_ok=True)
+    private_folder(kept.parent)
+    empty_private_file(kept)
     relative = torn.path.relative_to(directory).as_posix()
     with open(kept, "wb") as handle:
         handle.write(f"; Cut by start-up recovery from {relative} at byte {torn.keep}: an unfinished write.\n".encode())
