@@ -3,7 +3,7 @@ status, body and media type an operation answers, and the links from an operatio
 makes a record to the operations that take its id (for stateful testing)."""
 from pydantic.json_schema import GenerateJsonSchema
 
-from services.gateway.routes import PATH_PARAM, CsvUpload, Route
+from services.gateway.routes import MAX_NUMBERED_ID, PATH_PARAM, CsvUpload, Route
 
 ERROR = {"type": "object", "required": ["error", "message"],
          "properties": {"error": {"type": "string"}, "message": {"type": "string"}}}
@@ -43,7 +43,8 @@ def _operation(route: Route, schemas: dict, links: dict) -> dict:
         **({"x-scope": route.scope} if route.scope else {}),
         "security": [{"bearer": []}] if route.roles else [],
         "parameters": [{"name": name, "in": "path", "required": True,
-                        "schema": {"type": "integer" if converter == "int" else "string"}}
+                        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_NUMBERED_ID}
+                        if converter == "int" else {"type": "string"}}
                        for converter, name in PATH_PARAM.findall(route.path)],
         "responses": {**successes, **{status: {"description": text, **error} for status, text in errors.items()}},
     }

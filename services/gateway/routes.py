@@ -26,7 +26,7 @@ from services.gateway.http_errors import UpstreamTimeout, error_response, json_r
 from services.gateway.web.error_pages import unrouted
 from shared.config import database_url
 from shared.db import make_engine
-from shared.errors import DomainError, ValidationFailed
+from shared.errors import DomainError, NotFound, ValidationFailed
 from shared import metrics, request_context
 from shared.fields import forbidden_character
 from shared.validation import load_json, parse, plain_text
@@ -213,6 +213,16 @@ def pipeline(service, request, route: Route, authorization: str | None, read: Ca
         return run(arguments)
 
 
+MAX_NUMBERED_ID = 2**31 - 1  # the largest row number any database of the suite hands out
+
+
+def numbered_in_range(params: dict) -> None:
+    """A numbered record (`<int:…>` in a path) beyond any row number is unknown, like any
+    other unknown record, rather than a number the database cannot even compare."""
+    if any(isinstance(value, int) and not 0 < value <= MAX_NUMBERED_ID for value in params.values()):
+        raise NotFound("no such record")
+
+
 def body(model: BaseModel) -> dict:
     """A validated body as the JSON-safe dict an RPC carries."""
     return model.model_dump(mode="json")
@@ -247,6 +257,7 @@ def api(method: str, path: str, roles=PUBLIC, body: type | None = None,
         @functools.wraps(function)
         def handler(self, raw_request, **params):
             def read(user):
+                numbered_in_range(params)
                 given = read_body(raw_request, body, self.config["GATEWAY"]) if body is not None else None
                 asked = None
                 if query is not None:

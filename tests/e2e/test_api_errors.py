@@ -178,3 +178,10 @@ def test_control_characters_in_a_path_or_query_are_a_400(suite):
     answer = anonymous.call("GET", "/participants/P-%00", expect=400)
     assert answer.json()["error"] == "VALIDATION_ERROR" and "Set-Cookie" not in answer.headers
     assert suite.call("GET", "/audit?action=POST%00", expect=400).json()["error"] == "VALIDATION_ERROR"
+
+
+def test_a_numbered_record_beyond_any_row_number_is_unknown(suite):
+    finance = suite.new_user("finance-huge-id", "finance")
+    for path in ("/ledger/period/reopen/922266792771097591808/approve",
+                 "/ledger/statements/S-NOPE/items/922266792771097591808/approve"):
+        assert finance.call("POST", path, json={}, expect=404).json()["error"] == "NOT_FOUND"
