@@ -31,11 +31,16 @@ def make_engine(url: str) -> Engine:
 
 def private_file(path: Path) -> None:
     """Create the file (and its folder) readable by its owner only: 0600 in a 0700 folder.
-    SQLite gives its -wal and -shm files the database file's permissions."""
+    SQLite gives its -wal and -shm files the database file's permissions. A file that exists
+    is never opened here: closing any descriptor of a database file drops the POSIX locks
+    every SQLite connection of this process holds on it, which can corrupt the database."""
     if not path.parent.exists():
         path.parent.mkdir(mode=0o700, parents=True)
         path.parent.chmod(0o700)
-    os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600))
+    except FileExistsError:
+        pass
 
 
 def _sqlite_pragmas(dbapi_connection, _record):
