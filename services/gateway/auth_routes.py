@@ -34,7 +34,7 @@ class AuthRoutes:
         user, token = accounts.sign_in(self.db.session, data.username, data.password, self.config["GATEWAY"],
                                        request.environ[REQUEST_ID], request.remote_addr or "unknown")
         acting_as(request, user.username, user.role)
-        with self.db.session.begin():
+        with self.db.transaction():
             return self._token_answer(user, token)
 
     @api("POST", "/auth/sign-out", roles=EVERYONE, body=schemas.Empty, request=True, response=schemas.SignedOut)
@@ -47,7 +47,7 @@ class AuthRoutes:
          response=schemas.Account)
     def change_password(self, user, data, request):
         """Set my password (the current one is needed once there is one); my other tokens end."""
-        with self.db.session.begin():
+        with self.db.transaction():
             me = self.db.session.get(User, user.username)
             accounts.change_password(self.db.session, me, data,
                                      accounts.bearer_token(request.headers.get("Authorization")))
@@ -63,25 +63,25 @@ class AuthRoutes:
     def create_user(self, user, data):
         """Create an account with its role (for good) and district, and optionally its password;
         a first token is shown only in this response."""
-        with self.db.session.begin():
+        with self.db.transaction():
             created, token = accounts.create_user(self.db.session, data, self.config["GATEWAY"])
             return {**account(created), **self._token_answer(created, token)}
 
     @api("GET", "/users", roles={"admin"}, response=schemas.Accounts)
     def list_users(self, user):
         """Every account, without secrets."""
-        with self.db.session.begin():
+        with self.db.transaction():
             return [account(u) for u in self.db.session.scalars(select(User).order_by(User.username))]
 
     @api("PATCH", "/users/<username>", roles={"admin"}, body=accounts.UpdateUser, response=schemas.Account)
     def update_user(self, user, data, username):
         """Change an account's district, deactivate or reactivate it, or reset its password
         (which ends its tokens and sign-in delays). The role never changes."""
-        with self.db.session.begin():
+        with self.db.transaction():
             return account(accounts.update_user(self.db.session, username, data))
 
     @api("GET", "/audit", roles={"admin", "monitoring"}, query=audit.AuditQuery, response=schemas.AuditPage)
     def audit_trail(self, user, query):
         """The audit trail, newest first: who, role, when, what, target, outcome, request id."""
-        with self.db.session.begin():
+        with self.db.transaction():
             return audit.page(self.db.session, query)

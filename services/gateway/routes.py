@@ -202,7 +202,7 @@ def pipeline(service, request, route: Route, authorization: str | None, read: Ca
     request.environ[ACTION] = route.template
     user = None
     if route.roles:
-        with service.db.session.begin():
+        with service.db.transaction():
             user = authenticate(service.db.session, authorization, service.config["GATEWAY"])
         acting_as(request, user.username, user.role)
         authorise(user, route.roles)

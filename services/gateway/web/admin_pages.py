@@ -27,13 +27,13 @@ class AdminPages(AdminCataloguePages):
         username = view.request.form.get("username", "")
         checked = command(accounts.UpdateUser, changes)
         data = accounts.UpdateUser.model_validate({name: checked[name] for name in changes})  # only what is changed
-        with self.db.session.begin():
+        with self.db.transaction():
             accounts.update_user(self.db.session, username, data)
         return username
 
     @page("GET", USERS, roles=ADMIN)
     def page_users(self, view):
-        with self.db.session.begin():
+        with self.db.transaction():
             listed = [account(user) for user in self.db.session.scalars(select(User).order_by(User.username))]
         return view.show("admin_users.html", users=listed, roles=accounts.ROLES)
 
@@ -45,7 +45,7 @@ class AdminPages(AdminCataloguePages):
         data = accounts.CreateUser.model_validate(command(accounts.CreateUser, {
             "username": form.get("username", ""), "role": form.get("role", ""), "district": optional(form, "district"),
             "mentor_id": optional(form, "mentor_id"), "password": form.get("password", "")}))
-        with self.db.session.begin():
+        with self.db.transaction():
             created, _token = accounts.create_user(self.db.session, data, self.config["GATEWAY"])
             said = view.gettext(N_("Account %(username)s created as %(role)s."), username=created.username,
                                 role=view.label(created.role))
@@ -84,7 +84,7 @@ class AdminPages(AdminCataloguePages):
         query = audit.AuditQuery.model_validate(command(audit.AuditQuery, {
             **{name: value for name, value in asked.items() if value},
             "limit": AUDIT_PAGE_SIZE, "offset": (number - 1) * AUDIT_PAGE_SIZE}))
-        with self.db.session.begin():
+        with self.db.transaction():
             trail = audit.page(self.db.session, query)
         return view.show("admin_audit.html", asked=asked, trail=trail, number=number,
                          more=number * AUDIT_PAGE_SIZE < trail["total"],

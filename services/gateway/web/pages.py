@@ -83,7 +83,7 @@ class WebPages(OfficerPages, PayeePages, GrantPages, FinancePages, BooksPages, M
         chosen = view.request.form.get("language", "")
         if chosen not in i18n.LANGUAGES:
             raise ValidationFailed(f"choose one of {', '.join(i18n.LANGUAGES)}")
-        with self.db.session.begin():
+        with self.db.transaction():
             self.db.session.get(User, view.user.username).language = chosen
         view.language = chosen
         return view.then(_own_page(view.request.form.get("back", "")),
