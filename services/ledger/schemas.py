@@ -1,10 +1,13 @@
-"""Commands the ledger accepts directly (finance's funding, treasury, journal and period entries)."""
+"""Commands the ledger accepts directly (finance's funding, treasury, journal and period entries).
+
+Their days are bounded here only in shape and range: whether a day is in the future is the
+writer's to say, against the ledger's own clock (which period close and tests move)."""
 from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.fields import PastDate, Text
+from shared.fields import PlannedDate, Text
 from shared.money import Amount
 
 ACCOUNT = r"^(Assets|Liabilities|Equity|Income|Expenses)(:[A-Z][A-Za-z0-9-]*)+$"
@@ -20,7 +23,7 @@ class RecordFunding(BaseModel):
     amount: Amount
     currency: str = Field(pattern=CURRENCY)
     reference: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]{2,59}$")
-    received_on: PastDate
+    received_on: PlannedDate
 
 
 class ResolveItem(BaseModel):
@@ -55,7 +58,7 @@ class PrepareJournalEntry(BaseModel):
     submitting it again harmless. The reason stays in the index, never in the files."""
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     key: str = Field(pattern=REFERENCE)
-    day: PastDate
+    day: PlannedDate
     narration: Text(5, 120)
     currency: str = Field(pattern=CURRENCY)
     lines: list[JournalLine] = Field(min_length=2, max_length=50)
@@ -71,14 +74,14 @@ class FloatTransfer(BaseModel):
     amount: Amount
     currency: str = Field(pattern=CURRENCY)
     reference: str = Field(pattern=REFERENCE)
-    day: PastDate
+    day: PlannedDate
 
 
 class OpeningBalances(BaseModel):
     """What the books held before the ledger: each line against Equity:Opening-Balances."""
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     reference: str = Field(pattern=REFERENCE)
-    day: PastDate
+    day: PlannedDate
     currency: str = Field(pattern=CURRENCY)
     lines: list[JournalLine] = Field(min_length=1, max_length=200)
 
@@ -86,7 +89,7 @@ class OpeningBalances(BaseModel):
 class ReopenPeriod(BaseModel):
     """A request to re-open the closed period from a day; another finance user approves."""
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    reopen_from: PastDate
+    reopen_from: PlannedDate
     reason: Reason
 
 
