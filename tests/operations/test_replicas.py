@@ -1,5 +1,5 @@
-"""Replicas on PostgreSQL: concurrent start-up migrations take turns, and two outbox relays
-over one outbox hand every event to a consumer once."""
+"""Replicas on PostgreSQL: concurrent start-up migrations take turns (and collide without the
+lock), and two outbox relays over one outbox hand every event to a consumer once."""
 import subprocess
 import sys
 import uuid
@@ -16,7 +16,17 @@ from tests.conftest import PG_ADMIN_URL
 from tests.integration.test_outbox import EVENT
 
 OUTBOX = Base.metadata.tables["outbox"]
-MIGRATE = "import sys; from shared.migrations import upgrade; upgrade('livelihoods', sys.argv[1])"
+# Each process imports, says so, and migrates when told: both start at the same moment. "bare"
+# runs Alembic's upgrade without the lock `upgrade()` holds.
+MIGRATE = """
+import sys
+from alembic import command
+from shared.migrations import alembic_config, upgrade
+url, how = sys.argv[1:]
+print("ready", flush=True)
+sys.stdin.readline()
+upgrade("livelihoods", url) if how == "locked" else command.upgrade(alembic_config("livelihoods", url), "head")
+"""
 
 
 def fresh_database() -> str:
@@ -35,17 +45,38 @@ def drop(url: str) -> None:
     admin.dispose()
 
 
+def migrate_together(url: str, how: str) -> list[tuple[int, str]]:
+    """Two processes migrating one fresh database at once: each one's exit code and stderr."""
+    starts = [subprocess.Popen([sys.executable, "-c", MIGRATE, url, how], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    for start in starts:
+        assert start.stdout.readline() == "ready\n"
+    for start in starts:
+        start.stdin.write("go\n")
+        start.stdin.close()
+    return [(start.wait(120), start.stderr.read()) for start in starts]
+
+
 def test_two_concurrent_start_up_migrations_take_turns():
     url = fresh_database()
     try:
-        starts = [subprocess.Popen([sys.executable, "-c", MIGRATE, url], stderr=subprocess.PIPE, text=True)
-                  for _ in range(2)]
-        outcomes = [(start.wait(120), start.stderr.read()) for start in starts]
+        outcomes = migrate_together(url, "locked")
         assert [code for code, _ in outcomes] == [0, 0], outcomes
         engine = make_engine(url)
         with engine.connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 1
         engine.dispose()
+    finally:
+        drop(url)
+
+
+def test_without_the_lock_concurrent_migrations_collide():
+    """What the lock prevents: both create the same tables, and one start fails."""
+    url = fresh_database()
+    try:
+        outcomes = migrate_together(url, "bare")
+        assert sorted(code for code, _ in outcomes) == [0, 1], outcomes
+        assert "IntegrityError" in max(outcomes)[1]
     finally:
         drop(url)
 
