@@ -5,10 +5,12 @@ loser: a version that moved (`StaleDataError`), a unique key already taken by th
 (an IntegrityError, at an autoflush or at commit), or, on PostgreSQL, a deadlock or a
 serialisation failure, and on SQLite a write lock not granted in time. Each of those is a
 `ConcurrentUpdate` that says what happened; any other integrity error is a fault, not a race.
+`transaction()` is the one way a transaction begins, so no race anywhere is a 500.
 """
 from contextlib import contextmanager
 
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from shared.errors import ConcurrentUpdate
@@ -43,3 +45,11 @@ def races_as_conflicts(what_happened: dict[str, str]):
             raise
         raise ConcurrentUpdate(f"{told}; nothing was changed by this request: reload and look before "
                                f"trying again") from None
+
+
+@contextmanager
+def transaction(session: Session, what_happened: dict[str, str] | None = None):
+    """`session.begin()`, where a race lost to the database is a `ConcurrentUpdate` saying
+    what happened (`what_happened`: per table whose unique key it hit)."""
+    with races_as_conflicts(what_happened or {}), session.begin():
+        yield session

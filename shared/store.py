@@ -6,7 +6,6 @@ same transaction as the state change, and `apply_once()` to run an event handler
 once per event id (the inbox row is written in the handler's own transaction).
 """
 import logging
-from contextlib import contextmanager
 from datetime import datetime, timezone
 from weakref import WeakKeyDictionary
 
@@ -17,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from shared.config import database_url
 from shared.db import make_engine
-from shared.db_conflicts import races_as_conflicts
+from shared.db_conflicts import transaction
 from shared.events import open_envelope
 from shared.outbox import Relay, write_events
 
@@ -37,12 +36,10 @@ class UnitOfWork:
         self._source = source
         self.emitted = 0
 
-    @contextmanager
     def transaction(self):
         """`session.begin()`, where a race lost to the database (a version or a unique key) is a
         `ConcurrentUpdate` that says what happened, on PostgreSQL as on SQLite."""
-        with races_as_conflicts(self._races), self.session.begin():
-            yield self.session
+        return transaction(self.session, self._races)
 
     def emit(self, *payloads) -> None:
         """Write events into the outbox inside the current transaction."""
@@ -55,11 +52,12 @@ class UnitOfWork:
         """Run `apply(session, payload)` unless this consumer already applied the event.
 
         Returns False for a redelivery. The inbox row and the handler's changes commit
-        together, so a crash leaves neither and the redelivered event is applied again.
+        together, so a crash leaves neither and the redelivered event is applied again. A race
+        the handler loses is a `ConcurrentUpdate`, dead-lettered with what happened.
         """
         envelope, payload = open_envelope(body)
         try:
-            with self.session.begin():
+            with self.transaction():
                 try:
                     self.session.execute(insert(self._inbox).values(
                         event_id=envelope.event_id, consumer=consumer,
