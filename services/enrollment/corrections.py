@@ -7,6 +7,7 @@ from datetime import date, datetime, timezone
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from services.enrollment import identity_claims
 from services.enrollment.models import Participant, PersonalDataCorrection
 from services.enrollment.participants import load
 from services.enrollment.pii import BlindIndex, PiiVault
@@ -26,6 +27,7 @@ def correct(session: Session, vault: PiiVault, index: BlindIndex, participant_id
     personal.update({name: given[name] for name in changed})
     keys = index.keys(personal["national_id"], personal["phone"], personal["full_name"],
                       date.fromisoformat(personal["date_of_birth"]))
+    identity_claims.take(session, [keys])
     clash = session.scalar(select(Participant.id).where(
         Participant.id != participant_id,
         or_(Participant.national_id_key == keys.national_id, Participant.phone_key == keys.phone,

@@ -8,6 +8,7 @@ is written, and written in chunks that commit together.
 import csv
 import io
 from dataclasses import dataclass
+from contextlib import AbstractContextManager
 from typing import Callable, Iterator
 
 from sqlalchemy.orm import Session
@@ -67,10 +68,12 @@ def _command(fields: dict) -> EnrollParticipant:
     return parse(EnrollParticipant, data)
 
 
-def import_rows(session: Session, vault: PiiVault, index: BlindIndex, data: bytes, actor: str, emit,
-                district: str | None = None, pause: Callable[[], None] = lambda: None) -> list[RowReport]:
-    """Import; `district` restricts an officer to their own; `pause` lets the caller
-    yield between chunks (nameko's hub must keep breathing)."""
+def import_rows(transaction: Callable[[], AbstractContextManager[Session]], vault: PiiVault, index: BlindIndex,
+                data: bytes, actor: str, emit, district: str | None = None,
+                pause: Callable[[], None] = lambda: None) -> list[RowReport]:
+    """Import, a chunk per `transaction()` (the unit of work's: a race lost there is a
+    `ConcurrentUpdate`); `district` restricts an officer to their own; `pause` lets the
+    caller yield between chunks (nameko's hub must keep breathing)."""
     reports, pending = [], []
     for line, fields in _records(data):
         if isinstance(fields, str):
@@ -87,7 +90,7 @@ def import_rows(session: Session, vault: PiiVault, index: BlindIndex, data: byte
         pending.append((line, command))
     for start in range(0, len(pending), CHUNK):
         chunk = pending[start:start + CHUNK]
-        with session.begin():
+        with transaction() as session:
             outcomes = participants.enroll_many(session, vault, index, [c for _, c in chunk], actor, emit)
         reports += [RowReport(line, o.status, o.participant_id, o.held_id) for (line, _), o in zip(chunk, outcomes)]
         pause()

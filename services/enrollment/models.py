@@ -53,6 +53,15 @@ class HeldEnrollment(Base):
     participant_id: Mapped[str | None] = mapped_column(String(8))
 
 
+class IdentityClaim(Base):
+    """One row per blind key ever enrolled, held or corrected to. Enrolling takes the rows of
+    the person's keys first (services/enrollment/identity_claims.py), so two officers enrolling
+    the same person at once are served one after the other: a duplicate check alone cannot see
+    a participant another transaction has not committed yet."""
+    __tablename__ = "identity_claims"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
 class ConsentRecord(Base):
     """Consent history: given and withdrawn, never overwritten."""
     __tablename__ = "consent_records"

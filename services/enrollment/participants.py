@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from services.enrollment import duplicates
+from services.enrollment import duplicates, identity_claims
 from services.enrollment.models import CohortMember, ConsentRecord, HeldEnrollment, Participant
 from services.enrollment.pii import BlindIndex, BlindKeys, PiiVault
 from services.enrollment.schemas import EnrollParticipant, ParticipantQuery
@@ -102,8 +102,10 @@ def hold(session: Session, vault: PiiVault, keys: BlindKeys, command: EnrollPart
 def enroll_many(session: Session, vault: PiiVault, index: BlindIndex, commands: list[EnrollParticipant],
                 actor: str, emit) -> list[Outcome]:
     """For each person: create, recognise an exact re-submission, or hold a possible
-    duplicate (of someone known, or of someone earlier in the same batch)."""
+    duplicate (of someone known, or of someone earlier in the same batch). The same people
+    enrolled at the same moment elsewhere are waited for, then seen (identity_claims)."""
     keys = [blind_keys(index, command) for command in commands]
+    identity_claims.take(session, keys)
     book = duplicates.known(session, keys)
     holds = duplicates.open_holds(session, keys)
     ids = iter(_fresh_ids(session, len(commands)))
@@ -145,12 +147,6 @@ def districts(session: Session, participant_ids: list[str]) -> dict[str, str]:
     """{participant id: district} of those ids that exist (for the gateway's district scope)."""
     return dict(session.execute(select(Participant.id, Participant.district).where(
         Participant.id.in_(set(participant_ids)))).all())
-
-
-def first_names(session: Session, vault: PiiVault, participant_ids: list[str]) -> dict[str, str]:
-    """{participant id: first name}: all a mentor is shown of a mentee's personal data."""
-    people = session.scalars(select(Participant).where(Participant.id.in_(set(participant_ids))))
-    return {person.id: vault.open(person.pii)["full_name"].split()[0] for person in people}
 
 
 def search(session: Session, query: ParticipantQuery) -> list[Participant]:

@@ -20,7 +20,7 @@ ROWS = [
 
 
 def run(desk, data: bytes, district=None):
-    return [r.as_dict() for r in csv_import.import_rows(desk.session, desk.vault, desk.index, data, "officer-a",
+    return [r.as_dict() for r in csv_import.import_rows(desk.transaction, desk.vault, desk.index, data, "officer-a",
                                                          desk.emit, district)]
 
 

@@ -1,24 +1,27 @@
 """Two officers doing the same thing at the same moment, on PostgreSQL: exactly one wins,
 the other gets a typed conflict that says what happened, and nothing is written twice."""
+import eventlet
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from services.enrollment import coursework
-from services.enrollment.models import Base, Course
-from services.enrollment.schemas import CreateCourse
+from services.enrollment import coursework, csv_import, participants
+from services.enrollment.models import Base, Course, HeldEnrollment, Participant
+from services.enrollment.pii import BlindIndex, PiiVault
+from services.enrollment.schemas import CreateCourse, EnrollParticipant
 from services.enrollment.service import RACES
+from shared.config import load
 from shared.db import make_engine
 from shared.errors import ConcurrentUpdate
 from shared.store import UnitOfWork
+from shared.validation import parse
+from tests.enrollment.conftest import PERSON
 from tests.races import one_won, race_in
 
 
 @pytest.fixture
-def engine(postgres_urls):
-    engine = make_engine(postgres_urls["enrollment"])
-    yield engine
-    engine.dispose()
+def engine(postgres_engine):
+    return postgres_engine
 
 
 def test_two_officers_creating_the_same_course_at_once(engine):
@@ -30,3 +33,87 @@ def test_two_officers_creating_the_same_course_at_once(engine):
                          "this request: reload and look before trying again")
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(Course)) == 1
+
+
+def unit_of_work(engine):
+    return UnitOfWork(engine, Base.metadata, "enrollment", RACES)
+
+
+def enrolling(desk_keys, outcomes: list, **changes):
+    """An officer enrolling PERSON (with `changes`); the outcome goes into `outcomes`."""
+    vault, index = desk_keys
+    command = parse(EnrollParticipant, {**PERSON, **changes})
+    return lambda session, emit: outcomes.append(participants.enroll(session, vault, index, command, "officer-a", emit))
+
+
+@pytest.fixture
+def desk_keys():
+    settings = load()["ENROLLMENT"]
+    return PiiVault(settings["pii_key"]), BlindIndex(settings["blind_index_key"])
+
+
+def counts(engine) -> tuple[int, int]:
+    with Session(engine) as session:
+        return tuple(session.scalar(select(func.count()).select_from(model)) for model in (Participant, HeldEnrollment))
+
+
+def test_two_officers_enrolling_the_same_person_at_once_make_one_participant(engine, desk_keys):
+    outcomes = []
+    assert race_in(lambda: unit_of_work(engine), enrolling(desk_keys, outcomes),
+                   enrolling(desk_keys, outcomes)) == ["won", "won"]
+    first, second = outcomes
+    assert (first.status, second.status) == (participants.CREATED, participants.ALREADY_ENROLLED)
+    assert second.participant_id == first.participant_id
+    assert counts(engine) == (1, 0)
+
+
+def test_the_same_national_id_enrolled_at_once_with_another_phone_is_held(engine, desk_keys):
+    outcomes = []
+    race_in(lambda: unit_of_work(engine), enrolling(desk_keys, outcomes),
+            enrolling(desk_keys, outcomes, phone="+252 61 555 0999", full_name="Amina Hassan"))
+    assert [o.status for o in outcomes] == [participants.CREATED, participants.POSSIBLE_DUPLICATE]
+    assert [c.participant_id for c in outcomes[1].candidates] == [outcomes[0].participant_id]
+    assert counts(engine) == (1, 1)
+
+
+def test_the_same_file_imported_twice_at_once_creates_each_person_once(engine, desk_keys, monkeypatch):
+    monkeypatch.setattr(csv_import, "CHUNK", 2)  # three chunks each, so the imports interleave
+    people = [f"Person {n},+252 61 555 01{n:02},SO-{n},1999-04-1{n},F,Kismayo,so,,NSC-{n},2026-09-01\n"
+              for n in range(1, 7)]
+    data = (",".join(csv_import.COLUMNS) + "\n" + "".join(people)).encode()
+
+    def importing():
+        unit = unit_of_work(engine)
+        try:
+            return csv_import.import_rows(unit.transaction, *desk_keys, data, "officer-a", unit.emit,
+                                          pause=lambda: eventlet.sleep(0.05))
+        finally:
+            unit.close()
+    first, second = (racer.wait() for racer in [eventlet.spawn(importing), eventlet.spawn(importing)])
+    for one, other in zip(first, second):
+        assert sorted([one.status, other.status]) == [participants.ALREADY_ENROLLED, participants.CREATED]
+        assert one.participant_id == other.participant_id
+    assert counts(engine) == (6, 0)
+
+
+def test_on_sqlite_the_second_enrollment_of_the_same_person_waits_and_sees_the_first(db_url, desk_keys):
+    """SQLite serialises writers: the claim is each enrollment's first write, so the second
+    queues before it reads. Real threads (not green ones): SQLite's wait blocks its thread."""
+    threading, time = eventlet.patcher.original("threading"), eventlet.patcher.original("time")
+    outcomes, engines = [], [make_engine(db_url) for _ in range(2)]
+
+    def enroll(engine):
+        unit = unit_of_work(engine)
+        with unit.transaction() as session:
+            enrolling(desk_keys, outcomes)(session, unit.emit)
+            time.sleep(0.3)
+        unit.close()
+    racers = [threading.Thread(target=enroll, args=(engine,)) for engine in engines]
+    for racer in racers:
+        racer.start()
+    for racer in racers:
+        racer.join()
+    assert sorted(o.status for o in outcomes) == [participants.ALREADY_ENROLLED, participants.CREATED]
+    assert counts(engines[0]) == (1, 0)
+    for engine in engines:
+        engine.dispose()

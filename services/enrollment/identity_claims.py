@@ -1,0 +1,29 @@
+"""Enrollments of the same person queue instead of racing past the duplicate check.
+
+A duplicate check reads committed rows only: two officers enrolling the same person at the
+same moment would both find nobody and create two participants. So before it looks, an
+enrollment takes the claim rows of the person's blind keys (inserting those never seen,
+locking those that exist) in its own transaction. The second officer waits until the first
+commits, then finds the first's participant, and gets the answer they would have had a
+moment later: already enrolled (an exact match) or held as a possible duplicate. One sorted
+statement takes every claim, so two enrollments never wait on each other in a circle.
+
+On SQLite the claim is the transaction's first write: the write lock queues the second
+enrollment before it reads anything.
+"""
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from services.enrollment.models import IdentityClaim
+from services.enrollment.pii import BlindKeys
+
+_INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+def take(session: Session, people: list[BlindKeys]) -> None:
+    """Hold the claims of these people's keys until the transaction ends."""
+    keys = sorted({key for person in people for key in (person.national_id, person.phone, person.name_dob)})
+    if not keys:
+        return
+    insert = _INSERT[session.get_bind().dialect.name](IdentityClaim).values([{"key": key} for key in keys])
+    session.execute(insert.on_conflict_do_update(index_elements=["key"], set_={"key": insert.excluded.key}))
