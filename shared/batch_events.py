@@ -4,9 +4,10 @@ On SQLite each commit is an fsync: a handler applying one event per transaction 
 few hundred a second however many workers it has (they queue on the database's write lock),
 so the answers to a cycle of 100,000 payments took minutes to settle. `on_event_batch`
 hands the worker the messages that arrived while the last batch ran (up to BATCH_SIZE, its
-own prefetch), and `apply_batch` applies them with one inbox row each in one transaction.
-If anything in that transaction fails, each event is applied alone, so only the one at
-fault is dead-lettered. Each message is acked only after the commit that applied it.
+own prefetch), and `apply_batch` applies them with one inbox row each in one transaction
+(one per ITEMS_PER_COMMIT items when events carry chunks). If anything in a transaction
+fails, each of its events is applied alone, so only the one at fault is dead-lettered. Each
+message is acked only after the commit that applied it.
 
 A handler may name `held_faults`: faults of the machine rather than of the messages (a full
 disk, an unreachable database). A batch failing with one is neither acked nor dead-lettered:
@@ -24,12 +25,15 @@ from eventlet.queue import LightQueue
 from nameko.exceptions import ContainerBeingKilled
 from sqlalchemy import Table, insert, select
 
+from shared.contracts import items_of
+from shared.errors import ValidationFailed
 from shared.events import open_envelope
 from shared.handlers import ReliableEventHandler, ReliableQueueConsumer
 from shared.store import UnitOfWork
 
 log = logging.getLogger(__name__)
 BATCH_SIZE = 500
+ITEMS_PER_COMMIT = 5000  # answers per transaction when they come in chunks
 FIRST_PAUSE, LONGEST_PAUSE = 0.5, 30.0
 
 
@@ -109,25 +113,49 @@ on_event_batch = BatchedEventHandler.decorator
 
 
 def apply_batch(unit: UnitOfWork, inbox: Table, bodies: list[dict], consumer: str, apply) -> list[bool | Exception]:
-    """`unit.apply_once` for each body, in one transaction: per body True (applied), False
-    (already applied) or the exception refusing it."""
+    """`unit.apply_once` for each body, a transaction for up to ITEMS_PER_COMMIT items (a
+    chunk's items count one each): per body True (applied), False (already applied) or the
+    exception refusing it (a malformed body is refused alone)."""
+    results: list = [None] * len(bodies)
+    part, items = [], 0
+    for n, body in enumerate(bodies):
+        try:
+            envelope, payload = open_envelope(body)
+        except ValidationFailed as malformed:
+            results[n] = malformed
+            continue
+        if part and items + len(items_of(payload)) > ITEMS_PER_COMMIT:
+            _apply_part(unit, inbox, part, consumer, apply, results)
+            part, items = [], 0
+        part.append((n, body, envelope, payload))
+        items += len(items_of(payload))
+    if part:
+        _apply_part(unit, inbox, part, consumer, apply, results)
+    return results
+
+
+def _apply_part(unit: UnitOfWork, inbox: Table, part: list, consumer: str, apply, results: list) -> None:
+    """One transaction for the part, with an inbox row per event; if it fails, each event alone."""
     try:
-        opened = [open_envelope(body) for body in bodies]
         with unit.session.begin():
             seen = set(unit.session.scalars(select(inbox.c.event_id).where(
-                inbox.c.consumer == consumer, inbox.c.event_id.in_([envelope.event_id for envelope, _ in opened]))))
-            results, now = [], datetime.now(timezone.utc)
-            for envelope, payload in opened:
-                results.append(envelope.event_id not in seen)
-                if results[-1]:
+                inbox.c.consumer == consumer, inbox.c.event_id.in_([envelope.event_id for _, _, envelope, _ in part]))))
+            rows, now = [], datetime.now(timezone.utc)
+            for n, _, envelope, payload in part:
+                results[n] = envelope.event_id not in seen
+                if results[n]:
                     seen.add(envelope.event_id)
-                    unit.session.execute(insert(inbox).values(event_id=envelope.event_id, consumer=consumer,
-                                                              event_type=envelope.type, applied_at=now))
+                    rows.append({"event_id": envelope.event_id, "consumer": consumer, "event_type": envelope.type,
+                                 "applied_at": now})
                     apply(unit.session, payload)
-        return results
+            if rows:
+                unit.session.execute(insert(inbox), rows)
     except Exception as exc:
-        log.warning("%s: a batch of %d events failed (%r); applying each alone", consumer, len(bodies), exc)
-        return [_alone(unit, body, consumer, apply) for body in bodies]
+        log.warning("%s: a batch of %d events failed (%r); applying each alone", consumer, len(part), exc)
+        for n, body, _, _ in part:
+            results[n] = _alone(unit, body, consumer, apply)
+    finally:
+        unit.session.expunge_all()  # a worker may apply many parts: keep only one part's rows in memory
 
 
 def _alone(unit: UnitOfWork, body: dict, consumer: str, apply) -> bool | Exception:

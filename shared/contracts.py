@@ -164,3 +164,35 @@ class DisbursementsRequested(Payload):
     Version 2 of `disbursement.requested`, so it travels on the ledger's queue beside the
     single command (version 1), which grant tranches still send."""
     items: list[DisbursementRequested] = Field(min_length=1, max_length=1000)
+
+
+@contract("disbursement.completed", version=2)
+class DisbursementsCompleted(Payload):
+    """Many of the ledger's answers in one message, as it posts a batch of the provider's
+    results: one event id (one inbox row) for the chunk, each item a disbursement's answer
+    with its own key and repeat flag, judged on its own by the consumer. Version 2 of
+    `disbursement.completed`, so it travels on the same queue as the single answer."""
+    items: list[DisbursementCompleted] = Field(min_length=1, max_length=1000)
+
+
+@contract("disbursement.failed", version=2)
+class DisbursementsFailed(Payload):
+    """As `DisbursementsCompleted`, for payments the rail refused or reversed."""
+    items: list[DisbursementFailed] = Field(min_length=1, max_length=1000)
+
+
+def items_of(payload: BaseModel) -> list[BaseModel]:
+    """What an event carries one by one: a chunk's items, or the single command or answer."""
+    return list(payload.items) if isinstance(payload, (DisbursementsRequested, DisbursementsCompleted,
+                                                       DisbursementsFailed)) else [payload]
+
+
+def answers_in_chunks(answers: list[DisbursementCompleted | DisbursementFailed],
+                      size: int = 500) -> list[DisbursementsCompleted | DisbursementsFailed]:
+    """Answers as they travel from the ledger: completed and failed apart, up to `size` an
+    event, each keeping its order."""
+    events: list[DisbursementsCompleted | DisbursementsFailed] = []
+    for single, chunk in ((DisbursementCompleted, DisbursementsCompleted), (DisbursementFailed, DisbursementsFailed)):
+        mine = [answer for answer in answers if isinstance(answer, single)]
+        events += [chunk(items=mine[start:start + size]) for start in range(0, len(mine), size)]
+    return events

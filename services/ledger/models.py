@@ -3,7 +3,7 @@ idempotency and chain questions without reloading the files."""
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, DateTime, ForeignKey, Integer, Numeric, String, Text
+from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.messaging_tables import add_messaging_tables
@@ -234,6 +234,9 @@ class WriteOff(Base):
     approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+UNANSWERED = "answered_at IS NULL"
+
+
 class PaymentOrder(Base):
     """A payable to send through the provider, and how far it got: NEW (posted, not sent),
     HELD (no verified account: never sent), QUEUED (in a batch whose POST may not have
@@ -252,6 +255,11 @@ class PaymentOrder(Base):
     result: Mapped[str | None] = mapped_column(String(10))  # SUCCESSFUL, FAILED
     reason: Mapped[str | None] = mapped_column(String(40))  # why held, or why the provider failed it
     answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    # the NEW orders to send and the HELD and RECEIVED ones to answer, in key order, without
+    # reading the answered ones (all of a cycle's, once it is paid)
+    __table_args__ = (Index("ix_payment_orders_unanswered", "state", "idempotency_key",
+                            sqlite_where=text(UNANSWERED), postgresql_where=text(UNANSWERED)),)
 
 
 class StrayCallbackResult(Base):

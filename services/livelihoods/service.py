@@ -227,7 +227,7 @@ class LivelihoodsService(ReferralEntrypoints):
 
     @on_event_batch("ledger", "disbursement.completed")
     def on_disbursement_completed(self, bodies):
-        """A cycle's answers, many per commit (shared/batch_events.py)."""
+        """The ledger's answers, one or a chunk to an event, many per commit (shared/batch_events.py)."""
         return apply_batch(self.db, INBOX, bodies, "livelihoods.disbursement_completed", ledger_answers.completed)
 
     @on_event_batch("ledger", "disbursement.failed")

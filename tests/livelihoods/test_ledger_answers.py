@@ -1,6 +1,7 @@
 """One outcome per disbursement, whatever the ledger sends: copies under new event ids
 (through the inbox, as the service applies them), answers flagged as repeats, a reversal
-after a payment, answers out of order, and answers for disbursements never requested."""
+after a payment, answers out of order, and answers for disbursements never requested; the
+same, item by item, for answers in chunks (a malformed chunk is refused alone)."""
 from datetime import date
 
 import pytest
@@ -9,7 +10,10 @@ from sqlalchemy import select
 from services.livelihoods import allowances, grants, ledger_answers, programmes, projections, tranches
 from services.livelihoods.models import AllowancePayment, Base, Disbursement, GrantDecision, StrayAnswer
 from services.livelihoods.schemas import CreateApplication, CreateProgramme, PrepareCycle
-from shared.contracts import DisbursementCompleted, DisbursementFailed, ParticipantEnrolled
+from shared.batch_events import apply_batch
+from shared.contracts import (DisbursementCompleted, DisbursementFailed, DisbursementsCompleted, DisbursementsFailed,
+                              ParticipantEnrolled)
+from shared.errors import ValidationFailed
 from shared.events import new_envelope
 from shared.store import UnitOfWork
 from shared.validation import parse
@@ -17,6 +21,7 @@ from tests.livelihoods.conftest import PLAN, fund, programme_command
 
 PID = "P-7K3M9Q"
 REVERSED = "the payment was reversed after it was made (ledger correction)"
+INBOX = Base.metadata.tables["inbox"]
 
 
 def act(session, function, *args):
@@ -161,3 +166,40 @@ def test_answers_for_unknown_disbursements_are_kept_once_and_change_nothing(read
     assert sorted(kept) == sorted([("A-UNKNOWN1", "FAILED"), (tranche.id, "COMPLETED"), ("D-UNKNOWN1", "COMPLETED"),
                                    ("X-1", "COMPLETED")])
     assert status(ready, Disbursement, tranche.id) == "REQUESTED"
+
+
+def chunk_body(*answers) -> dict:
+    """Answers in one event, as the ledger sends a batch of the provider's results."""
+    many = DisbursementsCompleted if isinstance(answers[0], DisbursementCompleted) else DisbursementsFailed
+    return new_envelope("ledger", many(items=list(answers))).model_dump(mode="json")
+
+
+def test_a_chunk_is_judged_item_by_item_in_one_transaction(ready, unit, payment, tranche):
+    stranger = DisbursementCompleted(disbursement_id="A-UNKNOWN2", idempotency_key="allowance:y", rail_reference="S",
+                                     amount="1.00", currency="USD")
+    body = chunk_body(completed(payment), completed(payment, repeat=True), stranger, completed(tranche))
+    assert apply_batch(unit, INBOX, [body, body], "livelihoods.answers", ledger_answers.completed) == [True, False]
+    assert status(ready, AllowancePayment, payment.id) == "PAID"
+    assert history(ready, tranche.application_id).count("DISBURSED") == 1
+    assert act(ready, lambda s: [(k.disbursement_id, k.outcome) for k in s.scalars(select(StrayAnswer))]) == [
+        ("A-UNKNOWN2", "COMPLETED")]
+    assert act(ready, lambda s: s.scalars(select(INBOX.c.event_id)).all()) == [body["event_id"]]  # one row a chunk
+
+
+def test_a_failed_chunk_after_a_paid_one_reverses_only_what_is_not_a_repeat(ready, unit, payment, tranche):
+    apply_batch(unit, INBOX, [chunk_body(completed(payment), completed(tranche))], "livelihoods.answers",
+                ledger_answers.completed)
+    results = apply_batch(unit, INBOX, [chunk_body(failed(payment, REVERSED), failed(tranche, "no", repeat=True))],
+                          "livelihoods.answers", ledger_answers.failed)
+    assert results == [True]
+    assert status(ready, AllowancePayment, payment.id) == "FAILED"
+    assert status(ready, Disbursement, tranche.id) == "PAID"
+
+
+def test_a_malformed_chunk_is_refused_alone_with_the_item_at_fault(ready, unit, payment):
+    bad = chunk_body(completed(payment), completed(payment))
+    bad["payload"]["items"][1]["idempotency_key"] = None
+    good = chunk_body(completed(payment))
+    refused, applied = apply_batch(unit, INBOX, [bad, good], "livelihoods.answers", ledger_answers.completed)
+    assert isinstance(refused, ValidationFailed) and "items" in str(refused) and "idempotency_key" in str(refused)
+    assert applied is True and status(ready, AllowancePayment, payment.id) == "PAID"

@@ -59,6 +59,16 @@ def answered(engine) -> int:
         return conn.scalar(select(func.count()).select_from(Posting).where(Posting.status != PENDING))
 
 
+def answers_in(conn) -> list[dict]:
+    """The ledger's answers in its outbox, one by one (`type` added), whether they went one
+    to an event or in chunks."""
+    found = []
+    for body in map(json.loads, conn.scalars(select(OUTBOX.c.body).where(OUTBOX.c.event_type.like("disbursement.%")))):
+        items = body["payload"]["items"] if body["version"] == 2 else [body["payload"]]
+        found += [{**item, "type": body["type"]} for item in items]
+    return found
+
+
 def statement(url: str) -> list[dict]:
     today = datetime.now(timezone.utc).date().isoformat()
     text = requests.get(f"{url}/v1/statement", params={"from": today, "to": today},
@@ -81,8 +91,7 @@ def assert_paid_once(engine, ledger_dir: str, provider_url: str, n: int) -> dict
         assert kinds[(key, "payment")] + kinds[(key, "reversal")] == 1, key
     with engine.connect() as conn:
         postings = {p.idempotency_key: p for p in conn.execute(select(Posting))}
-        answers = Counter(json.loads(row.body)["payload"]["disbursement_id"] for row in conn.execute(
-            select(OUTBOX.c.body).where(OUTBOX.c.event_type.like("disbursement.%"))))
+        answers = Counter(answer["disbursement_id"] for answer in answers_in(conn))
     assert set(answers.values()) == {1} and len(answers) == n
     lines = statement(provider_url)
     paid_lines = Counter(line["Other Party Reference"] for line in lines if line["Details"].startswith("Business payment to"))

@@ -16,7 +16,7 @@ from services.provider import signing
 from shared.config import load
 from shared.db import make_engine
 from tests.enrollment.conftest import PERSON
-from tests.ledger.payments.harness import OUTBOX, TOKEN, answered, chunks, commands
+from tests.ledger.payments.harness import OUTBOX, TOKEN, answered, answers_in, chunks, commands
 from tests.support import event_publisher, eventually
 
 SECRET = load()["PROVIDER"]["callback_secret"]
@@ -42,11 +42,11 @@ def test_payments_without_a_verified_account_are_held_with_the_reason_and_never_
     with ledger.connect() as conn:
         orders = {o.idempotency_key: (o.state, o.reason, o.batch_key) for o in conn.execute(select(PaymentOrder))}
         postings = {p.idempotency_key: (p.status, p.failure_reason) for p in conn.execute(select(Posting))}
-        bodies = [json.loads(b) for b in conn.scalars(select(OUTBOX.c.body))]
+        answers = answers_in(conn)
     first, second = (item.idempotency_key for item in items)
     assert orders == {first: ("HELD", "NO_PAYMENT_ACCOUNT", None), second: ("HELD", "UNKNOWN_PARTICIPANT", None)}
     assert postings == {first: ("FAILED", "NO_PAYMENT_ACCOUNT"), second: ("FAILED", "UNKNOWN_PARTICIPANT")}
-    assert sorted((b["type"], b["payload"]["reason"]) for b in bodies if b["type"].startswith("disbursement")) == [
+    assert sorted((a["type"], a["reason"]) for a in answers) == [
         ("disbursement.failed", "NO_PAYMENT_ACCOUNT"), ("disbursement.failed", "UNKNOWN_PARTICIPANT")]
     asked = requests.post(f"{provider}/v1/payments/status", headers={"Authorization": f"Bearer {TOKEN}"},
                           json={"reference_ids": [reference_id("SimMobile", k) for k in (first, second)]}, timeout=5)
