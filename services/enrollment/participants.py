@@ -149,12 +149,6 @@ def districts(session: Session, participant_ids: list[str]) -> dict[str, str]:
         Participant.id.in_(set(participant_ids)))).all())
 
 
-def first_names(session: Session, vault: PiiVault, participant_ids: list[str]) -> dict[str, str]:
-    """{participant id: first name}: all a mentor is shown of a mentee's personal data."""
-    people = session.scalars(select(Participant).where(Participant.id.in_(set(participant_ids))))
-    return {person.id: vault.open(person.pii)["full_name"].split()[0] for person in people}
-
-
 def search(session: Session, query: ParticipantQuery) -> list[Participant]:
     statement = select(Participant).order_by(Participant.id).limit(query.limit).offset(query.offset)
     if query.district:
