@@ -34,7 +34,7 @@ SIGN_IN_PATH = "/app/sign-in"
 NAVIGATION = {
     "officer": ((N_("Participants"), "/app/participants"), (N_("Enroll"), "/app/enroll"),
                 (N_("Attendance"), "/app/attendance"), (N_("Approvals"), "/app/approvals")),
-    "supervisor": ((N_("Approvals"), "/app/approvals"),),
+    "supervisor": ((N_("Approvals"), "/app/approvals"), (N_("Participants"), "/app/participants")),
     "finance": ((N_("Payments"), "/app/payments"), (N_("Reconciliation"), "/app/reconciliation"),
                 (N_("Books"), "/app/books")),
     "mentor": ((N_("My offers"), "/app/offers"),),
