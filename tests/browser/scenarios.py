@@ -7,6 +7,7 @@ import sys
 from tests.browser.admin_scenarios import admin_day, monitoring_filters  # noqa: F401  (run by name)
 from tests.browser.browser import PHONE, browse
 from tests.browser.case_scenarios import officer_case, supervisor_reads_case  # noqa: F401  (run by name)
+from tests.browser.finance_scenarios import finance_pays, finance_reconciles  # noqa: F401  (run by name)
 
 SECURITY_HEADERS = ("content-security-policy", "x-frame-options", "x-content-type-options", "referrer-policy")
 
@@ -79,60 +80,6 @@ def supervisor_decides(open_person, application, decision):
         supervisor.shot("supervisor-approve-2-application")
         supervisor.press("main button:text('Approve')")
     seen["notice"] = supervisor.notice()
-    return seen
-
-
-def finance_releases(open_person, application):
-    finance = open_person()
-    page = finance.sign_in("finance")
-    seen = {"landing": page.url, "fava": page.get_attribute("a:text('Fava')", "href")}
-    finance.shot("finance-1-payments")
-    finance.press(f"tr:has-text('{application}') button")
-    seen["released"] = finance.notice()
-    for _ in range(100):
-        if "Paid" in page.locator("tr", has_text=application).locator(".status").all_inner_texts():
-            break
-        page.wait_for_timeout(200)
-        page.reload()
-    seen["progress"] = page.locator("tr", has_text=application).inner_text()
-    finance.shot("finance-2-disbursing")
-    return seen
-
-
-def finance_reconciles(open_person, statement_file):
-    """One finance user imports and proposes an adjustment above the write-off limit; another
-    approves it and, once the statement's day is over, signs the period off."""
-    finance = open_person()
-    page = finance.sign_in("finance")
-    finance.press("nav a:text('Reconciliation')")
-    page.set_input_files("[name=statement]", statement_file)
-    finance.shot("finance-3-upload")
-    finance.press("text=Import and reconcile")
-    seen = {"imported": finance.notice(), "statement": page.url.rsplit("/", 1)[1],
-            "importer_sign_off_buttons": page.locator("button:text('Sign off')").count(),
-            "importer_told": page.locator("section", has_text="Sign off").locator("p").inner_text()}
-    finance.shot("finance-4-exceptions")
-    signer = open_person()
-    signer.sign_in("finance-2")
-    signer.press("nav a:text('Reconciliation')")
-    signer.press(f"a:text('{seen['statement']}')")
-    signer.press("text=Sign off this period")
-    seen["refused"] = signer.notice()
-    exception = page.locator("section", has=page.locator("form[action$='/resolve']")).first
-    seen["exception"] = exception.locator("h3").inner_text()
-    exception.locator("[name=action]").select_option("ADJUST")
-    exception.locator("[name=account]").fill("Assets:Bank:MDTF")
-    exception.locator("[name=reason]").fill("float top-up from the MDTF account")
-    with page.expect_navigation():
-        exception.locator("button").click()
-    seen["proposed"] = finance.notice()
-    signer.page.reload()
-    signer.press("text=Approve the adjustment")
-    seen["approved"] = signer.notice()
-    signer.press("text=Sign off this period")
-    seen["signed"] = signer.notice()
-    seen["heading"] = signer.page.locator("h1").inner_text()
-    signer.shot("finance-5-signed-off")
     return seen
 
 

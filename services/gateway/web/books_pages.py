@@ -1,13 +1,23 @@
-"""Finance's books: top-ups of the rail's float and returns to the bank, general journal
-entries prepared by one finance user and approved by another, and the closed period with
-its re-opening (asked for by one, approved by another)."""
+"""Finance's books: the trial balance (each currency's total is zero when the books
+balance) and money in and out by programme, donor, cycle or month, both to download as CSV;
+top-ups of the rail's float and returns to the bank, general journal entries prepared by one
+finance user and approved by another, and the closed period with its re-opening (asked for by
+one, approved by another)."""
+from services.gateway.schemas import TotalsQuery
 from services.gateway.web.entrypoint import page
 from services.gateway.web.formats import N_
 from services.gateway.web.forms import command, today
+from services.gateway.web.render import download
 from services.ledger.schemas import FloatTransfer, PrepareJournalEntry, ReopenPeriod
 
 FINANCE = {"finance"}
 BOOKS = "/app/books"
+GROUPINGS = {"programme": N_("Programme"), "donor": N_("Donor"), "cycle": N_("Payment cycle"), "month": N_("Month")}
+
+
+def _grouping(view) -> str:
+    """How the totals are grouped: by programme unless the address asks otherwise."""
+    return command(TotalsQuery, {"by": view.request.args.get("by") or "programme"})["by"]
 
 
 class BooksPages:
@@ -15,8 +25,19 @@ class BooksPages:
 
     @page("GET", BOOKS, roles=FINANCE)
     def page_books(self, view):
+        by = _grouping(view)
         return view.show("books.html", period=self.ledger.period(), journal=self.ledger.journal(),
-                         trial_balance=self.ledger.trial_balance(), today=today())
+                         trial_balance=self.ledger.trial_balance(), totals=self.ledger.totals(by), by=by,
+                         groupings=GROUPINGS, today=today())
+
+    @page("GET", "/app/books/trial-balance.csv", roles=FINANCE)
+    def page_trial_balance_csv(self, view):
+        return download(self.ledger.trial_balance(True), "trial-balance")
+
+    @page("GET", "/app/books/totals.csv", roles=FINANCE)
+    def page_totals_csv(self, view):
+        by = _grouping(view)
+        return download(self.ledger.totals(by, True), f"totals-by-{by}")
 
     @page("POST", "/app/books/transfers", roles=FINANCE, back=BOOKS)
     def form_move_float(self, view):

@@ -6,13 +6,12 @@ import csv
 import io
 from urllib.parse import urlencode
 
-from services.gateway.ledger_routes import csv_download
 from services.gateway.web.charts import bars
 from services.gateway.web.entrypoint import page
 from services.gateway.web.figure_tables import csv_rows, publish
 from services.gateway.web.formats import N_
 from services.gateway.web.forms import command
-from services.gateway.web.render import SECURITY_HEADERS
+from services.gateway.web.render import download
 from shared.errors import UnknownProgramme
 from shared.figures import FigureFilters
 
@@ -90,6 +89,4 @@ class FiguresPages:
         _asked, published, budgets, _programmes = self._figures(view)
         out = io.StringIO()
         csv.writer(out, lineterminator="\n").writerows(csv_rows(published, budgets))
-        response = csv_download(out.getvalue(), "figures")
-        response.headers.update(SECURITY_HEADERS)
-        return response
+        return download(out.getvalue(), "figures")

@@ -1,10 +1,12 @@
-"""Finance's screens: grants awaiting release and their disbursements, monthly allowance
-payment cycles (prepare, review, release by another person), and reconciliation
+"""Finance's screens: donor funding received, grants awaiting release and their
+disbursements, monthly allowance payment cycles (prepare, review, release by another
+person), and reconciliation
 of the rail's statement (import, resolve exceptions, sign off), with a link to Fava."""
+from services.gateway.grant_routes import FundingReceipt
 from services.gateway.web import fava
 from services.gateway.web.entrypoint import page
 from services.gateway.web.formats import N_
-from services.gateway.web.forms import command, optional
+from services.gateway.web.forms import command, optional, today
 from services.ledger.schemas import ResolveItem
 from services.livelihoods.schemas import PageQuery, PrepareCycle, PrepareGrantCycle
 from shared.errors import ValidationFailed
@@ -35,8 +37,26 @@ class FinancePages:
         budgets = [self.livelihoods.budget(p["code"]) for p in listed]
         return view.show("payments.html", waiting=waiting, disbursing=disbursing, budgets=budgets,
                          cycles=self.livelihoods.list_cycles(), paying=[p["code"] for p in listed if p["allowance"]],
-                         granting=[p["code"] for p in listed],
+                         granting=[p["code"] for p in listed], today=today(),
                          fava_url=fava.reachable(self.config))
+
+    @page("POST", "/app/payments/funding", roles=FINANCE, back="/app/payments")
+    def form_record_funding(self, view):
+        """Posted to the ledger in the programme's currency; the budget follows once the ledger
+        tells livelihoods."""
+        form = view.request.form
+        code = form.get("programme", "")
+        programme = next((p for p in self.livelihoods.list_programmes() if p["code"] == code), None)
+        if programme is None:
+            raise ValidationFailed(view.gettext(N_("choose one of the programmes listed")))
+        data = command(FundingReceipt, {"amount": form.get("amount", ""), "currency": programme["currency"],
+                                        "reference": form.get("reference", ""),
+                                        "received_on": form.get("received_on", "")})
+        funded = self.ledger.post_funding({**data, "programme": code})
+        return view.then("/app/payments", view.gettext(
+            N_("%(amount)s from %(donor)s recorded for %(programme)s under %(reference)s; its money below follows "
+               "in a moment."), amount=view.money(funded["amount"], funded["currency"]), donor=funded["donor"],
+            programme=code, reference=funded["reference"]))
 
     @page("POST", "/app/payments/cycles", roles=FINANCE, back="/app/payments")
     def form_prepare_cycle(self, view):

@@ -51,6 +51,12 @@ def html(template: str, status: int = 200, language: str = i18n.DEFAULT, **conte
     return Response(body, status=status, mimetype="text/html", headers={**SECURITY_HEADERS, "Content-Language": language})
 
 
+def download(text: str, name: str) -> Response:
+    """A CSV to save (`name`.csv), with the headers every page carries."""
+    return Response(text, mimetype="text/csv",
+                    headers={**SECURITY_HEADERS, "Content-Disposition": f"attachment; filename={name}.csv"})
+
+
 def redirect(location: str) -> Response:
     """POST/redirect/GET: a form's answer is always a 303 to the page to show next."""
     return Response("", status=303, headers={**SECURITY_HEADERS, "Location": location})
