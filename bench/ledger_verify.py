@@ -1,8 +1,10 @@
 """Benchmark: `ddrr ledger verify` over a synthetic ledger of disbursements, next to Beancount's
 plain loader over the same files. Each is timed in a child process of its own so its wall time
 and peak RSS (resource.getrusage) are not mixed with the generator's."""
+import argparse
 import calendar
 import multiprocessing
+import os
 import resource
 import tempfile
 import time
@@ -139,12 +141,12 @@ def in_child(target, *args):
     return figures
 
 
-def run_verify(directory: str, anchor: Checkpoint) -> str:
+def run_verify(directory: str, anchor: Checkpoint, beancount: bool = False) -> str:
     from services.ledger.verification.verify import verify
 
-    report = verify(directory, anchor)
-    return (f"{report.transactions:,} transactions, ok={report.ok}, "
-            f"loaded {'in parts in worker processes' if report.loaded_by_period else 'whole'}")
+    report = verify(directory, anchor, beancount=beancount)
+    loaded = f", Beancount's loader {'in parts' if report.loaded_by_period else 'whole'}" if beancount else ""
+    return f"{report.transactions:,} transactions, ok={report.ok}{loaded}"
 
 
 def run_start_inspection(directory: str, anchor: Checkpoint) -> str:
@@ -166,6 +168,35 @@ def run_loader(main_file: str) -> str:
     return f"{len(entries):,} directives, {len(errors)} errors"
 
 
+def ledger(directory: Path, transactions: int, months: int | None) -> Checkpoint:
+    """The ledger in `directory`, written there unless a run before left it (with its anchor)."""
+    anchor = directory / "anchor.txt"
+    if not anchor.exists():
+        started = time.perf_counter()
+        anchor.write_text(write_ledger(directory, transactions, months=months).line())
+        print(f"ledger verify: wrote a ledger of {transactions:,} transactions in "
+              f"{time.perf_counter() - started:.1f} s into {directory}")
+    return Checkpoint.parse(anchor.read_text())
+
+
+def measure(directory: Path, transactions: int, months: int | None, beancount: bool, start_up: bool,
+            loader: bool) -> None:
+    anchor = ledger(directory, transactions, months)
+    shape = "in one month" if months == 1 else f"over {months or 'the default'} months"
+    runs = [("ddrr ledger verify", run_verify, (str(directory), anchor))]
+    if beancount:
+        runs.append(("ddrr ledger verify --beancount", run_verify, (str(directory), anchor, True)))
+    if start_up:
+        runs.append(("writer start-up inspection", run_start_inspection, (str(directory), anchor)))
+    if loader:
+        runs.append(("Beancount's loader alone", run_loader, (f"{directory}/main.beancount",)))
+    for name, target, args in runs:
+        seconds, cpu, own, workers, outcome = in_child(target, *args)
+        print(f"ledger verify: {name} over {transactions:,} transactions {shape}: {seconds:.1f} s ({cpu:.0f} s CPU, "
+              f"load {os.getloadavg()[0]:.1f}), peak RSS {own:,.0f} MiB + workers of at most {workers:,.0f} MiB "
+              f"each ({outcome})")
+
+
 def main(transactions: int, one_month: bool = False) -> None:
     """Verify over `transactions` (and 100,000, when more), and Beancount's loader alone over
     the same files up to LOADER_UP_TO transactions (it needs about 4 GB per million); with
@@ -173,19 +204,20 @@ def main(transactions: int, one_month: bool = False) -> None:
     start-up inspection is timed too."""
     for count in sorted({min(transactions, 100_000), transactions}):
         with tempfile.TemporaryDirectory() as scratch:
-            started = time.perf_counter()
-            anchor = write_ledger(Path(scratch), count, months=1 if one_month else None)
-            shape = "in one month" if one_month else "over 12-24 months"
-            print(f"ledger verify: wrote a ledger of {count:,} transactions {shape} in "
-                  f"{time.perf_counter() - started:.1f} s")
-            seconds, cpu, own, workers, outcome = in_child(run_verify, scratch, anchor)
-            print(f"ledger verify: ddrr ledger verify over {count:,} transactions {shape}: {seconds:.1f} s "
-                  f"({cpu:.0f} s CPU), peak RSS {own:,.0f} MiB + workers of at most {workers:,.0f} MiB each ({outcome})")
-            if one_month:
-                seconds, cpu, own, _, outcome = in_child(run_start_inspection, scratch, anchor)
-                print(f"ledger verify: writer start-up inspection over {count:,} transactions {shape}: {seconds:.1f} s "
-                      f"({cpu:.0f} s CPU), peak RSS {own:,.0f} MiB ({outcome})")
-            elif count <= LOADER_UP_TO:
-                seconds, cpu, own, _, outcome = in_child(run_loader, f"{scratch}/main.beancount")
-                print(f"ledger verify: Beancount's loader alone over {count:,} transactions: {seconds:.1f} s "
-                      f"({cpu:.0f} s CPU), peak RSS {own:,.0f} MiB ({outcome})")
+            measure(Path(scratch), count, 1 if one_month else None, beancount=False, start_up=one_month,
+                    loader=not one_month and count <= LOADER_UP_TO)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description="Time `ddrr ledger verify` and the writer's start-up inspection "
+                                                 "over a synthetic ledger")
+    parser.add_argument("--transactions", type=int, default=100_000)
+    parser.add_argument("--months", type=int, help="period files (default: 12 to 24 by size; 1: one big file)")
+    parser.add_argument("--ledger", type=Path, help="keep the ledger in this folder, and use it again when it exists")
+    parser.add_argument("--beancount", action="store_true", help="time verify --beancount too")
+    parser.add_argument("--start-up", action="store_true", help="time the writer's start-up inspection too")
+    parser.add_argument("--loader", action="store_true", help="time Beancount's loader alone too")
+    options = parser.parse_args()
+    with tempfile.TemporaryDirectory() as scratch:
+        measure(options.ledger or Path(scratch), options.transactions, options.months, options.beancount,
+                options.start_up, options.loader)

@@ -238,15 +238,16 @@ def ledger_check(config, args) -> None:
         sys.exit(f"ddrr: {wrong}")
     checking = args.action == "checkpoint"
     report = verify(config["LEDGER"]["directory"], anchor, appended_is_finding=not args.checkpoint,
-                    beancount=not checking)
-    for line in report.beancount_errors + report.chain_errors + report.key_errors:
+                    beancount=args.beancount and not checking)
+    for line in report.book_errors + report.chain_errors + report.key_errors + report.beancount_errors:
         print(line)
     if checking and report.ok:
         print(anchor.line())
     elif not checking:
+        loader = f", Beancount's errors: {len(report.beancount_errors)}" if args.beancount else ""
         print(f"{report.transactions} transactions, {report.entries} entries in the hash chains; "
-              f"{'OK' if report.ok else 'FAILED'} (Beancount errors: {len(report.beancount_errors)}, "
-              f"chain errors: {len(report.chain_errors)}, repeated keys: {len(report.key_errors)})")
+              f"{'OK' if report.ok else 'FAILED'} (book errors: {len(report.book_errors)}, "
+              f"chain errors: {len(report.chain_errors)}, repeated keys: {len(report.key_errors)}{loader})")
     sys.exit(0 if report.ok else 1)
 
 
@@ -329,6 +330,8 @@ def parser() -> argparse.ArgumentParser:
     ledger = sub.add_parser("ledger", help="verify the ledger, print a checkpoint line, its trial balance or totals")
     ledger.add_argument("action", choices=["verify", "checkpoint", "trial-balance", "totals"])
     ledger.add_argument("--checkpoint", help="verify against this line of `ddrr ledger checkpoint` instead of the index")
+    ledger.add_argument("--beancount", action="store_true",
+                        help="verify: run Beancount's own loader over every entry too (about five times as long)")
     ledger.add_argument("--by", choices=["donor", "programme", "cycle", "month"], default="month",
                         help="how totals are grouped")
     ledger.add_argument("--csv", action="store_true", help="the report as CSV")

@@ -1,6 +1,7 @@
 """`verify` on real ledger files: what it must catch, and the per-period load in worker
 processes giving the same report as the whole-file load in this process."""
 import dataclasses
+import os
 from datetime import date
 from decimal import Decimal
 
@@ -8,7 +9,7 @@ import pytest
 
 from services.ledger.book import chart
 from services.ledger.book.files import LedgerFiles
-from services.ledger.book.data import Balance, Leg, Open, Transaction
+from services.ledger.book.data import Balance, Close, Leg, Open, Transaction
 from services.ledger.book.integrity import Anchor, Checkpoint
 from services.ledger.book.text import GENESIS, seal
 from services.ledger.book.integrity import BROKEN, UNCHAINED
@@ -97,13 +98,17 @@ def ledger(tmp_path):
 
 
 def checked(ledger: Ledger, **kwargs):
-    """verify's report, after checking that the per-period load in worker processes gives
-    the same report as the whole-file load in this process."""
-    whole = verify(ledger.directory, parallel=False, **kwargs)
-    by_period = verify(ledger.directory, parallel=True, **kwargs)
-    assert not whole.loaded_by_period and by_period.loaded_by_period
-    assert dataclasses.replace(by_period, loaded_by_period=False) == whole
-    return whole
+    """verify's report with Beancount's pass added, after checking that the strict pass gives
+    the same report in parts in worker processes as over the whole ledger in this process."""
+    whole = verify(ledger.directory, parallel=False, beancount=False, **kwargs)
+    by_parts = verify(ledger.directory, parallel=True, **kwargs)
+    assert dataclasses.replace(by_parts, beancount_errors=[], loaded_by_period=False) == whole
+    return by_parts
+
+
+def as_beancount_says(report) -> list[str]:
+    """Beancount's errors named as the strict pass names them (the file's name, not its path)."""
+    return [os.path.basename(error) for error in report.beancount_errors]
 
 
 def at(ledger: Ledger, day: date, needle: str, message: str) -> str:
@@ -122,9 +127,10 @@ def test_a_ledger_as_written_verifies_with_balance_assertions_between_its_transa
 def test_a_wrong_balance_assertion_is_named_with_its_file_and_line(ledger):
     ledger.balance(MONTHS[2], [f"2026-11-01 balance {FLOAT}  -300.00 USD"])
     report = checked(ledger)
-    line = ledger.line_of(MONTHS[2], "balance")
-    assert report.chain_errors == [] and len(report.beancount_errors) == 1
-    assert report.beancount_errors[0].startswith(f"{ledger.path(MONTHS[2])}:{line}: Balance failed for '{FLOAT}'")
+    assert report.chain_errors == []
+    assert report.book_errors == [at(ledger, MONTHS[2], "balance", f"Balance failed for '{FLOAT}': expected "
+                                                                  "-300.00 USD != accumulated -300.50 USD (0.50 too little)")]
+    assert as_beancount_says(report) == report.book_errors
 
 
 def test_a_hand_edit_is_named_with_the_file_and_line_of_the_first_broken_entry(ledger):
@@ -132,7 +138,7 @@ def test_a_hand_edit_is_named_with_the_file_and_line_of_the_first_broken_entry(l
     path.write_text(path.read_text().replace("200.25 USD", "20.25 USD", 2))  # both legs of the payable
     report = checked(ledger)
     assert report.chain_errors == [at(ledger, MONTHS[1], "Grant payable", BROKEN)]
-    assert report.beancount_errors == []  # both legs edited: it still balances, only the chain notices
+    assert report.book_errors == report.beancount_errors == []  # both legs edited: it still balances, only the chain notices
 
 
 def test_a_removed_transaction_breaks_the_chain_at_the_next_one(ledger):
@@ -226,27 +232,90 @@ def test_an_edited_account_in_the_chart_breaks_its_chain(ledger):
     assert f"accounts.beancount:{line}: {BROKEN}" in checked(ledger).chain_errors
 
 
-def test_a_transaction_that_does_not_balance_is_a_beancount_error(tmp_path):
+def test_a_transaction_that_does_not_balance_is_found_as_beancount_finds_it(tmp_path):
     ledger = Ledger(tmp_path, months=2)
     ledger.append_sealed(MONTHS[1], ['2026-10-06 * "Grant payable"', '  entry: "payable"',
                                      f"  {GRANTS}  10.00 USD", f"  {PAYABLE}  -9.00 USD"])
     ledger.disburse(2)
     report = checked(ledger)
     assert report.chain_errors == []
-    assert report.beancount_errors == [f"{ledger.path(MONTHS[1])}:{ledger.line_of(MONTHS[1], '2026-10-06')}: "
-                                       "Transaction does not balance: (1.00 USD)"]
+    assert report.book_errors == [at(ledger, MONTHS[1], "2026-10-06", "Transaction does not balance: (1.00 USD)")]
+    assert as_beancount_says(report) == report.book_errors
 
 
-def test_an_account_never_opened_is_a_beancount_error_and_nothing_else(tmp_path):
+def test_an_account_never_opened_is_found_once_as_beancount_finds_it(tmp_path):
     """Its balance is not carried into the later parts' loads, where it would be an error again."""
     ledger = Ledger(tmp_path, months=1)
     ledger.append_sealed(MONTHS[0], ['2026-09-11 * "Moved"', f"  {BANK}  -10.00 USD", "  Assets:Nowhere  10.00 USD"])
     ledger.disburse(1)
     ledger.balance(MONTHS[1], [f"2026-10-01 balance {BANK}  4990.00 USD"])
     report = checked(ledger)
-    assert [error.split(": ", 1)[1] for error in report.beancount_errors] == [
-        "Invalid reference to unknown account 'Assets:Nowhere'"]
-    assert report.beancount_errors[0].startswith(f"{ledger.path(MONTHS[0])}:{ledger.line_of(MONTHS[0], 'Moved')}:")
+    assert report.book_errors == [at(ledger, MONTHS[0], "Moved", "Invalid reference to unknown account 'Assets:Nowhere'")]
+    assert as_beancount_says(report) == report.book_errors
+
+
+def test_a_posting_to_a_closed_account_or_before_its_opening_is_found_as_beancount_finds_it(ledger):
+    ledger.chart = ledger.files.append(Close(date(2026, 11, 1), FEES), ledger.chart)
+    ledger.chart = ledger.files.append(Open(date(2026, 11, 15), "Assets:Late"), ledger.chart)
+    ledger.append(Transaction(date(2026, 11, 1), "SimMobile fees", (  # on its close day: still open
+        Leg(FEES, Decimal("1.50"), "USD"), Leg(FLOAT, Decimal("-1.50"), "USD")), {"entry": "fee"}))
+    ledger.append(Transaction(date(2026, 11, 2), "SimMobile fees", (
+        Leg(FEES, Decimal("2.50"), "USD"), Leg(FLOAT, Decimal("-2.50"), "USD")), {"entry": "fee"}))
+    ledger.append(Transaction(date(2026, 11, 14), "Early", (
+        Leg("Assets:Late", Decimal("1.00"), "USD"), Leg(FLOAT, Decimal("-1.00"), "USD")), {"entry": "journal"}))
+    report = checked(ledger)
+    assert report.chain_errors == []
+    assert report.book_errors == [at(ledger, MONTHS[2], "2026-11-02", f"Invalid reference to inactive account '{FEES}'"),
+                                  at(ledger, MONTHS[2], "Early", "Invalid reference to inactive account 'Assets:Late'")]
+    assert as_beancount_says(report) == report.book_errors
+
+
+def reseal(ledger: Ledger, path, old: str, new: str) -> None:
+    """An entry edited by hand, and the chain sealed again from it on, as a forger would:
+    every hash is right again (only an anchor kept elsewhere tells)."""
+    path.write_text(path.read_text().replace(old, new, 1))
+    previous = GENESIS
+    for period in sorted(ledger.files.directory.glob("*/*.beancount")):
+        blocks = period.read_text().split("\n\n")
+        for n, block in enumerate(blocks):
+            head, *rest = block.rstrip("\n").split("\n")
+            if rest and rest[0].startswith("  hash: "):
+                previous = seal(previous, "\n".join([head, *rest[1:]]))
+                blocks[n] = "\n".join([head, f'  hash: "{previous}"', *rest[1:]]) + "\n" * block.endswith("\n")
+        period.write_text("\n\n".join(blocks))
+    ledger.head = previous
+
+
+@pytest.mark.parametrize("old, new, finding", [
+    ("  Liabilities:Payable:Grants  -200.25 USD", "  Liabilities:Payable:Grants  -200.20 USD",
+     "Transaction does not balance: (0.05 USD)"),
+    ("  Expenses:Livelihoods:Grants:LG-2026  200.25 USD\n  Liabilities:Payable:Grants  -200.25 USD",
+     "  Expenses:Livelihoods:Grants:LG-2099  200.25 USD\n  Liabilities:Payable:Grants  -200.25 USD",
+     "Invalid reference to unknown account 'Expenses:Livelihoods:Grants:LG-2099'"),
+    ("  Liabilities:Payable:Grants  200.25 USD\n  Assets:MobileMoney:SimMobile:Float  -200.25 USD",
+     "  Liabilities:Payable:Grants  200.25 USD\n  Assets:Bank:Donor  -200.25 USD",
+     f"Balance failed for '{FLOAT}': expected -300.50 USD != accumulated -100.25 USD (200.25 too much)"),
+])
+def test_an_entry_edited_and_the_chain_sealed_again_is_caught_by_the_strict_pass_as_by_beancount(ledger, old, new, finding):
+    """The strict pass is not weaker than Beancount: a transaction that does not balance, an
+    unopened account, a failing balance assertion, each in a ledger whose chain is whole."""
+    ledger.balance(MONTHS[2], [f"2026-11-01 balance {FLOAT}  -300.50 USD"])
+    reseal(ledger, ledger.path(MONTHS[1]), old, new)
+    report = checked(ledger)
+    assert report.chain_errors == [] and len(report.book_errors) == 1
+    needle = "balance" if "Balance" in finding else new.split("\n")[0].strip()
+    place = ledger.path(MONTHS[2] if "Balance" in finding else MONTHS[1])
+    assert report.book_errors == [f"{place.name}:{line_in(place, needle)}: {finding}"]
+    assert as_beancount_says(report) == report.book_errors
+
+
+def line_in(path, needle: str) -> int:
+    """The first line of the directive holding `needle`."""
+    lines = path.read_text().splitlines()
+    at = next(n for n, line in enumerate(lines) if needle in line)
+    while not lines[at][:1].isdigit():
+        at -= 1
+    return at + 1
 
 
 def test_a_key_posted_twice_in_two_files_names_both(ledger):
@@ -296,9 +365,33 @@ def test_balance_assertions_see_the_entries_of_every_part_by_date(ledger):
         for txn in disbursement(n, date(2026, 11, 25), Decimal("1.00")):
             ledger.append(txn)
     ledger.balance(MONTHS[2], [f"2026-11-25 balance {FLOAT}  -602.25 USD", f"2026-11-26 balance {FLOAT}  -638.25 USD"])
-    for piece_bytes in (2**20, 1024):
-        assert checked(ledger, piece_bytes=piece_bytes).ok
+    for part_bytes in (2**20, 1024):
+        assert checked(ledger, part_bytes=part_bytes).ok
     ledger.balance(MONTHS[2], [f"2026-09-16 balance {FLOAT}  -100.25 USD"])
-    assert checked(ledger, piece_bytes=1024).beancount_errors == [
-        f"{ledger.path(MONTHS[2])}:{ledger.line_of(MONTHS[2], '2026-09-16 balance')}: Balance failed for "
-        f"'{FLOAT}': expected -100.25 USD != accumulated -101.75 USD (1.50 too little)"]
+    report = checked(ledger, part_bytes=1024)
+    assert report.book_errors == [at(ledger, MONTHS[2], "2026-09-16 balance", f"Balance failed for '{FLOAT}': "
+                                     "expected -100.25 USD != accumulated -101.75 USD (1.50 too little)")]
+    assert as_beancount_says(report) == report.book_errors and report.loaded_by_period
+
+
+@pytest.mark.parametrize("lines, finding", [
+    (['2026-10-06 * "Fee"', "  ; a comment Beancount skips", f"  {FEES}  1.00 USD", f"  {FLOAT}  -1.00 USD"],
+     "not a metadata or posting line where it is: '  ; a comment Beancount skips'"),
+    (['2026-10-06 * "Fee"', f"  {FEES}  1.001 USD", f"  {FLOAT}  -1.00 USD"],
+     f"not a metadata or posting line where it is: '  {FEES}  1.001 USD'"),
+    (['2026-10-06 * "Fee"', f"  {FEES}  1.00 USD", '  entry: "fee"', f"  {FLOAT}  -1.00 USD"],
+     "not a metadata or posting line where it is: '  entry: \"fee\"'"),
+    (['2026-10-06 * "Fee"', '  entry: "fee"', '  entry: "fee"', f"  {FEES}  1.00 USD", f"  {FLOAT}  -1.00 USD"],
+     "a metadata key appears twice (the hash line is one)"),
+    (['2026-10-06 * "Fee"', f"  Assets:Float_2  1.00 USD", f"  {FLOAT}  -1.00 USD"],
+     "not a metadata or posting line where it is: '  Assets:Float_2  1.00 USD'"),
+    (['2026-02-30 * "Fee"', f"  {FEES}  1.00 USD", f"  {FLOAT}  -1.00 USD"],
+     "not a day: 2026-02-30 (day is out of range for month)"),
+])
+def test_a_sealed_line_the_ledger_never_writes_is_named_by_the_strict_pass(tmp_path, lines, finding):
+    """Whatever Beancount would make of it, the strict pass reads only the ledger's own grammar."""
+    ledger = Ledger(tmp_path, months=2)
+    ledger.append_sealed(MONTHS[1], lines)
+    report = checked(ledger)
+    assert report.chain_errors == []
+    assert report.book_errors == [at(ledger, MONTHS[1], lines[0][:10], finding)]

@@ -19,23 +19,35 @@ from services.ledger.book.data import Balance, Close, Leg, Open, Transaction
 GENESIS = "0" * 64
 CHART_HEADER = "; Chart of accounts: open directives, appended as needed.\n"
 
-HEADER = re.compile(r'^(\d{4}-\d{2}-\d{2}) [*!] "((?:[^"\\]|\\.)*)"((?: \^[\w./-]+)*)$')
-META = re.compile(r'^  ([a-z][\w-]*): "((?:[^"\\]|\\.)*)"$')
-LEG = re.compile(r"^  ([A-Z][\w:-]*)  (-?\d+\.\d{2}) ([A-Z][A-Z0-9'._-]*)$")
-OPEN = re.compile(r"^(\d{4}-\d{2}-\d{2}) (open|close) ([A-Z][\w:-]*)$")
-BALANCE = re.compile(r"^(\d{4}-\d{2}-\d{2}) balance ([A-Z][\w:-]*)  (-?\d+\.\d{2}) ([A-Z][A-Z0-9'._-]*)$")
 INCLUDE = re.compile(r'^include "([^"]+)"$')
 PERIOD_INCLUDE = re.compile(r'^include "((\d{4})/\d{4}-(\d{2})\.beancount)"$')
+# The grammar of what `render` writes, no wider than Beancount's lexer reads it
+# (beancount/parser/lexer.l): an account under one of the five roots, a currency ending in a
+# letter or a digit, a metadata key of two characters or more, an amount of two decimals.
+_DAY = rb"\d{4}-\d{2}-\d{2}"
+_ACCOUNT = rb"(?:Assets|Liabilities|Equity|Income|Expenses)(?::[A-Z0-9][A-Za-z0-9-]*)+"
+_AMOUNT = rb"-?\d+\.\d{2}"
+_CURRENCY = rb"[A-Z](?:[A-Z0-9'._-]*[A-Z0-9])?"
+_STRING = rb'"[^"\\\n]*(?:\\.[^"\\\n]*)*"'
+_KEY = rb"[a-z][A-Za-z0-9_-]+"
+# A directive's first line: (day, narration, links) of a transaction, or (day, kind,
+# account, amount, currency) of an open, close or balance.
+_HEAD = (rb"(" + _DAY + rb") (?:\* (" + _STRING + rb")((?: \^[A-Za-z0-9_./-]+)*)|(open|close|balance) (" + _ACCOUNT
+         + rb")(?:  (" + _AMOUNT + rb") (" + _CURRENCY + rb"))?)")
+_META_LINE = rb"  " + _KEY + rb": " + _STRING + rb"\n"
+_LEG_LINE = rb"  " + _ACCOUNT + rb"  " + _AMOUNT + rb" " + _CURRENCY + rb"\n"
+HEAD = re.compile(_HEAD)
+LINES = re.compile(rb"((?:" + _META_LINE + rb")*)((?:" + _LEG_LINE + rb")*)")  # metadata first, then postings
+META = re.compile(rb"  (" + _KEY + rb"): (" + _STRING + rb")\n")
+LEG = re.compile(rb"  (" + _ACCOUNT + rb")  (" + _AMOUNT + rb") (" + _CURRENCY + rb")\n")
+ESCAPED = re.compile(rb"\\(.)")
+# A whole sealed directive in that grammar, after its blank line: the head's groups, then
+# (hash, metadata lines, posting lines); the next byte starts another block or ends the text.
+SEALED = re.compile(rb"\n" + _HEAD + rb'\n  hash: "([0-9a-f]{64})"\n' + LINES.pattern + rb"(?=\n|\Z)")
 # A directive: a dated line and the indented lines under it (a value never spans lines).
 DIRECTIVE = re.compile(rb"^\d{4}-\d{2}-\d{2} [^\n]*(?:\n  [^\n]*)*\n?", re.MULTILINE)
 HASH_LINE = re.compile(rb'  hash: "([0-9a-f]{64})"')
 KIND = re.compile(rb"\d{4}-\d{2}-\d{2} (\S+)")
-# The date of each directive, and every indented line that is neither metadata nor a comment,
-# so a posting of any form: its groups are empty unless it is "account  amount currency" as
-# `render` writes them.
-DAY_OR_POSTING = re.compile(rb"\n(\d{4}-\d{2}-\d{2})[ \t]|\n[ \t]+(?![a-z][\w-]*:|;)"
-                            rb"(?:([A-Z][\w:-]*)  (-?\d+\.\d{2}) ([A-Z][A-Z0-9'._-]*)(?=\n|$)|\S)")
-KEYED = re.compile(rb'^  (idempotency-key|funding-reference|entry-key|entry): "([^"]*)"$', re.MULTILINE)
 # What a write cut short can leave: the start of a directive, or a part of its date.
 TORN_START = re.compile(rb"\d{4}-\d{2}-\d{2} |[\d-]{1,10}\Z")
 HASH_START = re.compile(rb'[0-9a-f]{0,64}"?')
@@ -108,32 +120,61 @@ def included(line: str) -> str | None:
     return match.group(1) if match else None
 
 
-def parse(text: str) -> Transaction | Open | Close | Balance:
-    """Read back a directive `render` wrote, without its hash line; ValueError if it is not one."""
-    head, *lines = text.rstrip("\n").split("\n")
-    if match := OPEN.match(head):
-        if lines:
-            raise ValueError(f"an {match.group(2)} directive has no lines under it: {lines[0]!r}")
-        return (Open if match.group(2) == "open" else Close)(date.fromisoformat(match.group(1)), match.group(3))
-    if match := BALANCE.match(head):
-        if lines:
-            raise ValueError(f"a balance directive has no lines under it: {lines[0]!r}")
-        return Balance(date.fromisoformat(match.group(1)), match.group(2), Decimal(match.group(3)), match.group(4))
-    match = HEADER.match(head)
-    if match is None:
-        raise ValueError(f"not a directive the ledger writes: {head!r}")
-    meta, legs = {}, []
-    for line in lines:
-        if found := META.match(line):
-            meta[found.group(1)] = found.group(2).replace('\\"', '"').replace("\\\\", "\\")
-        elif found := LEG.match(line):
-            legs.append(Leg(found.group(1), Decimal(found.group(2)), found.group(3)))
-        else:
-            raise ValueError(f"not a metadata or posting line: {line!r}")
+def parse(text: str | bytes) -> Transaction | Open | Close | Balance:
+    """Read back a directive `render` wrote, without its hash line; ValueError naming what is
+    not in the ledger's grammar."""
+    raw = text.encode() if isinstance(text, str) else text
+    head, _, rest = raw.rstrip(b"\n").partition(b"\n")
+    found, lines = HEAD.fullmatch(head), LINES.fullmatch(rest + b"\n" if rest else b"")
+    if found is None:
+        raise ValueError(f"not a directive the ledger writes: {head.decode(errors='replace')!r}")
+    if lines is None:
+        raise ValueError(f"not a metadata or posting line where it is: {_first_wrong(rest)!r}")
+    day, narration, links, kind, account, amount, currency = found.groups()
+    meta, legs = (META.findall(lines.group(1)), LEG.findall(lines.group(2)))
+    if problem := shape_problem(kind, amount, meta, legs):
+        raise ValueError(problem)
+    day = date.fromisoformat(day.decode())
+    if kind in (b"open", b"close"):
+        return (Open if kind == b"open" else Close)(day, account.decode())
+    if kind == b"balance":
+        return Balance(day, account.decode(), Decimal(amount.decode()), currency.decode())
+    return Transaction(day, unquote(narration),
+                       tuple(Leg(a.decode(), Decimal(n.decode()), c.decode()) for a, n, c in legs),
+                       {key.decode(): unquote(value) for key, value in meta},
+                       tuple(link.decode() for link in links.split(b" ^")[1:]))
+
+
+def shape_problem(kind: bytes | None, amount: bytes | None, meta: list, legs: list) -> str | None:
+    """What, in a directive read by the grammar (its `META` and `LEG` matches), Beancount
+    would refuse or the ledger never writes: a balance without its amount, lines under an
+    open, close or balance, a transaction of fewer than two postings, a metadata key twice
+    (its hash line is one)."""
+    if kind is not None:
+        if (amount is not None) != (kind == b"balance") or meta or legs:
+            return f"not {kind.decode()} as the ledger writes it"
+        return None
     if len(legs) < 2:
-        raise ValueError("a transaction has two legs or more")
-    return Transaction(date.fromisoformat(match.group(1)), match.group(2), tuple(legs), meta,
-                       tuple(link[1:] for link in match.group(3).split()))
+        return "a transaction has two postings or more"
+    keys = {key for key, _ in meta}
+    if len(keys) != len(meta) or b"hash" in keys:
+        return "a metadata key appears twice (the hash line is one)"
+    return None
+
+
+def unquote(value: bytes) -> str:
+    return ESCAPED.sub(rb"\1", value[1:-1]).decode()
+
+
+def _first_wrong(rest: bytes) -> str:
+    postings = False
+    for line in rest.split(b"\n"):
+        line_ = line + b"\n"
+        if LEG.fullmatch(line_):
+            postings = True
+        elif postings or not META.fullmatch(line_):
+            return line.decode(errors="replace")
+    return rest.decode(errors="replace")
 
 
 @dataclass(frozen=True)
@@ -171,10 +212,6 @@ class Entry:
         except (ValueError, UnicodeDecodeError, ArithmeticError):
             return False
         return True
-
-    def keyed_meta(self) -> dict[str, str]:
-        """The metadata verification checks for repeats: keys, references and the entry kind."""
-        return {key.decode(): value.decode() for key, value in KEYED.findall(self.raw)}
 
 
 @dataclass(frozen=True)
@@ -217,14 +254,17 @@ def _stray(piece: Piece, start: int, end: int, line: int) -> Stray | None:
     return Stray(line + gap.count(b"\n", 0, skipped), piece.start + start + skipped, piece.start + end, text)
 
 
-def pieces(path: Path, header: str, size: int = 8 * 2**20):
+def pieces(path: Path, header: str, size: int = 8 * 2**20, start: int = 0, line: int = 1):
     """A file in pieces of about `size` bytes, each cut after a blank line (so at a block's
-    start), after the file's first line when that is `header`."""
+    start), after the file's first line when that is `header`; or from byte `start`, a
+    block's start, which is on line `line`."""
     with open(path, "rb") as handle:
+        handle.seek(start)
         data = handle.read(size)
-        expected = header.encode()
-        start = len(expected) if data.startswith(expected) else 0
-        data, line = data[start:], 2 if start else 1
+        if not start:
+            expected = header.encode()
+            start = len(expected) if data.startswith(expected) else 0
+            data, line = data[start:], 2 if start else 1
         while True:
             more = handle.read(size)
             cut = len(data) if not more else data.rfind(b"\n\n") + 1
@@ -236,6 +276,42 @@ def pieces(path: Path, header: str, size: int = 8 * 2**20):
             start, data = start + cut, data[cut:] + more
             if not more and not data:
                 return
+
+
+def cuts(path: Path, header: str, size: int) -> list[tuple[int, int]]:
+    """A file as byte ranges of about `size`, each starting after a blank line (so at a block's
+    start) and the first after the file's first line when that is `header`; found by seeking,
+    without reading the file through."""
+    total = path.stat().st_size
+    with open(path, "rb") as handle:
+        expected = header.encode()
+        bounds = [len(expected) if handle.read(len(expected)) == expected else 0]
+        while bounds[-1] + size < total:
+            handle.seek(bounds[-1] + size)
+            window, found = b"", -1
+            while found < 0 and len(window) < total:
+                more = handle.read(2**16)
+                if not more:
+                    break
+                window += more
+                found = window.find(b"\n\n")
+            if found < 0:
+                break
+            bounds.append(bounds[-1] + size + found + 1)
+    return list(zip(bounds, [*bounds[1:], total]))
+
+
+def item_at(data: bytes, position: int) -> tuple["Entry | Stray | None", int]:
+    """The next directive block or stray text of `data` from `position` (offsets and line 0
+    relative to `data`), and where it ends; None at the end of the text."""
+    found = DIRECTIVE.search(data, position)
+    end = found.start() if found else len(data)
+    if text := data[position:end].lstrip():
+        start = end - len(text)
+        return Stray(0, start, end, text), end - 1 if found else end
+    if found is None:
+        return None, len(data)
+    return Entry(0, found.start(), found.end(), found.group()), found.end()
 
 
 def could_be_torn(tail: bytes) -> bool:
@@ -254,12 +330,6 @@ def could_be_torn(tail: bytes) -> bool:
 
 def _hash_line_start(line: bytes) -> bool:
     return b'  hash: "'.startswith(line[:9]) and HASH_START.fullmatch(line[9:]) is not None
-
-
-def days_and_postings(data: bytes) -> list[tuple[bytes, bytes, bytes, bytes]]:
-    """In order: (day, "", "", "") where a directive starts, ("", account, amount, currency)
-    for each posting as `render` writes them, and ("", "", "", "") for any other posting."""
-    return DAY_OR_POSTING.findall(b"\n" + data)
 
 
 def is_hash(value: str) -> bool:

@@ -1,7 +1,8 @@
-"""Beancount's own checks, run one part of the ledger at a time in worker processes.
+"""Beancount's own checks (verify's `--beancount` pass), one part of the ledger at a time
+in worker processes.
 
-Beancount's loader is the cost of verification (about 6 s and 420 MB per 100,000
-transactions here, with the garbage collector off). It runs as `loader.load_file` does:
+Beancount's loader is slow (about 6 s and 420 MB per 100,000 transactions here, with the
+garbage collector off). It runs as `loader.load_file` does:
 parse, booking, the plugins (pad, documents, balance) and the validations, except that
 booking is left out when every posting already has its amount and currency and no cost or
 price (all the suite writes): booking then returns the postings as they are, and no error. Each worker loads a generated source: the
@@ -13,9 +14,6 @@ Errors are named by the real file and line.
 """
 import gc
 import os
-from collections import deque
-from multiprocessing import get_context
-from multiprocessing.connection import wait
 
 from beancount import loader
 from beancount.core import data
@@ -82,67 +80,4 @@ def load_part(header: str, opening_text: str, path: str, start: int, end: int, l
         else:
             found.append((path, line + number - before - 1, message))
     return found
-
-
-def serve(connection) -> None:
-    """A worker process: load each part it is sent, until it is sent None. Its end of the
-    pipe is made blocking: under eventlet, the parent made a non-blocking socket pair."""
-    os.set_blocking(connection.fileno(), True)
-    for job in iter(connection.recv, None):
-        connection.send(load_part(*job))
-
-
-class Workers:
-    """Worker processes, each sent one job at a time over a pipe. Spawned: fresh interpreters,
-    not forks of one that eventlet may have monkey-patched. No threads, unlike
-    ProcessPoolExecutor, whose wake-up pipe eventlet's hub refuses to share between them."""
-
-    def __init__(self, count: int):
-        context = get_context("spawn")
-        self.processes, self.idle, self.busy = [], [], {}
-        self.queue, self.wanted, self.results = deque(), {}, {}
-        for _ in range(count):
-            ours, theirs = context.Pipe()
-            self.processes.append(context.Process(target=serve, args=(theirs,), daemon=True))
-            self.processes[-1].start()
-            theirs.close()
-            self.idle.append(ours)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *_exc) -> None:
-        for process in self.processes:
-            process.terminate()
-            process.join()
-
-    def submit(self, key, job: tuple) -> None:
-        """Queue a job, unless it is the one already wanted for `key`; it supersedes that one."""
-        if self.wanted.get(key) != job:
-            self.wanted[key] = job
-            self.results.pop(key, None)
-            self.queue.append((key, job))
-        self.run(block=False)
-
-    def run(self, block: bool) -> dict:
-        """Hand queued jobs to idle workers and take in what they finished; with `block`, until
-        all are done. Returns the results of the jobs wanted, by key."""
-        while True:
-            while self.idle and self.queue:
-                connection, (key, job) = self.idle.pop(), self.queue.popleft()
-                connection.send(job)
-                self.busy[connection] = key, job
-            ready = wait(list(self.busy), timeout=None if block else 0) if self.busy else []
-            if not ready:
-                return self.results
-            for connection in ready:
-                key, job = self.busy.pop(connection)
-                try:
-                    result = connection.recv()
-                except EOFError:
-                    raise RuntimeError("a verify worker process died (its error is above)") from None
-                if self.wanted[key] == job:
-                    self.results[key] = result
-                self.idle.append(connection)
-
 

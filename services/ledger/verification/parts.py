@@ -11,8 +11,8 @@ CARRIED = "Equity:Verify:CarriedForward"
 
 @dataclass
 class Part:
-    """A run of whole directives of one period file, and what the streaming pass learned
-    about it to plan its own load."""
+    """A run of whole directives of one period file, and what the strict pass learned about
+    it to plan its own load."""
     path: str
     start: int
     end: int
@@ -23,29 +23,12 @@ class Part:
     last_balance: str | None = None
     splittable: bool = True
 
-    def add_postings(self, found) -> None:
-        """Sum (day, account, amount, currency) as `text.days_and_postings` finds them."""
-        cents: dict[tuple[str, bytes, bytes], int] = {}  # amounts have two decimals: summed as integers
-        day = None
-        for found_day, account, amount, currency in found:
-            if found_day:
-                day = found_day.decode()
-                if self.first is None or day < self.first:
-                    self.first = day
-            elif account and day:
-                key = day, account, currency
-                cents[key] = cents.get(key, 0) + int(amount.replace(b".", b""))
-            else:
-                self.splittable = False  # a posting this pass cannot sum
+    def add_cents(self, cents: dict) -> None:
+        """Take the strict pass's (day, account, currency) -> cents."""
         for (day, account, currency), value in cents.items():
-            account, currency, total = account.decode(), currency.decode(), Decimal(value).scaleb(-2)
-            self.days.setdefault(day, {})[account, currency] = total
-            self.total[account, currency] = self.total.get((account, currency), Decimal(0)) + total
-        try:
-            for day in [*self.days, *([self.first] if self.first else [])]:
-                date.fromisoformat(day)
-        except ValueError:
-            self.splittable = False  # not a date: Beancount names it
+            key, total = (account.decode(), currency.decode()), Decimal(value).scaleb(-2)
+            self.days.setdefault(day, {})[key] = self.days.get(day, {}).get(key, Decimal(0)) + total
+            self.total[key] = self.total.get(key, Decimal(0)) + total
 
 
 def carried_into(part: Part, parts: list[Part]) -> list[tuple[str, dict]] | None:

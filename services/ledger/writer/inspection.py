@@ -16,6 +16,8 @@ from services.ledger.book.files import ACCOUNTS, MAIN, empty_private_file, priva
 from services.ledger.book.integrity import UNCHAINED, WRITTEN, Anchor, ChainWalk, Checkpoint, header_of, read_main, where
 from services.ledger.book.text import Entry, Stray, could_be_torn, pieces, scan
 from services.ledger.errors import LedgerTampered
+from services.ledger.verification.chains import PARALLEL_ABOVE, PART_BYTES, check_files, join
+from services.ledger.verification.workers import Workers
 
 QUARANTINE = "quarantine"
 
@@ -34,24 +36,60 @@ class Inspection:
     torn: list[Torn] = field(default_factory=list)
 
 
-def inspect(directory: Path, anchors: Checkpoint) -> Inspection:
+def inspect(directory: Path, anchors: Checkpoint, parallel: bool | None = None) -> Inspection:
+    """The files against the index's anchors. The journal's parts up to the one holding its
+    anchored entry are checked by verification's strict pass, in worker processes when the
+    period files are large (`parallel` forces or avoids them); from that part on, entry by entry."""
     main = read_main(directory)
     if main.findings:
         raise LedgerTampered(str(main.findings[0]))
     inspection = Inspection()
     if main.torn_at is not None:
         inspection.torn.append(Torn(directory / MAIN, main.torn_at))
-    inspection.chart, _ = _walk([directory / ACCOUNTS], "chart", anchors.chart, inspection.torn)
-    inspection.journal, inspection.journal_head = _walk(main.periods, "journal", anchors.journal, inspection.torn)
+    inspection.chart, _ = _walk([(directory / ACCOUNTS, 0, 1)], "chart", ChainWalk(anchors.chart), inspection.torn)
+    walk, rest = _committed(main.periods, anchors.journal, parallel)
+    inspection.journal, inspection.journal_head = _walk(rest, "journal", walk, inspection.torn)
     return inspection
 
 
-def _walk(paths: list[Path], chain: str, anchor: Anchor, torn: list[Torn]) -> tuple[list[Entry], str]:
-    """The entries after the anchor, and the chain's last hash; a torn end into `torn`."""
-    walk, pending, head = ChainWalk(anchor), [], anchor.head
-    items = ((path, item) for path in paths for piece in pieces(path, header_of(path)) for item in scan(piece))
+def _committed(paths: list[Path], anchor: Anchor, parallel: bool | None) -> tuple[ChainWalk, list[tuple[Path, int, int]]]:
+    """The journal's parts before the one holding its anchored entry (and before the last),
+    checked with the strict pass's chain: any finding there is tampering. The walk after them,
+    and where each file still to walk begins (path, byte, line)."""
+    if parallel is None:
+        parallel = (os.cpu_count() or 1) > 1 and sum(path.stat().st_size for path in paths) > PARALLEL_ABOVE
+    workers = Workers(os.cpu_count() or 1) if parallel else None
+    try:
+        parts = check_files(paths, "journal", None, PART_BYTES, workers)
+    finally:
+        if workers is not None:
+            workers.close()
+    before, counted = [], 0
+    for part in parts[:-1]:  # the last is always walked: it may end torn, or short of the anchor
+        if counted + part.checked.entries >= anchor.entries:
+            break
+        before.append(part)
+        counted += part.checked.entries
+    walk, findings = join(before, None)
+    if findings:
+        raise LedgerTampered(findings[0])
+    rest = parts[len(before):]
+    resume = [(part.path, part.job.start, part.line) for n, part in enumerate(rest)
+              if n == 0 or part.path != rest[n - 1].path]
+    resumed = ChainWalk(anchor)
+    resumed.previous, resumed.entries = walk.previous, walk.entries
+    return resumed, resume
+
+
+def _walk(files: list[tuple[Path, int, int]], chain: str, walk: ChainWalk, torn: list[Torn]) -> tuple[list[Entry], str]:
+    """The entries after the anchor, and the chain's last hash; a torn end into `torn`. Each
+    file is walked from a block's start (path, byte, line); byte 0 is its beginning."""
+    anchor, pending, head = walk.anchor, [], walk.anchor.head
+    paths = [path for path, _, _ in files]
+    items = ((path, item) for path, start, line in files
+             for piece in pieces(path, header_of(path), start=start, line=line) for item in scan(piece))
     ahead = next(items, None)
-    kept = {}  # per file: where its last whole entry (or its header) ends
+    kept = {path: start for path, start, _ in files if start}  # per file: where its last whole entry (or its header) ends
     while ahead is not None:
         (path, item), ahead = ahead, next(items, None)
         kept.setdefault(path, len(header_of(path).encode()))
