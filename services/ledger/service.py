@@ -1,7 +1,8 @@
 """Ledger service: the single writer of the Beancount ledger of record.
 
-Disbursement commands arrive on a queue with a single active consumer, and postings
-are serialised by one lock in the process, so the files have one total order.
+One process writes a ledger folder; another on the same folder waits as its standby
+(writer_lock.py). Disbursement commands arrive on a queue with a single active consumer,
+and postings are serialised by one lock in the process, so the files have one total order.
 """
 import logging
 from contextlib import contextmanager
@@ -30,6 +31,7 @@ from services.ledger.payments.adapter import PaymentAdapter
 from services.ledger.payments.rail import ProviderRail
 from services.ledger.reconciliation.workflow import Reconciliation
 from services.ledger.schemas import RecordFunding, ResolveItem, ReverseEntry
+from services.ledger.writer_lock import WriterLock
 from shared.config import database_url
 from shared.contracts import FundingReceived
 from shared.db import make_engine
@@ -51,6 +53,15 @@ class SingleWriter(DependencyProvider):
 
     def setup(self):
         settings = self.container.config["LEDGER"]
+        self.writer_lock = WriterLock(settings["directory"])
+        self.writer_lock.acquire()  # a standby waits here, before it touches the files or any queue
+        try:
+            self._open(settings)
+        except BaseException:
+            self.writer_lock.release()
+            raise
+
+    def _open(self, settings):
         self.files = LedgerFiles(settings["directory"], settings["title"], date.fromisoformat(settings["opened_on"]),
                                  settings["rail"]["currency"])
         self.files.ensure_created()
@@ -92,6 +103,10 @@ class SingleWriter(DependencyProvider):
     def stop(self):
         self.payments.stop()
         self.engine.dispose()
+        self.writer_lock.release()
+
+    def kill(self):
+        self.writer_lock.release()
 
     def get_dependency(self, worker_ctx):
         return self

@@ -2,18 +2,17 @@
 lock), and two outbox relays over one outbox hand every event to a consumer once."""
 import subprocess
 import sys
-import uuid
 
 import eventlet
 from kombu import Connection, Queue
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from services.enrollment.models import Base
 from shared.db import make_engine
 from shared.migrations import upgrade
 from shared.outbox import Relay, event_exchange, write_events
-from tests.conftest import PG_ADMIN_URL
 from tests.integration.test_outbox import EVENT
+from tests.operations.support import drop, fresh_database
 
 OUTBOX = Base.metadata.tables["outbox"]
 # Each process imports, says so, and migrates when told: both start at the same moment. "bare"
@@ -27,22 +26,6 @@ print("ready", flush=True)
 sys.stdin.readline()
 upgrade("livelihoods", url) if how == "locked" else command.upgrade(alembic_config("livelihoods", url), "head")
 """
-
-
-def fresh_database() -> str:
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"ddrr_test_replicas_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return f"postgresql://postgres@127.0.0.1:5432/{name}"
-
-
-def drop(url: str) -> None:
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def migrate_together(url: str, how: str) -> list[tuple[int, str]]:
