@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from services.livelihoods import cycle_rows
-from services.livelihoods.models import AllowanceCycle, AllowanceLeftOut
+from services.livelihoods.models import AllowanceCycle, AllowanceLeftOut, AllowancePayment, Disbursement
 
 LABELS = {"PENDING": "pending", "REQUESTED": "sent", "PAID": "paid", "FAILED": "failed", "STOPPED": "held",
           "REISSUED": "re-issued"}
@@ -45,6 +45,22 @@ def by_status(session: Session, cycle: AllowanceCycle) -> dict[str, Group]:
     return {status: Group(count, Decimal(amount or 0).quantize(ZERO)) for status, count, amount in session.execute(
         select(payments.status, func.count(), func.sum(payments.amount))
         .where(payments.cycle_id == cycle.id).group_by(payments.status))}
+
+
+def open_cycles(session: Session) -> dict[tuple[str, str], int]:
+    """Every cycle not complete: its payment attempts' count per status label, zeros included
+    (the cycle progress metric, shared/metrics.py)."""
+    unfinished = AllowanceCycle.status != "COMPLETE"
+    counts = {}
+    for payments in (AllowancePayment, Disbursement):  # a cycle's payments are in one of them
+        query = (select(payments.cycle_id, payments.status, func.count())
+                 .join(AllowanceCycle, AllowanceCycle.id == payments.cycle_id)
+                 .where(unfinished).group_by(payments.cycle_id, payments.status))
+        for cycle_id, status, count in session.execute(query):
+            counts[(cycle_id, LABELS.get(status, status.lower()))] = count
+    found = {(cycle_id, label): 0 for cycle_id in session.scalars(select(AllowanceCycle.id).where(unfinished))
+             for label in LABELS.values()}
+    return {**found, **counts}
 
 
 def progress(groups: dict[str, Group]) -> dict[str, dict]:

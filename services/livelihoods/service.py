@@ -6,6 +6,7 @@ from nameko.rpc import RpcProxy, rpc
 
 from services.livelihoods import (allowances, attendance, budget, cycle_progress, eligibility, grant_cycles, grants,
                                   ledger_answers, ledger_deadline, participant_record, programmes, projections, stats, tranches)
+from services.livelihoods.cycle_metrics import CycleMetrics
 from services.livelihoods.models import Base
 from services.livelihoods.referral_service import ReferralEntrypoints
 from services.livelihoods.schemas import (ApplicationQuery, CreateApplication, CreateProgramme, Decision, FollowUp,
@@ -33,6 +34,7 @@ class LivelihoodsService(ReferralEntrypoints):
     config = Config()
     request_context = RequestContext()
     ledger = RpcProxy("ledger")  # its totals of a cycle tell whether the cycle is complete
+    cycle_metrics = CycleMetrics()
 
     @rpc
     def create_programme(self, data, actor):
