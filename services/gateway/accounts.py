@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from services.gateway import audit, throttle
 from services.gateway.models import Token, User
 from shared.db import make_engine
+from shared.db_conflicts import transaction
 from shared.errors import Conflict, Forbidden, NotFound, TooManyAttempts, Unauthenticated, ValidationFailed
 from shared.fields import Text
 
@@ -28,6 +29,10 @@ ROLES = ("officer", "supervisor", "finance", "mentor", "monitoring", "admin")
 MIN_PASSWORD = 12
 DEFAULTS = {"token_ttl_minutes": 480, **throttle.DEFAULTS}
 SIGN_IN_REFUSED = "wrong username or password"  # the same words for every refusal: no account enumeration
+RACES = {  # what the loser of a race is told, per table whose unique key it hit
+    "users": "an account with this username was created by someone else at the same moment",
+    "sign_in_throttles": "another sign-in attempt from this address was counted at the same moment",
+}
 
 _hasher = PasswordHasher()  # argon2id, RFC 9106 low-memory profile
 # Verified when there is no real hash to verify, so that every refusal costs one argon2 check.
@@ -131,7 +136,7 @@ def create_user_in(database_url: str, command: CreateUser, settings: dict | None
     """Create an account straight in the database (the first admin); returns its first token."""
     engine = make_engine(database_url)
     try:
-        with Session(engine) as session, session.begin():
+        with Session(engine) as session, transaction(session, RACES):
             _user, token = create_user(session, command, settings or {})
     finally:
         engine.dispose()
@@ -187,7 +192,7 @@ def sign_in(session: Session, username: str, password: str, settings: dict,
     password, whatever the account.
     """
     settings, request_id, now = with_defaults(settings), audit.request_id(request_id), _now()
-    with session.begin():
+    with transaction(session, RACES):
         wait = throttle.wait_seconds(session, username, address, now)
         user = session.get(User, username)
         token = None
@@ -196,7 +201,7 @@ def sign_in(session: Session, username: str, password: str, settings: dict,
             throttle.succeeded(session, username, address)
             token = issue_token(session, user, settings)
         elif not wait:
-            throttle.failed(session, username, address, now, settings)
+            throttle.failed(session, username, address, _now(), settings)  # the delay runs from the refusal
         status = "200" if reason is None else f"{429 if wait else 401} {reason}"
         audit.record(session, username=username[:60], role=user.role if user else None, action="sign-in",
                      target=username, outcome=status, request_id=request_id)
@@ -232,7 +237,7 @@ def authenticate(session: Session, authorization: str | None, settings: dict | N
 
 def sign_out(session: Session, token: str) -> None:
     """Revoke this token (unknown or already revoked: nothing to do). Commits its own work."""
-    with session.begin():
+    with transaction(session, RACES):
         session.execute(update(Token).where(Token.token_hash == hash_token(token), Token.revoked_at.is_(None))
                         .values(revoked_at=_now()))
 

@@ -9,7 +9,7 @@ from nameko.rpc import RpcProxy
 from services.enrollment import schemas as enrollment_schemas
 from services.gateway.models import Base
 from services.gateway.openapi import document
-from services.gateway import scope
+from services.gateway import accounts, scope
 from services.gateway.allowance_routes import AllowanceRoutes
 from services.gateway.auth_routes import AuthRoutes
 from services.gateway.grant_routes import GrantRoutes
@@ -31,7 +31,7 @@ class GatewayService(AllowanceRoutes, AuthRoutes, GrantRoutes, LedgerRoutes, Men
     name = "gateway"
     config = Config()
     request_context = RequestContext()
-    db = Store(Base.metadata)
+    db = Store(Base.metadata, races=accounts.RACES)
     enrollment = RpcProxy("enrollment")
     livelihoods = RpcProxy("livelihoods")
     ledger = RpcProxy("ledger")

@@ -1,9 +1,7 @@
 """An enrollment database (SQLite, or PostgreSQL for races) with the rules' collaborators, no broker."""
-import uuid
 from datetime import date
 
 import pytest
-from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
 from services.enrollment import participants
@@ -15,7 +13,7 @@ from shared.db import make_engine
 from shared.db_conflicts import transaction
 from shared.migrations import upgrade
 from shared.validation import parse
-from tests.conftest import PG_ADMIN_URL
+from tests.races import migrated_postgres
 
 PERSON = {"full_name": "Amina Hassan Warsame", "phone": "+252 61 555 0101", "national_id": "SO-1987-554433",
           "date_of_birth": "1999-04-12", "gender": "F", "district": "Kismayo", "languages": ["so"],
@@ -71,17 +69,6 @@ def desk(db_url):
 
 @pytest.fixture
 def postgres_engine():
-    """A throw-away PostgreSQL enrollment database, migrated (enrollment's alone: quicker than
-    every service's), for one race test."""
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"ddrr_test_enrollment_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = f"postgresql://postgres@127.0.0.1:5432/{name}"
-    upgrade("enrollment", url)
-    engine = make_engine(url)
-    yield engine
-    engine.dispose()
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
+    """A throw-away PostgreSQL enrollment database, for a race test."""
+    with migrated_postgres("enrollment") as engine:
+        yield engine
