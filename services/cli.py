@@ -48,7 +48,7 @@ def cmd_migrate(args, config):
 
 def cmd_serve(args, config):
     """Migrate one service's database, then become its service process (shared/service_process.py)."""
-    check(config)
+    check(config, args.service)
     if args.service in HTTP_SERVICES:
         from services.provider.server import run
         return run(config)

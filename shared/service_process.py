@@ -49,9 +49,9 @@ def end(runner: ServiceRunner) -> None:
 
 def serve(service_path: str) -> None:
     config = load()
-    settings = check(config)
     service_classes = import_service(service_path)
     name = service_classes[0].name
+    settings = check(config, name)
     logging_setup.configure(name, config["LOG"])
     runner = ServiceRunner({**config, "SERVICE_CONTAINER_CLS": CONTAINER})
     for service_cls in service_classes:

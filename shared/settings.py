@@ -3,8 +3,9 @@
 `ddrr serve` and `ddrr run` call `check(config)`: a missing or wrong setting stops the
 start with one line naming it, instead of a KeyError at the first request that reads it.
 With `DDRR_PRODUCTION=true` the demo secrets of config/ddrr.yaml (each has "demo" in it,
-or in its base64 text) are refused. Sections hold more keys than are checked here; the
-services keep reading the dict nameko gives them.
+or in its base64 text) are refused: those the started service reads (`ddrr serve <service>`),
+or every one (`ddrr run`), so a workload is given only its own secrets. Sections hold more
+keys than are checked here; the services keep reading the dict nameko gives them.
 """
 import base64
 import binascii
@@ -113,13 +114,14 @@ class Metrics(Section):
         return self
 
 
-# The secrets refused in production while they hold the demo value, with the variable that sets each.
+# The secrets refused in production while they hold the demo value: the variable that sets each,
+# and the processes (`ddrr serve` targets) that read it.
 SECRETS = {
-    ("ENROLLMENT", "pii_key"): "ENROLLMENT_PII_KEY",
-    ("ENROLLMENT", "blind_index_key"): "ENROLLMENT_INDEX_KEY",
-    ("REFERRALS", "secrets_key"): "PARTNER_SECRETS_KEY",
-    ("PROVIDER", "token"): "PROVIDER_TOKEN",
-    ("PROVIDER", "callback_secret"): "PROVIDER_CALLBACK_SECRET",
+    ("ENROLLMENT", "pii_key"): ("ENROLLMENT_PII_KEY", {"enrollment"}),
+    ("ENROLLMENT", "blind_index_key"): ("ENROLLMENT_INDEX_KEY", {"enrollment"}),
+    ("REFERRALS", "secrets_key"): ("PARTNER_SECRETS_KEY", {"livelihoods"}),
+    ("PROVIDER", "token"): ("PROVIDER_TOKEN", {"enrollment", "ledger", "provider"}),
+    ("PROVIDER", "callback_secret"): ("PROVIDER_CALLBACK_SECRET", {"ledger", "provider"}),
 }
 
 
@@ -148,17 +150,19 @@ class Settings(Section):
     def metrics_address(self, service: str) -> str:
         return f"{self.METRICS.host}:{self.METRICS.ports[service]}"
 
-    def demo_secrets(self) -> list[str]:
-        return [f"{section}.{key} ({variable})" for (section, key), variable in SECRETS.items()
-                if is_demo(getattr(getattr(self, section), key))]
+    def demo_secrets(self, service: str | None = None) -> list[str]:
+        """The demo secrets `service` reads (any service's when None)."""
+        return [f"{section}.{key} ({variable})" for (section, key), (variable, readers) in SECRETS.items()
+                if (service is None or service in readers) and is_demo(getattr(getattr(self, section), key))]
 
 
 class SettingError(ValueError):
     pass
 
 
-def parse(config: dict) -> Settings:
-    """The checked settings; raises SettingError naming the first wrong setting."""
+def parse(config: dict, service: str | None = None) -> Settings:
+    """The checked settings for `service` (every service when None); raises SettingError
+    naming the first wrong setting."""
     try:
         settings = Settings.model_validate(config)
     except ValidationError as exc:
@@ -166,16 +170,16 @@ def parse(config: dict) -> Settings:
         where = ".".join(str(part) for part in error["loc"])
         reason = "missing" if error["type"] == "missing" else error["msg"].removeprefix("Value error, ")
         raise SettingError(f"setting {where}: {reason}") from None
-    if settings.PRODUCTION and settings.demo_secrets():
-        raise SettingError(f"setting {settings.demo_secrets()[0]}: the demo value is refused when "
+    if settings.PRODUCTION and settings.demo_secrets(service):
+        raise SettingError(f"setting {settings.demo_secrets(service)[0]}: the demo value is refused when "
                            f"DDRR_PRODUCTION=true")
     return settings
 
 
-def check(config: dict) -> Settings:
+def check(config: dict, service: str | None = None) -> Settings:
     """`parse`, or end the process with one line on stderr (exit code 2)."""
     try:
-        return parse(config)
+        return parse(config, service)
     except SettingError as wrong:
         print(f"ddrr: {wrong}", file=sys.stderr)
         sys.exit(2)

@@ -31,9 +31,24 @@ WORKLOAD_KINDS = ("Deployment", "StatefulSet")
 
 # --- loading -------------------------------------------------------------------------
 
+class PlainLoader(yaml.SafeLoader):
+    """YAML as docker compose and kubectl read it. `shared.config.load` adds nameko's `${VAR}`
+    resolver to yaml.SafeLoader for the whole process, which would read compose's
+    `${VAR:-default}` as an environment lookup with the default `-default`."""
+
+
+PlainLoader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if "env_var" not in tag]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+
+
+def read_yaml(path: Path) -> list:
+    return [doc for doc in yaml.load_all(path.read_text(encoding="utf-8"), Loader=PlainLoader) if doc]
+
+
 @pytest.fixture(scope="module")
 def compose():
-    return yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
+    return read_yaml(ROOT / "docker-compose.yml")[0]
 
 
 @pytest.fixture(scope="module")
@@ -49,10 +64,7 @@ def definitions():
 
 @pytest.fixture(scope="module")
 def k8s():
-    docs = []
-    for path in sorted((DEPLOY / "k8s").rglob("*.y*ml")):
-        docs += [doc for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")) if doc]
-    return docs
+    return [doc for path in sorted((DEPLOY / "k8s").rglob("*.y*ml")) for doc in read_yaml(path)]
 
 
 def interpolate(value: str) -> str:
@@ -301,7 +313,10 @@ def test_ledger_is_a_single_replica_statefulset_on_a_shared_volume(k8s):
     assert not [d for d in k8s if d["kind"] == "Deployment" and d["metadata"]["name"] == "ledger"]
     ledger = one(k8s, "StatefulSet", "ledger")
     assert ledger["spec"]["replicas"] == 1
-    assert containers(ledger)[0]["command"] == ["ddrr", "serve", "ledger"]
+    writer, standby = containers(ledger)  # a writer and its standby, on the same folder
+    assert writer["command"] == standby["command"] == ["ddrr", "serve", "ledger"]
+    assert writer["volumeMounts"] == standby["volumeMounts"]
+    assert writer["env"] == standby["env"]
     (claim,) = [v["persistentVolumeClaim"]["claimName"]
                 for v in ledger["spec"]["template"]["spec"]["volumes"] if "persistentVolumeClaim" in v]
     assert "ReadWriteMany" in one(k8s, "PersistentVolumeClaim", claim)["spec"]["accessModes"]
@@ -360,13 +375,13 @@ def test_secret_template_holds_placeholders_only(k8s):
 def test_workloads_use_their_own_database(k8s):
     for name in SERVICES:
         kind = "StatefulSet" if name == "ledger" else "Deployment"
-        (container,) = containers(one(k8s, kind, name))
-        env = {v["name"]: v for v in container["env"]}
-        assert [k for k in env if k.endswith("_DATABASE_URL")] == [f"{name.upper()}_DATABASE_URL"]
-        url = urlsplit(env[f"{name.upper()}_DATABASE_URL"]["value"])
-        assert url.scheme == "postgresql" and url.path == f"/{name}" and url.username == name
-        assert env["DB_PASSWORD"]["valueFrom"]["secretKeyRef"]["key"] == f"{name.upper()}_DB_PASSWORD"
-        assert ("ENROLLMENT_PII_KEY" in env) == ("ENROLLMENT_INDEX_KEY" in env) == (name == "enrollment")
+        for container in containers(one(k8s, kind, name)):
+            env = {v["name"]: v for v in container["env"]}
+            assert [k for k in env if k.endswith("_DATABASE_URL")] == [f"{name.upper()}_DATABASE_URL"]
+            url = urlsplit(env[f"{name.upper()}_DATABASE_URL"]["value"])
+            assert url.scheme == "postgresql" and url.path == f"/{name}" and url.username == name
+            assert env["DB_PASSWORD"]["valueFrom"]["secretKeyRef"]["key"] == f"{name.upper()}_DB_PASSWORD"
+            assert ("ENROLLMENT_PII_KEY" in env) == ("ENROLLMENT_INDEX_KEY" in env) == (name == "enrollment")
 
 
 def test_kubernetes_broker_objects_match_the_compose_definitions(k8s, definitions):

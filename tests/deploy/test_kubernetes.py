@@ -41,13 +41,26 @@ def test_every_workload_has_liveness_and_readiness_probes(workload):
         assert "livenessProbe" in container and "readinessProbe" in container, container["name"]
 
 
+def config_maps() -> dict[str, dict]:
+    return {r["metadata"]["name"]: r["data"] for path in MANIFESTS for r in documents(path) if r["kind"] == "ConfigMap"}
+
+
 @pytest.mark.parametrize("workload", [w for w in workloads() if w["spec"]["template"]["spec"]["containers"][0]
                                       .get("command", [None])[0] == "ddrr"], ids=lambda w: w["metadata"]["name"])
 def test_services_are_probed_on_their_operations_port(workload):
-    (container,) = workload["spec"]["template"]["spec"]["containers"]
-    assert {"name": "metrics", "containerPort": 9100} in container["ports"]
-    assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "metrics"}
-    assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "metrics"}
+    """Each container's probes ask the port its service serves on (`<SERVICE>_METRICS_PORT`
+    of the ConfigMaps it reads, the last one winning), each container of a pod its own."""
+    maps, ports = config_maps(), set()
+    for container in workload["spec"]["template"]["spec"]["containers"]:
+        service = container["command"][2]
+        port = int([maps[source["configMapRef"]["name"]] for source in container["envFrom"]
+                    if f"{service.upper()}_METRICS_PORT" in maps[source["configMapRef"]["name"]]][-1]
+                   [f"{service.upper()}_METRICS_PORT"])
+        (named,) = [p["name"] for p in container["ports"] if p["containerPort"] == port]
+        assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": named}
+        assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": named}
+        ports.add(port)
+    assert len(ports) == len(workload["spec"]["template"]["spec"]["containers"])  # one pod, one network
 
 
 def test_event_queues_are_quorum_queues_that_dead_letter_at_least_once():

@@ -30,11 +30,11 @@ def test_a_wrong_setting_stops_the_start_in_one_line(command):
 
 
 def test_demo_secrets_are_refused_in_production():
-    done = ddrr("serve", "gateway", DDRR_PRODUCTION="true")
+    done = ddrr("serve", "enrollment", DDRR_PRODUCTION="true")
     assert done.returncode == 2
     assert done.stderr.splitlines() == [
         "ddrr: setting ENROLLMENT.pii_key (ENROLLMENT_PII_KEY): the demo value is refused when DDRR_PRODUCTION=true"]
-    one_left = ddrr("serve", "gateway", DDRR_PRODUCTION="true", **{**REAL_SECRETS, "PROVIDER_TOKEN": ""})
+    one_left = ddrr("serve", "enrollment", DDRR_PRODUCTION="true", **{**REAL_SECRETS, "PROVIDER_TOKEN": ""})
     assert one_left.stderr.splitlines()[-1].startswith("ddrr: setting PROVIDER.token")
 
 
@@ -43,6 +43,22 @@ def test_real_secrets_pass_in_production(monkeypatch):
         monkeypatch.setenv(name, value)
     settings = parse(load())
     assert settings.PRODUCTION and settings.demo_secrets() == []
+
+
+@pytest.mark.parametrize("service, refused", [
+    ("enrollment", "ENROLLMENT.pii_key (ENROLLMENT_PII_KEY)"), ("livelihoods", "REFERRALS.secrets_key (PARTNER_SECRETS_KEY)"),
+    ("ledger", "PROVIDER.token (PROVIDER_TOKEN)"), ("mentorship", None), ("gateway", None),
+    (None, "ENROLLMENT.pii_key (ENROLLMENT_PII_KEY)"),  # `ddrr run`: every service's
+])
+def test_a_service_is_refused_only_the_demo_secrets_it_reads(monkeypatch, service, refused):
+    """So a workload is given its own secrets only (the PII key stays with enrollment)."""
+    monkeypatch.setenv("DDRR_PRODUCTION", "true")
+    if refused is None:
+        assert parse(load(), service).PRODUCTION
+        return
+    with pytest.raises(SettingError) as stopped:
+        parse(load(), service)
+    assert str(stopped.value) == f"setting {refused}: the demo value is refused when DDRR_PRODUCTION=true"
 
 
 @pytest.mark.parametrize("path, expected", [
