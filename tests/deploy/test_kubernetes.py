@@ -8,9 +8,14 @@ from pathlib import Path
 import kubernetes_validate
 import pytest
 import yaml
+from nameko.events import SERVICE_POOL
+from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
 from prometheus_client import REGISTRY
 
 from shared import metrics
+from shared.dead_lettering import DEAD_LETTER_EXCHANGE, DEAD_LETTER_QUEUE
+from shared.handlers import ReliableEventHandler
+from tests.conftest import ALL_SERVICES
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 MANIFESTS = sorted((DEPLOY / "k8s").rglob("*.yaml"))
@@ -73,6 +78,41 @@ def test_event_queues_are_quorum_queues_that_dead_letter_at_least_once():
     assert policy["definition"]["delivery-limit"] > 0
     (dead_letters,) = [q for q in definitions["queues"] if q["name"] == "ddrr.dead-letter"]
     assert dead_letters["arguments"]["x-queue-type"] == "quorum"
+
+
+def event_queues() -> dict[str, ReliableEventHandler]:
+    """Every event-handler queue the services declare (nameko's name for a service-pool
+    handler), with its handler."""
+    found = {}
+    for service in ALL_SERVICES:
+        for method in dir(service):
+            for entrypoint in getattr(getattr(service, method), ENTRYPOINT_EXTENSIONS_ATTR, ()):
+                if isinstance(entrypoint, ReliableEventHandler):
+                    assert entrypoint.handler_type is SERVICE_POOL, method
+                    found[f"evt-{entrypoint.source_service}-{entrypoint.event_type}--{service.name}.{method}"] = entrypoint
+    return found
+
+
+def test_the_queues_the_code_declares_agree_with_the_definitions():
+    """The broker takes the services' declarations as they are: the event queues the policy
+    makes dead-letter at least once with a delivery limit are every one the code declares, with
+    the same dead-letter exchange; the definitions declare none of them (a second declaration
+    with other arguments is refused), and the dead-letter queue the code declares without a type
+    is the vhost's default type, quorum, as the definitions declare it. Single active consumers
+    are the ledger writer's queues only (quorum queues take them); every other queue is shared."""
+    definitions = json.loads((DEPLOY / "rabbitmq" / "definitions.json").read_text())
+    (policy,) = [p for p in definitions["policies"] if p["pattern"] == "^evt-"]
+    queues = event_queues()
+    assert queues and all(re.search(policy["pattern"], name) for name in queues)
+    assert policy["definition"]["dead-letter-exchange"] == DEAD_LETTER_EXCHANGE.name
+    assert [x["name"] for x in definitions["exchanges"]] == [DEAD_LETTER_EXCHANGE.name]
+    assert [q["name"] for q in definitions["queues"]] == [DEAD_LETTER_QUEUE.name]
+    assert not DEAD_LETTER_QUEUE.queue_arguments
+    (vhost,) = definitions["vhosts"]
+    assert vhost["metadata"]["default_queue_type"] == definitions["queues"][0]["arguments"]["x-queue-type"] == "quorum"
+    single = {name for name, handler in queues.items() if handler.single_active_consumer}
+    assert single == {name for name in queues if name.endswith(tuple(
+        f"--ledger.{method}" for method in ("on_disbursement_requested", "on_programme_created")))}
 
 
 def test_the_dashboard_draws_only_series_the_suite_exports():
