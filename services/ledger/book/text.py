@@ -63,17 +63,21 @@ def quote(value: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def _lines(entry: Transaction | Open | Close | Balance) -> tuple[str, str]:
+    """A directive's first line, and the lines under it ("" when it has none)."""
+    if isinstance(entry, (Open, Close)):
+        return f"{entry.day.isoformat()} {'open' if isinstance(entry, Open) else 'close'} {entry.account}", ""
+    if isinstance(entry, Balance):
+        return f"{entry.day.isoformat()} balance {entry.account}  {entry.amount:.2f} {entry.currency}", ""
+    head = f"{entry.day.isoformat()} * {quote(entry.narration)}" + "".join([f" ^{link}" for link in entry.links])
+    return head, "\n".join([*[f"  {key}: {quote(value)}" for key, value in entry.meta.items()],
+                            *[f"  {leg.account}  {leg.amount:.2f} {leg.currency}" for leg in entry.legs]])
+
+
 def body(entry: Transaction | Open | Close | Balance) -> str:
     """A directive's text without its hash line: what the hash seals."""
-    if isinstance(entry, (Open, Close)):
-        return f"{entry.day.isoformat()} {'open' if isinstance(entry, Open) else 'close'} {entry.account}"
-    if isinstance(entry, Balance):
-        return f"{entry.day.isoformat()} balance {entry.account}  {entry.amount:.2f} {entry.currency}"
-    links = "".join(f" ^{link}" for link in entry.links)
-    lines = [f"{entry.day.isoformat()} * {quote(entry.narration)}{links}"]
-    lines += [f"  {key}: {quote(value)}" for key, value in entry.meta.items()]
-    lines += [f"  {leg.account}  {leg.amount:.2f} {leg.currency}" for leg in entry.legs]
-    return "\n".join(lines)
+    head, rest = _lines(entry)
+    return f"{head}\n{rest}" if rest else head
 
 
 def seal(previous_hash: str, text: str | bytes) -> str:
@@ -83,10 +87,9 @@ def seal(previous_hash: str, text: str | bytes) -> str:
 
 def render(entry: Transaction | Open | Close | Balance, previous_hash: str) -> tuple[str, str]:
     """The directive as appended (a blank line, then its lines with `hash:` second), and its hash."""
-    text = body(entry)
-    digest = seal(previous_hash, text)
-    head, _, rest = text.partition("\n")
-    return "\n" + "\n".join([head, f"  hash: {quote(digest)}", *([rest] if rest else [])]) + "\n", digest
+    head, rest = _lines(entry)
+    digest = seal(previous_hash, f"{head}\n{rest}" if rest else head)
+    return f'\n{head}\n  hash: "{digest}"\n' + (f"{rest}\n" if rest else ""), digest
 
 
 def period_header(month: date) -> str:
@@ -156,7 +159,7 @@ def shape_problem(kind: bytes | None, amount: bytes | None, meta: list, legs: li
         return None
     if len(legs) < 2:
         return "a transaction has two postings or more"
-    keys = {key for key, _ in meta}
+    keys = dict(meta)
     if len(keys) != len(meta) or b"hash" in keys:
         return "a metadata key appears twice (the hash line is one)"
     return None

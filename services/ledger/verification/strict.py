@@ -88,7 +88,7 @@ class Part:
 
     def __init__(self, job: Job, data: bytes):
         self.job, self.data, self.out = job, data, Checked()
-        self.accounts = None if job.accounts is None else {name.encode(): days for name, days in job.accounts.items()}
+        self.wrong: dict[tuple, str] = {}  # (day, account, currency) posted to where the account is not open
         self.previous: str | None = None
         self.last: int | None = None
         self.days: dict[str, str | None] = {}  # each day read: what is wrong with it, or None
@@ -150,27 +150,34 @@ class Part:
             out.splittable = False
         elif kind is None:
             out.transactions += 1
-            if self.accounts is not None:
+            if self.job.accounts is not None:
                 self.transaction(offset, day, meta, legs)
         elif kind == b"balance":
             out.last_balance = max(out.last_balance or day, day)
-            if self.accounts is not None:
+            if self.job.accounts is not None:
                 self.balance(offset, day, account.decode(), currency.decode(), int(amount.replace(b".", b"")))
         else:
             out.chart.append((offset, name, day, account.decode()))
             out.splittable = False
 
     def transaction(self, offset: int, day: str, meta: list, legs: list) -> None:
+        """Its keys, whether it balances, and its postings summed by day, account and currency;
+        an account is looked up once per day it is posted to (and again where it was wrong)."""
         self.keys += [key_digest(pair) for pair in key_pairs(dict(meta))]
-        residual, cents, accounts = {}, self.out.cents, self.accounts
+        residual, cents, wrong = {}, self.out.cents, self.wrong
         for account, amount, currency in legs:
             value = int(amount.replace(b".", b""))
             residual[currency] = residual.get(currency, 0) + value
             key = (day, account, currency)
-            cents[key] = cents.get(key, 0) + value
-            known = accounts.get(account)
-            if known is None or day < known[0] or (known[1] is not None and day > known[1]):
-                self.out.book.append((offset, account_problem(self.job.accounts, account.decode(), day)))
+            total = cents.get(key)
+            if total is None:
+                cents[key] = value
+                if problem := account_problem(self.job.accounts, account.decode(), day):
+                    wrong[key] = problem
+            else:
+                cents[key] = total + value
+            if wrong and key in wrong:
+                self.out.book.append((offset, wrong[key]))
         if any(residual.values()):
             left = ", ".join(f"{cents_text(value)} {currency.decode()}" for currency, value in residual.items() if value)
             self.out.book.append((offset, f"Transaction does not balance: ({left})"))

@@ -21,6 +21,7 @@ class Workers:
         self.processes, self.idle = [], []
         for _ in range(count):
             ours, theirs = context.Pipe()
+            os.set_blocking(ours.fileno(), True)  # a result is read whole, even where eventlet made the pair non-blocking
             self.processes.append(context.Process(target=serve, args=(theirs,), daemon=True))
             self.processes[-1].start()
             theirs.close()
