@@ -1,9 +1,11 @@
-"""Replicas on PostgreSQL: concurrent start-up migrations take turns (and collide without the
-lock), and two outbox relays over one outbox hand every event to a consumer once."""
+"""Replicas: concurrent start-up migrations take turns (and collide without the lock on
+PostgreSQL), and two outbox relays over one PostgreSQL outbox hand every event to a consumer
+once (without `SKIP LOCKED` in their claim, some 100 of 500 rows went out twice)."""
 import subprocess
 import sys
 
 import eventlet
+import pytest
 from kombu import Connection, Queue
 from sqlalchemy import text
 
@@ -40,8 +42,11 @@ def migrate_together(url: str, how: str) -> list[tuple[int, str]]:
     return [(start.wait(120), start.stderr.read()) for start in starts]
 
 
-def test_two_concurrent_start_up_migrations_take_turns():
-    url = fresh_database()
+@pytest.mark.parametrize("database", ["postgresql", "sqlite"])
+def test_two_concurrent_start_up_migrations_take_turns(tmp_path, database):
+    """On PostgreSQL an advisory lock, beside a SQLite file a file lock (without it, two
+    SQLite starts collide most of the time, not reliably enough for a test)."""
+    url = fresh_database() if database == "postgresql" else f"sqlite:///{tmp_path}/livelihoods.db"
     try:
         outcomes = migrate_together(url, "locked")
         assert [code for code, _ in outcomes] == [0, 0], outcomes
@@ -50,7 +55,8 @@ def test_two_concurrent_start_up_migrations_take_turns():
             assert conn.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 1
         engine.dispose()
     finally:
-        drop(url)
+        if database == "postgresql":
+            drop(url)
 
 
 def test_without_the_lock_concurrent_migrations_collide():
