@@ -5,7 +5,10 @@ level, service, logger, message, and the request id, event id and user role of t
 worker that logged it (shared/request_context.py), so one request can be followed across
 every service. Anything else (`make run`) writes a readable line. Log lines carry
 pseudonymous ids only: never names, phones, national ids, payment accounts or secrets;
-the formatters add nothing but the fields above and an exception's traceback.
+the formatters add nothing but the fields above and an exception's traceback. Libraries that
+write message bodies are held back whatever level is asked for: nameko's RPC proxies log
+every reply at DEBUG (a participant's record, a payee's account), kombu and amqp their
+frames, SQLAlchemy's engine its statements' parameters and rows.
 """
 import json
 import logging
@@ -15,7 +18,18 @@ from datetime import datetime, timezone
 from shared import request_context
 
 CONTEXT_FIELDS = ("request_id", "event_id", "user_role")
-QUIET_LOGGERS = ("kombu", "amqp", "urllib3", "pika")
+QUIET_LOGGERS = ("urllib3", "pika")
+# Below WARNING these write message bodies, statements' parameters or rows.
+BODY_LOGGERS = ("nameko.rpc", "nameko.standalone.rpc", "kombu", "amqp", "sqlalchemy.engine")
+
+
+class WithholdBodies(logging.Filter):
+    """Drops the records below WARNING of the loggers that write message bodies, even when a
+    logger's own level was later set lower than the one `configure` gives it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.WARNING or not any(
+            record.name == name or record.name.startswith(f"{name}.") for name in BODY_LOGGERS)
 
 
 class ContextFilter(logging.Filter):
@@ -61,8 +75,9 @@ class ConsoleFormatter(logging.Formatter):
 
 def configure(service: str, settings: dict) -> None:
     """Send every logger's records to stderr in the format and from the level the
-    configuration's LOG section names."""
+    configuration's LOG section names, but never a message body (BODY_LOGGERS)."""
     handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(WithholdBodies())
     handler.addFilter(ContextFilter(service))
     handler.setFormatter(JsonFormatter() if settings["format"] == "json" else ConsoleFormatter())
     root = logging.getLogger()
@@ -70,6 +85,6 @@ def configure(service: str, settings: dict) -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(str(settings["level"]).upper())
-    for name in QUIET_LOGGERS:
+    for name in QUIET_LOGGERS + BODY_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
     logging.captureWarnings(True)
