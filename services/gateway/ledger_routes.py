@@ -140,8 +140,19 @@ class LedgerRoutes:
         return self.ledger.approve_reopen(request_id, user.username)
 
     @api("POST", "/ledger/accounts/close", roles=FINANCE, body=CloseAccount, status=201, also=(200,))
-    def close_account(self, user, data):
-        """Close an account whose balance is zero (a `close` directive; nothing is posted to it
-        again): 201, or 200 when it was closed before; 409 while it holds money."""
-        result = self.ledger.close_account(body(data), user.username)
-        return Reply(200 if result["already_closed"] else 201, result)
+    def request_close_account(self, user, data):
+        """Ask to close an account whose balance is zero, with a reason, for another finance user
+        to approve: 201, or 200 with the request already awaiting approval; 409 while it holds money."""
+        result = self.ledger.request_close_account(body(data), user.username)
+        return Reply(200 if result["already_requested"] else 201, result)
+
+    @api("GET", "/ledger/accounts/close", roles=FINANCE)
+    def close_account_requests(self, user):
+        """The requests to close an account, awaiting approval or approved, the latest first."""
+        return self.ledger.close_account_requests()
+
+    @api("POST", "/ledger/accounts/close/<int:request_id>/approve", roles=FINANCE, body=Empty)
+    def approve_close_account(self, user, data, request_id):
+        """Approve another finance user's request: a `close` directive, after which nothing is
+        posted to the account (409 ACCOUNT_CLOSED)."""
+        return self.ledger.approve_close_account(request_id, user.username)

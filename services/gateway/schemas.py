@@ -29,8 +29,8 @@ class TotalsQuery(FormatQuery):
 class StatementQuery(BaseModel):
     """Which items of a statement to show: its exceptions (default) or one outcome's lines."""
     model_config = ConfigDict(extra="forbid")
-    outcome: Literal["MATCHED", "FEE", "UNMATCHED_STATEMENT_LINE", "AMOUNT_MISMATCH", "DUPLICATE", "REVERSAL",
-                     "MISSING_FROM_STATEMENT"] | None = None
+    outcome: Literal["MATCHED", "FEE", "TOP_UP", "RETURN", "UNMATCHED_STATEMENT_LINE", "AMOUNT_MISMATCH",
+                     "DATE_MISMATCH", "DUPLICATE", "REVERSAL", "MISSING_FROM_STATEMENT"] | None = None
 
 
 class Health(BaseModel):

@@ -1,6 +1,7 @@
 """The ledger's RPCs for finance's own books, mixed into the ledger service: opening
 balances, float top-ups and returns, the general journal, write-off approval, period
-close and re-opening, closing accounts, and the CSV exports. Each write holds the single writer's lock."""
+close and re-opening, closing accounts, and the CSV exports. Each write to the files holds the
+single writer's lock."""
 from decimal import Decimal
 
 from nameko.rpc import rpc
@@ -86,12 +87,23 @@ class FinanceBooks:
         with self.single_writer.writing(), self.db.session.begin():
             return period_close.reopen_view(period_close.approve_reopen(self.db.session, request_id, user))
 
+    @rpc
+    def request_close_account(self, data, user):
+        """Ask to close an account whose balance is zero; another finance user approves."""
+        command = parse(CloseAccount, data)
+        with self.db.session.begin():
+            request, new = accounts.request_close(self.db.session, self.config["LEDGER"]["rail"]["name"],
+                                                  command.account, command.reason, user)
+            return {**accounts.request_view(self.db.session, request), "already_requested": not new}
 
     @rpc
-    def close_account(self, data, user):
-        """Close an account whose balance is zero: a `close` directive in the chart of accounts."""
-        command = parse(CloseAccount, data)
+    def approve_close_account(self, request_id, user):
+        """Approve another finance user's request: a `close` directive in the chart of accounts."""
         with self.single_writer.writing(), self.db.session.begin():
-            closed, new = accounts.close(self.db.session, self._writer(), command.account, command.reason, user,
-                                         self.clock.today())
-            return {**accounts.view(closed), "already_closed": not new}
+            request = accounts.approve_close(self.db.session, self._writer(), request_id, user, self.clock.today())
+            return accounts.request_view(self.db.session, request)
+
+    @rpc
+    def close_account_requests(self):
+        with self.db.session.begin():
+            return accounts.listed(self.db.session)

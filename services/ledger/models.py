@@ -4,7 +4,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, text
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from shared.messaging_tables import add_messaging_tables
 
@@ -96,15 +96,16 @@ class Statement(Base):
 
 
 class StatementItem(Base):
-    """A statement line with its outcome, or an expected payment the statement does not
-    show (no receipt). A payment and the charge for it share one receipt number. Exceptions stay open until finance resolves them with a reason."""
+    """A statement line with its outcome, or an expected payment or float transfer the
+    statement does not show (no receipt). A payment and the charge for it share one receipt
+    number. Exceptions stay open until finance resolves them with a reason."""
     __tablename__ = "statement_items"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     statement_id: Mapped[str] = mapped_column(ForeignKey("statements.id"), index=True)
     position: Mapped[int] = mapped_column(Integer)
     receipt: Mapped[str | None] = mapped_column(String(60), index=True)
     completed_at: Mapped[datetime | None] = mapped_column(DateTime)
-    category: Mapped[str] = mapped_column(String(10))  # payment, charge, reversal, top-up, other: never the rail's Details
+    category: Mapped[str] = mapped_column(String(10))  # payment, charge, reversal, top-up, return, other: never the rail's Details
     reference: Mapped[str] = mapped_column(String(60), index=True)
     paid_in: Mapped[Decimal] = mapped_column(Numeric(14, 2))
     withdrawn: Mapped[Decimal] = mapped_column(Numeric(14, 2))
@@ -112,12 +113,14 @@ class StatementItem(Base):
     disbursement_id: Mapped[str | None] = mapped_column(String(12), index=True)
     expected_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     duplicate_of: Mapped[str | None] = mapped_column(String(60))
-    transfer_reference: Mapped[str | None] = mapped_column(String(60), index=True)  # the top-up a TOP_UP line shows
+    transfer_reference: Mapped[str | None] = mapped_column(String(60), index=True)  # the top-up or return shown or missing
+    expected_day: Mapped[date | None] = mapped_column(Date)  # a transfer's day in the ledger, with its mismatch
     resolution: Mapped[str | None] = mapped_column(String(20))
     resolution_account: Mapped[str | None] = mapped_column(String(200))
     resolution_reason: Mapped[str | None] = mapped_column(Text)
     resolved_by: Mapped[str | None] = mapped_column(String(80))
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    statement: Mapped[Statement] = relationship()
 
 
 class EntryKey(Base):
@@ -130,13 +133,32 @@ class EntryKey(Base):
 
 class ClosedAccount(Base):
     """An account whose `close` directive is in the chart of accounts: nothing is posted to
-    it again. Who closed it and why stay here, never in the files."""
+    it again. Who asked, who approved and why stay here, never in the files."""
     __tablename__ = "closed_accounts"
     account: Mapped[str] = mapped_column(String(200), primary_key=True)
     closed_on: Mapped[date] = mapped_column(Date)
     reason: Mapped[str | None] = mapped_column(Text)
-    closed_by: Mapped[str | None] = mapped_column(String(80))  # None: found in the files by recovery
+    closed_by: Mapped[str | None] = mapped_column(String(80))  # the approver; None: found in the files by recovery
     closed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    requested_by: Mapped[str | None] = mapped_column(String(80))
+
+
+class TwoPersonRequest:
+    """What finance asks for and another finance user approves (maker-checker): who asked,
+    why, and who approved."""
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10))  # REQUESTED, APPROVED
+    requested_by: Mapped[str] = mapped_column(String(80))
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    approved_by: Mapped[str | None] = mapped_column(String(80))
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class CloseRequest(TwoPersonRequest, Base):
+    """Closing an account: only the approval appends the `close` directive."""
+    __tablename__ = "close_requests"
+    account: Mapped[str] = mapped_column(String(200), index=True)
 
 
 class Correction(Base):
@@ -172,18 +194,10 @@ class PeriodClose(Base):
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-class ReopenRequest(Base):
-    """A finance user asks to re-open the closed period from a day, with a reason; another
-    finance user approves it (maker-checker)."""
+class ReopenRequest(TwoPersonRequest, Base):
+    """Re-opening the closed period from a day."""
     __tablename__ = "reopen_requests"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     reopen_from: Mapped[date] = mapped_column(Date)
-    reason: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(10))  # REQUESTED, APPROVED
-    requested_by: Mapped[str] = mapped_column(String(80))
-    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    approved_by: Mapped[str | None] = mapped_column(String(80))
-    approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class JournalEntry(Base):

@@ -14,10 +14,11 @@ from werkzeug.wrappers import Request, Response
 
 from services.provider import funds, parsing, payments, simulation, statement
 from services.provider.units import utc
-from shared.errors import DomainError, IdempotencyConflict, NotFound, Unauthenticated, ValidationFailed
+from services.provider.models import FloatReturn, TopUp
+from shared.errors import DomainError, IdempotencyConflict, InsufficientFunds, NotFound, Unauthenticated, ValidationFailed
 
 log = logging.getLogger(__name__)
-STATUS = {ValidationFailed: 400, Unauthenticated: 401, NotFound: 404, IdempotencyConflict: 409}
+STATUS = {ValidationFailed: 400, Unauthenticated: 401, NotFound: 404, IdempotencyConflict: 409, InsufficientFunds: 409}
 
 ROUTES = Map([
     Rule("/health", endpoint="health", methods=["GET"]),
@@ -27,6 +28,7 @@ ROUTES = Map([
     Rule("/v1/statement", endpoint="statement", methods=["GET"]),
     Rule("/v1/float", endpoint="float_balance", methods=["GET"]),
     Rule("/v1/float/topups", endpoint="top_up", methods=["POST"]),
+    Rule("/v1/float/returns", endpoint="float_return", methods=["POST"]),
     Rule("/v1/accounts/verify", endpoint="verify_account", methods=["POST"]),
     Rule("/_faults", endpoint="faults", methods=["GET", "POST"]),
 ])
@@ -119,8 +121,14 @@ class ProviderApp:
         return as_json(funds.current(self.engine, self.settings))
 
     def top_up(self, request):
-        reference, minor, currency = parsing.top_up(self._body(request))
-        status, answer = funds.top_up(self.engine, self.settings, reference, minor, currency, utc(time.time()))
+        return self._transfer(request, TopUp, "the top-up")
+
+    def float_return(self, request):
+        return self._transfer(request, FloatReturn, "the return")
+
+    def _transfer(self, request, table, what: str):
+        reference, minor, currency = parsing.float_transfer(self._body(request), what)
+        status, answer = funds.transfer(self.engine, self.settings, table, reference, minor, currency, utc(time.time()))
         return as_json(answer, status)
 
     def verify_account(self, request):

@@ -65,9 +65,9 @@ class FloatAccount(Base):
     balance_minor = Column(BigInteger, nullable=False)
 
 
-class TopUp(Base):
-    """A float top-up, keyed by the caller's reference so a repeat is not counted twice."""
-    __tablename__ = "provider_topups"
+class _FloatTransfer:
+    """Money moved between the organisation's bank and its float, keyed by the caller's
+    reference so a repeat is not counted twice."""
     reference_id = Column(String(128), primary_key=True)
     content_hash = Column(String(64), nullable=False)
     receipt = Column(String(20), nullable=False)
@@ -75,3 +75,13 @@ class TopUp(Base):
     currency = Column(String(3), nullable=False)
     balance_minor = Column(BigInteger, nullable=False)
     created_at = Column(DateTime, nullable=False)
+
+
+class TopUp(_FloatTransfer, Base):
+    """A float top-up: bank to float."""
+    __tablename__ = "provider_topups"
+
+
+class FloatReturn(_FloatTransfer, Base):
+    """Float money returned to the organisation's bank account."""
+    __tablename__ = "provider_float_returns"

@@ -142,7 +142,8 @@ def name_check(body) -> tuple[str, str]:
     return account(body, "the name check"), name
 
 
-def top_up(body) -> tuple[str, int, str]:
-    body = _object(body, "the top-up")
-    minor, currency = money(body, "the top-up")
+def float_transfer(body, what: str) -> tuple[str, int, str]:
+    """A top-up's or a return's reference, amount in minor units and currency."""
+    body = _object(body, what)
+    minor, currency = money(body, what)
     return key(body.get("reference_id"), "reference_id"), minor, currency

@@ -1,9 +1,10 @@
 """Finance's month over HTTP, the real RabbitMQ and the real ledger: fund a programme, top up
-the float, pay grants and an allowance cycle, import the month's statement with every
-exception kind, resolve them (a write-off above the limit approved by a second user), sign
-off by another user than the importer the day after, then, in the next month, a late fee
-for the closed day and a journal correction. After each step bean-check, the suite's verify
-and Fava find nothing wrong, and the API's trial balance is Beancount's own."""
+the float and return some of it to the bank, pay grants and an allowance cycle, import the
+month's statement with every exception kind (a return the bank made a day late among them),
+resolve them (a write-off above the limit approved by a second user), sign off by another
+user than the importer the day after, then, in the next month, a late fee for the closed day
+and a journal correction. After each step bean-check, the suite's verify and Fava find
+nothing wrong, and the API's trial balance is Beancount's own."""
 import subprocess
 import sys
 from datetime import date, datetime, timedelta, timezone
@@ -78,6 +79,9 @@ def test_finance_month(suite, suite_runner, config):
     assert finance_a.post("/ledger/float-transfers", top_up, expect=200)["already_posted"] is True
     assert finance_a.post("/ledger/float-transfers", {**top_up, "amount": "1001.00"},
                           expect=409)["error"] == "IDEMPOTENCY_CONFLICT"
+    for reference, amount, day in (("BANK-RT-1", "100.00", today), ("BANK-RT-2", "50.00", today - timedelta(days=1))):
+        back = {**top_up, "direction": "RETURN", "reference": reference, "amount": amount, "day": str(day)}
+        assert finance_a.post("/ledger/float-transfers", back, expect=201)["kind"] == "RETURN"
     books.clean()
 
     # Pay two grants and a month of allowances.
@@ -112,12 +116,14 @@ def test_finance_month(suite, suite_runner, config):
         ("FM005", "10:00:30", "Business payment", "Completed", "", "40.00", allowances[first]),
         ("FM006", "10:05:00", "Business payment", "Completed", "", "40.00", allowances[second]),
         ("FM007", "11:00:00", "Reversal of FM006", "Reversed", "40.00", "", allowances[second]),
-        ("FM008", "12:00:00", "Business payment", "Completed", "", "25.00", "SIMUNKNOWN")])
+        ("FM008", "12:00:00", "Business payment", "Completed", "", "25.00", "SIMUNKNOWN"),
+        ("FM009", "13:00:00", "Funds transfer to bank", "Completed", "", "100.00", "BANK-RT-1"),
+        ("FM010", "13:05:00", "Funds transfer to bank", "Completed", "", "50.00", "BANK-RT-2")])  # a day late
     imported = finance_a.call_raw("POST", "/ledger/statements", month, "text/csv", expect=201).json()
     sid, counts = imported["id"], imported["counts"]
-    assert (counts["MATCHED"], counts["FEE"], counts["TOP_UP"], counts["UNMATCHED_STATEMENT_LINE"],
-            counts["AMOUNT_MISMATCH"], counts["DUPLICATE"], counts["REVERSAL"],
-            counts["MISSING_FROM_STATEMENT"]) == (3, 1, 1, 1, 1, 1, 1, 1)
+    assert (counts["MATCHED"], counts["FEE"], counts["TOP_UP"], counts["RETURN"], counts["UNMATCHED_STATEMENT_LINE"],
+            counts["AMOUNT_MISMATCH"], counts["DATE_MISMATCH"], counts["DUPLICATE"], counts["REVERSAL"],
+            counts["MISSING_FROM_STATEMENT"]) == (3, 1, 1, 1, 1, 1, 1, 1, 1, 1)
     items = {(i["outcome"], i["receipt"]): i["id"] for i in finance_a.get(f"/ledger/statements/{sid}")["items"]}
     resolve = f"/ledger/statements/{sid}/items"
     finance_a.post(f"{resolve}/{items[('AMOUNT_MISMATCH', 'FM003')]}/resolve", {
@@ -135,9 +141,13 @@ def test_finance_month(suite, suite_runner, config):
                    {"action": "REVERSE_PAYMENT", "reason": "the rail gave it back"}, expect=200)
     finance_a.post(f"{resolve}/{items[('MISSING_FROM_STATEMENT', None)]}/resolve",
                    {"action": "REVERSE_PAYMENT", "reason": "the rail has no record of it"}, expect=200)
+    late = f"{resolve}/{items[('DATE_MISMATCH', 'FM010')]}/resolve"
+    assert finance_a.post(late, {"action": "ADJUST", "reason": "the bank took a day", "account": BANK},
+                          expect=400)["error"] == "VALIDATION_ERROR"  # it would count the return twice
+    finance_a.post(late, {"action": "ACCEPT", "reason": "the bank took a day; the float agrees"}, expect=200)
     books.clean(today)
     lines = finance_a.call("GET", f"/ledger/statements/{sid}/lines", expect=200)
-    assert lines.headers["Content-Type"].startswith("text/csv") and lines.text.count("\n") == 11
+    assert lines.headers["Content-Type"].startswith("text/csv") and lines.text.count("\n") == 13
     assert "Business payment" not in lines.text  # the rail's Details (payees' names) are never exported
 
     # Sign-off: not by the importer, not before the day is over; then the period is closed.
@@ -145,7 +155,7 @@ def test_finance_month(suite, suite_runner, config):
     clock.day = today + timedelta(days=1)
     assert finance_a.post(f"/ledger/statements/{sid}/sign-off", expect=403)["error"] == "SEGREGATION_OF_DUTIES"
     signed = finance_b.post(f"/ledger/statements/{sid}/sign-off", expect=200)
-    assert (signed["status"], signed["closing_balance"]) == ("SIGNED_OFF", "384.50")
+    assert (signed["status"], signed["closing_balance"]) == ("SIGNED_OFF", "234.50")
     assert finance_a.get("/ledger/period")["closed_through"] == str(today)
     books.clean(today)
 
@@ -176,7 +186,7 @@ def test_finance_month(suite, suite_runner, config):
     journal = finance_a.call("GET", "/ledger/journal?format=csv", expect=200).text
     assert journal.count(fee["id"]) == 2 and journal.count(fix["id"]) == 2
     balances = {row["account"]: row["balance"] for row in finance_a.get("/ledger/trial-balance")["accounts"]}
-    assert balances["Expenses:Reconciliation:Differences"] == "0.00" and balances[FLOAT] == "382.50"
+    assert balances["Expenses:Reconciliation:Differences"] == "0.00" and balances[FLOAT] == "232.50"
     books.clean(today)
 
     pages = requests.Session()  # finance's books page, signed in with the kind of token the web sign-in sets

@@ -41,9 +41,11 @@ def entry(key: str, day: date, account: str, amount: str = "1.00", back: bool = 
                                       {"account": account, "side": sides[1], "amount": amount}])
 
 
-def close(env, account: str, by: str = "fin1"):
-    return run(env, lambda s, ledger, r: accounts.view(accounts.close(s, ledger, account, "no longer used", by,
-                                                                       TODAY)[0]))
+def close(env, account: str):
+    """Asked for by fin1, approved by fin2."""
+    asked = run(env, lambda s, l, r: accounts.request_close(s, "SimMobile", account, "no longer used", "fin1")[0].id)
+    return run(env, lambda s, ledger, r: accounts.request_view(s, accounts.approve_close(s, ledger, asked, "fin2",
+                                                                                         TODAY)))
 
 
 def test_a_closed_account_takes_no_posting_and_one_with_money_is_not_closed(paid):
@@ -57,8 +59,8 @@ def test_a_closed_account_takes_no_posting_and_one_with_money_is_not_closed(paid
         close(env, OLD)
     back = run(env, lambda s, l, r: journal.prepare(s, entry("J-2", TODAY, OLD, "5.00", back=True), "fin1", TODAY)[0].id)
     run(env, lambda s, ledger, r: journal.approve(s, ledger, back, "fin2"))
-    assert close(env, OLD) == {"account": OLD, "closed_on": "2026-11-30", "reason": "no longer used",
-                               "closed_by": "fin1"}
+    assert close(env, OLD) == {"id": 1, "account": OLD, "closed_on": "2026-11-30", "reason": "no longer used",
+                               "status": "APPROVED", "requested_by": "fin1", "approved_by": "fin2"}
     assert "2026-11-30 close " + OLD in (env[1].directory / "accounts.beancount").read_text()
     written = entries(env)
     with pytest.raises(AccountClosed, match=f"{OLD} \\(closed on 2026-11-30\\) is closed"):

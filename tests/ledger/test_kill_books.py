@@ -1,5 +1,5 @@
 """The writer killed (SIGKILL) while finance works the books: float top-ups and returns,
-journal entries approved, statements imported and signed off. After recovery the files
+journal entries approved, statements showing them imported and signed off. After recovery the files
 verify against the index's anchor, and doing the interrupted work again appends nothing
 twice (each entry's `entry-key:` is in the index) and leaves the ledger valid."""
 import os
@@ -58,9 +58,11 @@ WORK = textwrap.dedent("""
             if prepared.status == "PREPARED":
                 journal.approve(s, l, prepared.id, "fin2")
         session_work(engine, files, prepared_and_approved, today)
-        balance = Decimal("1000.00") - Decimal("0.10") * (n + 1)
+        before = Decimal("1000.00") - Decimal("0.10") * n
         text = "\\n".join([f"Account: {chart.rail_float('SimMobile')}", HEADER,
-                          f"FEE{n:06d},{day} 12:00:00,Business payment charge,Completed,,0.10,{balance},SIM-{n}"]) + "\\n"
+                          f"TOP{n:06d},{day} 09:00:00,Funds transfer from bank,Completed,5.00,,{before + 5},TOP_UP-{n}",
+                          f"RET{n:06d},{day} 10:00:00,Funds transfer to bank,Completed,,5.00,{before},RETURN-{n}",
+                          f"FEE{n:06d},{day} 12:00:00,Business payment charge,Completed,,0.10,{before - Decimal('0.10')},SIM-{n}"]) + "\\n"
         statement = session_work(engine, files, lambda s, l, r: r.import_statement(text, "fin1")[0].id, today)
         def signed(s, l, r):
             if s.get(Statement, statement).status == "OPEN":

@@ -225,7 +225,8 @@ def test_every_line_ends_matched_a_fee_or_an_exception():
     assert result.lines[2].expected_amount == Decimal("200.00") and result.lines[2].amount == Decimal("250.00")
     assert result.lines[3].duplicate_of == "TKN2B00001"
     assert result.counts() == {"MATCHED": 2, "FEE": 1, "TOP_UP": 0, "UNMATCHED_STATEMENT_LINE": 2, "AMOUNT_MISMATCH": 1,
-                               "DUPLICATE": 1, "REVERSAL": 1, "MISSING_FROM_STATEMENT": 1}
+                               "DUPLICATE": 1, "REVERSAL": 1, "RETURN": 0, "DATE_MISMATCH": 0,
+                               "MISSING_FROM_STATEMENT": 1}
     assert [r.line.receipt for r in result.exceptions] == ["TKN2B00002", "TKN2B00003", "TKN2B00004",
                                                            "TKN2B00006", "TKN2B00007"]
     assert [fee.withdrawn for fee in result.fees] == [Decimal("0.50")] and not result.clean
@@ -317,7 +318,7 @@ def test_a_hundred_thousand_lines_reconcile_to_the_known_mix():
 
     assert result.counts() == {"MATCHED": 60_000, "FEE": 10_000, "TOP_UP": 0, "UNMATCHED_STATEMENT_LINE": 10_000,
                                "AMOUNT_MISMATCH": 10_000, "DUPLICATE": 5_000, "REVERSAL": 5_000,
-                               "MISSING_FROM_STATEMENT": 7_000}
+                               "RETURN": 0, "DATE_MISMATCH": 0, "MISSING_FROM_STATEMENT": 7_000}
     assert len(result.lines) == 100_000
     assert {p.disbursement_id for p in result.missing} == {f"D-X{n:07d}" for n in range(7_000)}
     matched = {r.disbursement_id for r in result.lines if r.outcome is Outcome.MATCHED}

@@ -33,7 +33,8 @@ Fees are the lines whose Details mention a fee or a charge (`fee`, `fees`, `char
 `charges` as words) and that withdraw money and are not reversals. `extract` turns each into a
 transaction from the float to `Expenses:Fees:MobileMoney`, carrying `rail-receipt` (and the
 `rail-reference` of the payment it was charged for, when given). Payment lines give nothing:
-the ledger already holds them, and `services.ledger.reconciliation.matcher` matches them. Re-importing a
+the ledger already holds them, and `services.ledger.reconciliation.matcher` matches them; so do
+the float's transfers from and to the bank (`Funds transfer from bank` / `to bank`). Re-importing a
 statement does not double the fees: an extracted fee whose `rail-receipt` is already in the
 existing ledger (`--existing`) is marked duplicate, by that exact key (beangulp's default
 similarity heuristic would confuse two equal charges on the same day).
@@ -74,6 +75,7 @@ AMOUNT = re.compile(r"^(-?)(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?$")
 FEE_WORDS = re.compile(r"\b(?:fees?|charges?)\b", re.IGNORECASE)
 REVERSAL_WORDS = re.compile(r"\brevers(?:al|ed)\b", re.IGNORECASE)
 TOP_UP_WORDS = re.compile(r"\b(?:transfer from bank|top[- ]?up)\b", re.IGNORECASE)
+RETURN_WORDS = re.compile(r"\btransfer to bank\b", re.IGNORECASE)
 ZERO = Decimal("0.00")
 
 
@@ -100,13 +102,13 @@ class StatementLine:
     @property
     def category(self) -> str:
         """What the line is, in a word the ledger keeps instead of the Details (where rails
-        print payees' names): payment, charge, reversal, top-up or other."""
+        print payees' names): payment, charge, reversal, top-up, return (float to bank) or other."""
         if self.is_reversal:
             return "reversal"
         if self.is_fee:
             return "charge"
         if self.withdrawn > 0:
-            return "payment"
+            return "return" if RETURN_WORDS.search(self.details) else "payment"
         return "top-up" if TOP_UP_WORDS.search(self.details) else "other"
 
 

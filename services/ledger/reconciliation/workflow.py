@@ -1,8 +1,9 @@
 """Reconciliation as finance works it: import a statement, resolve each exception with a
-reason, sign the period off (DESIGN.md §3 "Reconciliation").
+reason, sign the period off.
 
 * **Import** reads the statement (refusing one for another account), matches it against the
-  payments and the float top-ups not yet accounted for by an earlier statement, keeps every
+  payments and the float's top-ups and returns not yet accounted for by an earlier statement
+  (a transfer on another day than the ledger's is a `DATE_MISMATCH`), keeps every
   line with its outcome and its category (never the rail's Details, where payees' names
   appear), and posts each fee line from the float to the fee account. The same file again changes
   nothing; a statement repeating receipts of another one is refused.
@@ -12,7 +13,9 @@ reason, sign the period off (DESIGN.md §3 "Reconciliation").
   (a reversal or a payment missing from the statement: the payment's reversing entry, so
   the participant is owed again).
   An adjustment larger than the write-off limit (`LEDGER.write_off_approval_above`) is only
-  proposed: another finance user approves it, and only then is it appended.
+  proposed: another finance user approves it, and only then is it appended. A transfer on
+  another day is not adjusted (the ledger's own entry would count it twice): it is accepted,
+  or moved to the rail's day with a journal entry.
 * **Sign-off** is another finance user's than the importer's, for a statement whose last
   day is over; it refuses while an exception is open, and while the ledger's float at the
   end of the statement differs from the statement's closing balance; then it appends a
@@ -39,14 +42,16 @@ from services.ledger.writer.accounts import refuse_closed
 from services.ledger.writer.entry_keys import append_once, assert_once
 from services.ledger.models import Correction, OpenAccount, Posting, Statement, StatementItem, TreasuryEntry, WriteOff
 from services.ledger.writer.posting import LedgerWriter
-from services.ledger.reconciliation.matcher import (EXCEPTIONS, ExpectedTopUp, LineResult, Outcome,
-                                                   expected_from_postings, reconcile)
+from services.ledger.reconciliation.matcher import (EXCEPTIONS, TRANSFER_CATEGORY, ExpectedTransfer, LineResult,
+                                                   Outcome, expected_from_postings, reconcile)
 from services.ledger.reconciliation.importer import fee_narration, read_statement
 from shared.errors import (BalanceMismatch, Conflict, NotFound, OpenExceptions, SegregationOfDuties,
                            ValidationFailed)
 from shared.ids import unused_id
 
 ACCOUNTED = (Outcome.MATCHED, Outcome.AMOUNT_MISMATCH)
+TRANSFER_SHOWN = (Outcome.TOP_UP, Outcome.RETURN, Outcome.AMOUNT_MISMATCH, Outcome.DATE_MISMATCH)
+LEDGER_HOLDS = (Outcome.AMOUNT_MISMATCH, Outcome.DATE_MISMATCH, Outcome.MISSING_FROM_STATEMENT)
 CHUNK = 500
 
 
@@ -58,12 +63,14 @@ class Resolution:
 
 
 def float_difference(item: StatementItem) -> Decimal:
-    """What the statement moved on the float minus what the ledger moved, for this item."""
-    if item.outcome == Outcome.MISSING_FROM_STATEMENT:
-        return item.expected_amount
-    if item.outcome == Outcome.AMOUNT_MISMATCH:
-        return item.expected_amount - item.withdrawn
-    return item.paid_in - item.withdrawn
+    """What the statement moved on the float minus what the ledger moved up to the
+    statement's last day, for this item."""
+    moved = item.paid_in - item.withdrawn
+    if item.outcome not in LEDGER_HOLDS:
+        return moved
+    if item.expected_day is not None and item.expected_day > item.statement.last_day:
+        return moved  # the ledger moves it after the statement's days
+    return moved - (item.expected_amount if item.category == "top-up" else -item.expected_amount)
 
 
 class Reconciliation:
@@ -89,7 +96,7 @@ class Reconciliation:
         self._refuse_known_receipts(sorted({line.receipt for line in lines}))
         first_day, last_day = min(line.completed_at for line in lines).date(), max(line.completed_at for line in lines).date()
         period_close.refuse_overlap(self.session, first_day, f"the statement ({first_day} to {last_day})")
-        result = reconcile(lines, self._expected(last_day), self.currency, self._top_ups(first_day, last_day))
+        result = reconcile(lines, self._expected(last_day), self.currency, self._transfers(), last_day)
         closing = max(lines, key=lambda line: (line.completed_at, line.line)).balance
         statement = Statement(
             id=unused_id(self.session, Statement, "S-"), sha256=digest, account=self.account,
@@ -98,11 +105,12 @@ class Reconciliation:
         self.session.add(statement)
         self.session.flush()
         rows = [_line_row(statement.id, position, result) for position, result in enumerate(result.lines)]
-        rows += [dict(statement_id=statement.id, position=len(rows) + n, receipt=None, completed_at=None,
-                      category="payment", reference=payment.rail_reference, transfer_reference=None,
-                      paid_in=Decimal(0), withdrawn=Decimal(0), outcome=Outcome.MISSING_FROM_STATEMENT.value,
-                      disbursement_id=payment.disbursement_id, expected_amount=payment.amount, duplicate_of=None)
+        rows += [_missing_row(statement.id, len(rows) + n, "payment", payment.rail_reference, payment.amount,
+                              disbursement_id=payment.disbursement_id)
                  for n, payment in enumerate(result.missing)]
+        rows += [_missing_row(statement.id, len(rows) + n, transfer.category, transfer.reference, transfer.amount,
+                              transfer_reference=transfer.reference, expected_day=transfer.day)
+                 for n, transfer in enumerate(result.missing_transfers)]
         self.session.execute(insert(StatementItem.__table__), rows)  # Core executemany: one statement
         append_once(self.session, self.ledger, [
             (f"fee:{digest[:20]}:{position}", self._fee(statement.id, outcome.line))
@@ -127,13 +135,15 @@ class Reconciliation:
             Posting.day <= last_day, Posting.disbursement_id.not_in(shown)).order_by(Posting.posted_at)).all()
         return expected_from_postings(paid)
 
-    def _top_ups(self, first_day: date, last_day: date) -> list[ExpectedTopUp]:
-        """The float top-ups the ledger recorded in the statement's days that no statement showed."""
-        shown = select(StatementItem.transfer_reference).where(StatementItem.transfer_reference.is_not(None))
-        return [ExpectedTopUp(entry.reference, entry.amount, entry.day) for entry in self.session.scalars(
-            select(TreasuryEntry).where(TreasuryEntry.kind == "TOP_UP", TreasuryEntry.currency == self.currency,
-                                        TreasuryEntry.day.between(first_day, last_day),
-                                        TreasuryEntry.reference.not_in(shown)).order_by(TreasuryEntry.posted_at))]
+    def _transfers(self) -> list[ExpectedTransfer]:
+        """The float's top-ups and returns the ledger recorded that no statement showed."""
+        shown = select(StatementItem.transfer_reference).where(
+            StatementItem.transfer_reference.is_not(None),
+            StatementItem.outcome.in_([outcome.value for outcome in TRANSFER_SHOWN]))
+        return [ExpectedTransfer(entry.kind, entry.reference, entry.amount, entry.day)
+                for entry in self.session.scalars(select(TreasuryEntry).where(
+                    TreasuryEntry.kind.in_(TRANSFER_CATEGORY), TreasuryEntry.currency == self.currency,
+                    TreasuryEntry.reference.not_in(shown)).order_by(TreasuryEntry.posted_at))]
 
     def _fee(self, statement_id: str, line) -> Transaction:
         meta = {"entry": "fee", "rail-receipt": line.receipt, "statement": statement_id}
@@ -190,6 +200,10 @@ class Reconciliation:
         return _resolved(item, Resolution("ADJUST", proposal.reason, proposal.account), proposal.proposed_by)
 
     def _check_adjustment(self, item: StatementItem, account: str | None) -> None:
+        if item.outcome == Outcome.DATE_MISMATCH:
+            raise ValidationFailed(f"item {item.id} is a transfer the rail made on another day than the ledger's: "
+                                   "an adjustment would count it twice; ACCEPT it, or move it to the rail's day "
+                                   "with a journal entry")
         if not account:
             raise ValidationFailed("ADJUST needs the account that takes the difference")
         if account == self.account:
@@ -265,10 +279,22 @@ def _resolved(item: StatementItem, resolution: Resolution, user: str) -> Stateme
 def _line_row(statement_id: str, position: int, result: LineResult) -> dict:
     line = result.line
     return dict(statement_id=statement_id, position=position, receipt=line.receipt, completed_at=line.completed_at,
-                category=line.category, reference=line.reference, paid_in=line.paid_in, withdrawn=line.withdrawn,
+                category=result.category, reference=line.reference, paid_in=line.paid_in, withdrawn=line.withdrawn,
                 outcome=result.outcome.value, disbursement_id=result.disbursement_id,
                 expected_amount=result.expected_amount, duplicate_of=result.duplicate_of,
-                transfer_reference=result.transfer_reference)
+                transfer_reference=result.transfer.reference if result.transfer else None,
+                expected_day=result.expected_day)
+
+
+def _missing_row(statement_id: str, position: int, category: str, reference: str, amount: Decimal,
+                 disbursement_id: str | None = None, transfer_reference: str | None = None,
+                 expected_day: date | None = None) -> dict:
+    """A payment or transfer in the ledger that no line of the statement shows."""
+    return dict(statement_id=statement_id, position=position, receipt=None, completed_at=None, category=category,
+                reference=reference, paid_in=Decimal(0), withdrawn=Decimal(0),
+                outcome=Outcome.MISSING_FROM_STATEMENT.value, disbursement_id=disbursement_id,
+                expected_amount=amount, duplicate_of=None, transfer_reference=transfer_reference,
+                expected_day=expected_day)
 
 
 def describe(session: Session, statement: Statement, outcome: str | None = None) -> dict:
@@ -300,6 +326,7 @@ def item_view(item: StatementItem, write_off: WriteOff | None = None) -> dict:
             "withdrawn": str(item.withdrawn), "disbursement_id": item.disbursement_id,
             "expected_amount": None if item.expected_amount is None else str(item.expected_amount),
             "duplicate_of": item.duplicate_of, "transfer_reference": item.transfer_reference,
+            "expected_day": item.expected_day.isoformat() if item.expected_day else None,
             "difference": str(float_difference(item)),
             "resolution": item.resolution, "resolution_account": item.resolution_account,
             "resolution_reason": item.resolution_reason, "resolved_by": item.resolved_by,
@@ -309,7 +336,7 @@ def item_view(item: StatementItem, write_off: WriteOff | None = None) -> dict:
 
 
 LINE_COLUMNS = ("position", "receipt", "completed_at", "category", "reference", "paid_in", "withdrawn", "outcome",
-                "disbursement_id", "expected_amount", "duplicate_of", "transfer_reference", "resolution",
+                "disbursement_id", "expected_amount", "expected_day", "duplicate_of", "transfer_reference", "resolution",
                 "resolution_account", "resolved_by")
 
 
