@@ -12,7 +12,9 @@ from services.enrollment.schemas import CreateCourse, EnrollParticipant
 from services.enrollment.service import RACES
 from shared.config import load
 from shared.db import make_engine
+from shared.contracts import ParticipantEnrolled
 from shared.errors import ConcurrentUpdate
+from shared.events import new_envelope
 from shared.store import UnitOfWork
 from shared.validation import parse
 from tests.enrollment.conftest import PERSON
@@ -117,3 +119,27 @@ def test_on_sqlite_the_second_enrollment_of_the_same_person_waits_and_sees_the_f
     assert counts(engines[0]) == (1, 0)
     for engine in engines:
         engine.dispose()
+
+
+def test_an_event_handler_losing_a_race_raises_a_conflict_saying_what_happened(engine):
+    """Two events applied at once that create the same course: the loser's ConcurrentUpdate is
+    what its consumer dead-letters as the reason, not a raw integrity error."""
+    def apply():
+        def create(session, _payload):
+            coursework.create_course(session, CreateCourse(code="FL-101", track="FINANCIAL_LITERACY", title="Money"))
+            session.flush()
+            eventlet.sleep(0.3)
+        unit = unit_of_work(engine)
+        envelope = new_envelope("mentorship", ParticipantEnrolled(
+            participant_id="P-7K3M9Q", district="Kismayo", gender="F", languages=["so"], phase="ENTRY_ASSESSMENT",
+            consent_active=True, enrolled_on="2026-11-23"))
+        try:
+            return unit.apply_once(envelope.model_dump(mode="json"), "enrollment.test", create)
+        except ConcurrentUpdate as lost:
+            return lost
+        finally:
+            unit.close()
+    outcomes = [racer.wait() for racer in [eventlet.spawn(apply) for _ in range(2)]]
+    [lost] = [outcome for outcome in outcomes if outcome is not True]
+    assert outcomes.count(True) == 1 and isinstance(lost, ConcurrentUpdate), outcomes
+    assert str(lost).startswith("this course was created by someone else at the same moment")
