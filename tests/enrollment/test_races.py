@@ -5,15 +5,15 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from services.enrollment import coursework, csv_import, participants
+from services.enrollment import corrections, coursework, csv_import, participants
 from services.enrollment.models import Base, Course, HeldEnrollment, Participant
 from services.enrollment.pii import BlindIndex, PiiVault
-from services.enrollment.schemas import CreateCourse, EnrollParticipant
+from services.enrollment.schemas import CorrectPersonalData, CreateCourse, EnrollParticipant
 from services.enrollment.service import RACES
 from shared.config import load
 from shared.db import make_engine
 from shared.contracts import ParticipantEnrolled
-from shared.errors import ConcurrentUpdate
+from shared.errors import ConcurrentUpdate, Conflict
 from shared.events import new_envelope
 from shared.store import UnitOfWork
 from shared.validation import parse
@@ -143,3 +143,23 @@ def test_an_event_handler_losing_a_race_raises_a_conflict_saying_what_happened(e
     [lost] = [outcome for outcome in outcomes if outcome is not True]
     assert outcomes.count(True) == 1 and isinstance(lost, ConcurrentUpdate), outcomes
     assert str(lost).startswith("this course was created by someone else at the same moment")
+
+
+def test_a_correction_and_an_enrollment_of_the_phone_it_gives_at_once_never_both_pass(engine, desk_keys):
+    """One officer corrects a participant's phone to the number another officer is enrolling
+    someone with: the later of the two sees the earlier (refused, or held), never neither."""
+    vault, index = desk_keys
+    with Session(engine, expire_on_commit=False) as session, session.begin():
+        [existing] = participants.create_many(
+            session, vault, [(participants.blind_keys(index, parse(EnrollParticipant, PERSON)),
+                              parse(EnrollParticipant, PERSON))], "officer-a", lambda *events: None)
+    phone, outcomes = "+252 61 555 0999", []
+
+    def correct(session, _emit):
+        corrections.correct(session, vault, index, existing, CorrectPersonalData(phone=phone, reason="typo"), "officer-a")
+    results = race_in(lambda: unit_of_work(engine), correct, enrolling(
+        desk_keys, outcomes, full_name="Halima Ali", national_id="SO-2000-1", date_of_birth="2000-05-05", phone=phone))
+    corrected, [enrolled] = results[0] == "won", outcomes
+    assert (corrected, enrolled.status) in {(True, participants.POSSIBLE_DUPLICATE),
+                                            (False, participants.CREATED)}, (results, enrolled)
+    assert corrected or isinstance(results[0], Conflict)
