@@ -16,14 +16,15 @@ from services.ledger.reconciliation.importer import StatementLine, read_statemen
 from services.ledger.reconciliation.matcher import ExpectedTransfer, Outcome, reconcile
 from services.ledger.reconciliation.workflow import Resolution, describe
 from services.ledger.schemas import FloatTransfer
-from services.ledger.writer import transfers
+from services.ledger.writer import journal, transfers
 from services.ledger.writer.posting import ensure_open
 from services.provider.server import ProviderServer
 from services.provider.settings import Faults, Settings
 from shared.config import load
-from shared.errors import ValidationFailed
+from shared.errors import BalanceMismatch, ValidationFailed
 from shared.migrations import upgrade
 from tests.ledger.test_closing_and_top_ups import FLOAT, OLD, top_up, verified
+from tests.ledger.test_closing_and_top_ups import entry as journal_entry
 from tests.ledger.test_period_close import TODAY, clean_statement, run, sign_off
 from tests.ledger.test_posting import ledger_env  # noqa: F401  (the fixture)
 from tests.ledger.test_reconcile import statement
@@ -167,4 +168,32 @@ def test_the_providers_export_of_a_top_up_and_a_return_matches_the_ledgers(provi
     move(env, "RETURN", "RET-P1", "100.00", exported[1].completed_at.date(), today=exported[1].completed_at.date())
     answer = run(env, lambda s, l, recon: describe(s, recon.import_statement(text, "fin1")[0]), today=day)
     assert (answer["counts"]["TOP_UP"], answer["counts"]["RETURN"], answer["open_exceptions"]) == (1, 1, 0)
+    verified(env)
+
+
+def test_a_transfer_the_ledger_dates_after_the_statement_is_repaired_by_journal_entries_not_adjusted(paid):
+    env, ref = paid
+    top_up(env)
+    move(env, "TOP_UP", "BANK-LATE", "9.00", date(2026, 11, 26))  # the rail credited it on the 24th
+    month = clean_statement(ref).rstrip("\n").split("\n")
+    balance = Decimal(month[-1].split(",")[6])
+    month.append(f"TKC030,2026-11-24 15:00:00,Funds transfer from bank,Completed,9.00,,{balance + 9},BANK-LATE")
+    opened = run(env, lambda s, l, recon: describe(s, recon.import_statement("\n".join(month) + "\n", "fin1")[0]))
+    [late] = opened["items"]
+    assert (late["outcome"], late["expected_day"], late["difference"]) == ("DATE_MISMATCH", "2026-11-26", "9.00")
+    sid, item = opened["id"], late["id"]
+
+    def resolve(action, account=None):
+        return run(env, lambda s, l, recon: recon.resolve(sid, item, Resolution(action, "a day late", account), "fin1"))
+    with pytest.raises(ValidationFailed, match="an adjustment would count it twice"):
+        resolve("ADJUST", "Assets:Bank:EUTF")
+    resolve("ACCEPT")
+    with pytest.raises(BalanceMismatch, match="float is 0.00 USD at the end of 2026-11-24, the statement closes at 9.00"):
+        sign_off(env, sid)
+    for key, day, into_float in (("on-the-rails-day", date(2026, 11, 24), True),
+                                 ("off-the-ledgers-day", date(2026, 11, 26), False)):
+        entry = journal_entry(key, day, FLOAT, "9.00", back=into_float)
+        prepared = run(env, lambda s, l, r: journal.prepare(s, entry, "fin1", TODAY)[0].id)
+        run(env, lambda s, ledger, r: journal.approve(s, ledger, prepared, "fin2"))
+    assert sign_off(env, sid) == "SIGNED_OFF"
     verified(env)
