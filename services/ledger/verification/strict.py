@@ -140,6 +140,9 @@ class Part:
         out, name = self.out, "*" if kind is None else kind.decode()
         if name not in WRITTEN[self.job.chain]:
             out.chain.append((offset, f"a {name} directive, which the ledger never writes here"))
+        if kind is None and self.job.accounts is None:  # the chain alone (the writer's start-up)
+            out.transactions += 1
+            return
         day, meta, legs = day.decode(), META.findall(meta), LEG.findall(legs)
         if (problem := self.days.get(day, "")) == "":
             problem = self.days[day] = day_problem(day)
@@ -150,8 +153,7 @@ class Part:
             out.splittable = False
         elif kind is None:
             out.transactions += 1
-            if self.job.accounts is not None:
-                self.transaction(offset, day, meta, legs)
+            self.transaction(offset, day, meta, legs)
         elif kind == b"balance":
             out.last_balance = max(out.last_balance or day, day)
             if self.job.accounts is not None:
