@@ -8,7 +8,8 @@ the real RabbitMQ (a virtual host of their own), on SQLite, the provider paying 
 the participants (facts and an AFTERCARE phase since the month began) are inserted into
 livelihoods' database, as enrollment's events would leave them (their import is not what is
 measured); prepare and release are RPC calls with a long timeout. From the release call,
-each stage's completion is read from the services' databases every 0.25 s.
+each stage's completion is read from the services' databases every 0.25 s, and each
+process's CPU time (user and system) is taken from /proc at the release and at the end.
 """
 import argparse
 import os
@@ -46,8 +47,9 @@ STAGES = {  # stage: (database, the count that reaches N when the stage is over)
     "adapter sent": ("ledger", "SELECT count(*) FROM payment_orders WHERE state IN ('SENT', 'RECEIVED')"),
     "provider callbacks received": ("ledger", "SELECT count(*) FROM payment_orders WHERE state = 'RECEIVED'"),
     "ledger answers posted": ("ledger", "SELECT count(*) FROM postings WHERE status != 'PENDING'"),
-    "ledger answers published": ("ledger", "SELECT count(*) FROM outbox WHERE event_type LIKE 'disbursement.%' "
-                                 "AND published_at IS NOT NULL"),
+    "ledger answers published": ("ledger", "SELECT coalesce(sum(CASE json_extract(body, '$.version') WHEN 2 THEN "
+                                 "json_array_length(body, '$.payload.items') ELSE 1 END), 0) FROM outbox WHERE "
+                                 "event_type LIKE 'disbursement.%' AND published_at IS NOT NULL"),
     "livelihoods settled": ("livelihoods", "SELECT count(*) FROM allowance_payments WHERE status IN "
                             "('PAID', 'FAILED')"),
 }
@@ -142,14 +144,22 @@ def peak_rss_mib(pid: int) -> float:
         return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
 
 
+def cpu_seconds(pid: int) -> float:
+    """The process's user and system time so far."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def cycle(suite: RunningSuite, n: int, month: str, timeout: float) -> dict:
-    """Prepare and release over RPC; from the release call, when each stage reached N."""
+    """Prepare and release over RPC; from the release call, when each stage reached N and
+    how much CPU each process spent until the last one."""
     with ClusterRpcProxy({"AMQP_URI": suite.amqp_uri}, timeout=600) as rpc:
         started = time.perf_counter()
         prepared = rpc.livelihoods.prepare_cycle({"programme": "SP-2026", "month": month}, "finance-a")
         prepare_s = time.perf_counter() - started
         assert prepared["declared_count"] == n, prepared
-        started = time.perf_counter()
+        started, cpu_before = time.perf_counter(), {name: cpu_seconds(pid) for name, pid in suite.pids().items()}
         released = rpc.livelihoods.release_cycle(prepared["cycle_id"], "finance-b")
         release_s = time.perf_counter() - started
     assert released["released"]["sent"] == n, released
@@ -159,7 +169,8 @@ def cycle(suite: RunningSuite, n: int, month: str, timeout: float) -> dict:
         assert now < timeout, f"not settled within {timeout:.0f} s: {counts(suite, n)}"
         done.update({stage: now for stage, count in counts(suite, n).items() if count >= n and stage not in done})
         time.sleep(0.25)
-    return {"prepare_s": prepare_s, "release_s": release_s, "stages": done}
+    cpu = {name: cpu_seconds(pid) - cpu_before[name] for name, pid in suite.pids().items()}
+    return {"prepare_s": prepare_s, "release_s": release_s, "stages": done, "cpu_s": cpu}
 
 
 def run(n: int, ceiling_messages: int, timeout: float) -> dict:
@@ -169,7 +180,7 @@ def run(n: int, ceiling_messages: int, timeout: float) -> dict:
         with tempfile.TemporaryDirectory(prefix="ddrr-cycle-") as folder:
             broker = urlsplit(load()["AMQP_URI"])._replace(path=f"/{name}").geturl()
             suite = RunningSuite(Path(folder), broker, **QUIET)
-            suite.start()
+            suite.start(timeout=600)  # the machine may be busy with other work
             try:
                 load_before = os.getloadavg()[0]
                 month = set_up(suite, n)
@@ -196,6 +207,10 @@ def report(n: int, figures: dict) -> str:
         lines.append(f"  {stage:<30} done at {stages[stage]:6.1f} s  (+{stages[stage] - previous:5.1f} s, "
                      f"{(stages[stage] - previous) / total:4.0%})")
         previous = max(previous, stages[stage])
+    cpu = figures["cpu_s"]
+    lines.append(f"  CPU from release to the last settled: {sum(cpu.values()):.1f} s = "
+                 f"{sum(cpu.values()) / n * 1000:.2f} ms per payment (" + ", ".join(
+                     f"{s} {c:.1f} s" for s, c in sorted(cpu.items(), key=lambda item: -item[1])) + ")")
     lines.append("  peak RSS (VmHWM): " + ", ".join(f"{s} {m:.0f} MiB" for s, m in figures["peak_rss_mib"].items()))
     published, consumed = figures["ceiling"]
     lines.append(f"  RabbitMQ in the same run: {published:,.0f} persistent msg/s published (confirms per 1,000), "

@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+import requests
+
 from services.cli import consuming, healthy
 from services.provider.process import free_port
 from shared.config import DEFAULT_PATH
@@ -61,8 +63,11 @@ class RunningSuite:
             time.sleep(0.3)
 
     def ready(self) -> bool:
-        return (healthy(self.url) and healthy(self.provider_url)
-                and all(consuming(self.amqp_uri, name) for name in BACKENDS))
+        try:
+            return (healthy(self.url) and healthy(self.provider_url)
+                    and all(consuming(self.amqp_uri, name) for name in BACKENDS))
+        except requests.Timeout:  # a busy machine: not ready yet
+            return False
 
     def pids(self) -> dict[str, int]:
         return {name: process.pid for name, process in self.processes.items()}

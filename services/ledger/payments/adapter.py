@@ -16,6 +16,7 @@ from services.ledger.payments.sending import Sender
 from services.ledger.payments.settings import PaymentSettings
 
 log = logging.getLogger(__name__)
+LANDING_WAIT_SECONDS = 0.25  # at most this long between looks for answers while batches are in flight
 
 
 class PaymentAdapter:
@@ -36,14 +37,17 @@ class PaymentAdapter:
         log.info("taking the provider's callbacks on %s", self.settings.callback_address)
 
     def tick(self, enrollment) -> int:
-        """Send, poll and post until nothing is left for now; how many answers went to the outbox."""
+        """Send, poll and post until nothing is left for now and no batch is in flight; how
+        many answers went to the outbox."""
         answered = 0
         while True:
             moved = self.sender.round(enrollment) + self.poller.round()
             posted = self.answers.round()
             answered += posted
             if not moved and not posted:
-                return answered
+                if not self.sender.in_flight:
+                    return answered
+                self.sender.wait(LANDING_WAIT_SECONDS)
 
     def stop(self) -> None:
         if self._socket is not None:

@@ -21,7 +21,8 @@ from shared.outbox import write_events
 
 OUTBOX = Base.metadata.tables["outbox"]
 BATCH = 1000
-DUE = (PaymentOrder.state.in_((HELD, RECEIVED)), PaymentOrder.answered_at.is_(None))  # read on the partial index
+DUE = (PaymentOrder.state.in_((HELD, RECEIVED)), PaymentOrder.answered_at.is_(None))
+IN_ORDER = (PaymentOrder.state, PaymentOrder.idempotency_key)  # the partial index's order: only it is read
 
 
 class Answers:
@@ -35,7 +36,7 @@ class Answers:
         with self.writing(), Session(self.engine) as session, session.begin():
             due = session.execute(select(PaymentOrder, Posting)
                                   .join(Posting, Posting.idempotency_key == PaymentOrder.idempotency_key)
-                                  .where(*DUE).order_by(PaymentOrder.idempotency_key).limit(BATCH)
+                                  .where(*DUE).order_by(*IN_ORDER).limit(BATCH)
                                   .with_for_update()).all()
             writer, answers, day = LedgerWriter(session, self.files, self.rail), [], datetime.now(timezone.utc).date()
             with self.files.grouped():
@@ -56,4 +57,4 @@ class Answers:
 
     def _any_due(self) -> bool:
         with self.engine.connect() as conn:
-            return conn.scalar(select(PaymentOrder.idempotency_key).where(*DUE).limit(1)) is not None
+            return conn.scalar(select(PaymentOrder.idempotency_key).where(*DUE).order_by(*IN_ORDER).limit(1)) is not None

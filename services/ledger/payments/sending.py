@@ -1,16 +1,22 @@
-"""The sending loop: payables to the provider in batches.
+"""The sending loop: payables to the provider in batches, several in flight at once.
 
-A round takes first a batch whose POST is due again (it failed, timed out, or the process
-died before recording SENT): its payments are asked about, and only those the provider does
-not know are sent again, under the same batch key when they are the whole batch. Otherwise it
+A round starts at most one batch, when fewer than `batches_in_flight` are being POSTed. It
+takes first a batch whose POST is due again (it failed, timed out, or the process died
+before recording SENT): its payments are asked about, and only those the provider does not
+know are sent again, under the same batch key when they are the whole batch. Otherwise it
 takes up to `batch_size` NEW orders. Payees are resolved in one call to enrollment, at the
 moment of sending; one without a verified account is HELD with the reason and never sent.
-The orders are recorded QUEUED under the batch key before the POST, and SENT after it."""
+The orders are recorded QUEUED under the batch key before the POST, which then runs in a
+green thread of its own (the ledger's hub goes on posting and answering meanwhile), and SENT
+after it. A batch in flight is never taken as due again by this process; after a crash, all
+its QUEUED batches are due and asked about."""
 import logging
 from collections import Counter
 from datetime import timedelta
 from typing import NamedTuple
 
+from eventlet.greenpool import GreenPool
+from eventlet.queue import Empty, LightQueue
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 
@@ -41,17 +47,34 @@ class Order(NamedTuple):
 class Sender:
     def __init__(self, engine: Engine, client: ProviderClient, settings: PaymentSettings):
         self.engine, self.client, self.settings = engine, client, settings
+        self._pool = GreenPool(settings.batches_in_flight)
+        self._flying: set[str] = set()  # the keys of the batches being POSTed
+        self._landed = LightQueue()
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._flying)
+
+    def wait(self, seconds: float) -> None:
+        """Until a batch in flight lands, or `seconds` pass."""
+        try:
+            self._landed.get(timeout=seconds)
+        except Empty:
+            pass
 
     def round(self, enrollment) -> int:
-        """Send one batch; how many orders it moved (0: nothing to do now)."""
+        """Start one batch if a place is free; how many orders it moved (0: nothing to do now)."""
+        if not self._pool.free():
+            return 0
         with self.engine.connect() as conn:
             due = conn.scalar(select(PaymentOrder.batch_key).where(
-                PaymentOrder.state == QUEUED, PaymentOrder.next_attempt_at <= now())
+                PaymentOrder.state == QUEUED, PaymentOrder.next_attempt_at <= now(),
+                PaymentOrder.batch_key.not_in(self._flying))
                 .order_by(PaymentOrder.next_attempt_at).limit(1))
             if due is not None:
                 orders = self._orders(conn, PaymentOrder.state == QUEUED, PaymentOrder.batch_key == due)
-            else:
-                orders = self._orders(conn, PaymentOrder.state == NEW)
+            else:  # every NEW order is unanswered: read on the partial index, in key order
+                orders = self._orders(conn, PaymentOrder.state == NEW, PaymentOrder.answered_at.is_(None))
         if not orders:
             return 0
         return self._again(orders, enrollment) if due is not None else self._send(orders, enrollment)
@@ -110,8 +133,18 @@ class Sender:
             log.info("held %s payment(s): %s", sum(map(len, held.values())),
                      ", ".join(f"{len(keys)} {reason}" for reason, keys in sorted(held.items())))
         if sending:
-            self._post(key, sending, max(order.attempts for order, _ in sending) + 1)
+            self._flying.add(key)
+            self._pool.spawn_n(self._fly, key, sending, max(order.attempts for order, _ in sending) + 1)
         return len(orders)
+
+    def _fly(self, key: str, sending: list[tuple[Order, dict]], attempts: int) -> None:
+        try:
+            self._post(key, sending, attempts)
+        except Exception:  # its orders stay QUEUED: asked about and sent again when due
+            log.exception("batch %s: sending failed", key)
+        finally:
+            self._flying.discard(key)
+            self._landed.put(key)
 
     def _post(self, key: str, sending: list[tuple[Order, dict]], attempts: int) -> None:
         payments = [{"reference_id": order.reference_id, **where, "amount": str(order.amount),

@@ -15,6 +15,7 @@ class PaymentSettings:
     retries: int = 2
     backoff_factor: float = 0.2
     batch_size: int = 1000
+    batches_in_flight: int = 4  # POSTs at once: the provider takes one while the ledger prepares the next
     overdue_seconds: float = 30.0
     retry_pause_seconds: float = 2.0
     test_only_synthetic_payees: bool = False
@@ -29,6 +30,7 @@ class PaymentSettings:
                    retries=int(rail.get("retries", cls.retries)),
                    backoff_factor=float(rail.get("backoff_factor", cls.backoff_factor)),
                    batch_size=int(rail.get("batch_size", cls.batch_size)),
+                   batches_in_flight=int(rail.get("batches_in_flight", cls.batches_in_flight)),
                    overdue_seconds=float(rail.get("overdue_seconds", cls.overdue_seconds)),
                    retry_pause_seconds=float(rail.get("retry_pause_seconds", cls.retry_pause_seconds)),
                    test_only_synthetic_payees=bool(rail.get("test_only_synthetic_payees", False)))

@@ -2,7 +2,9 @@
 batches, answered by signed callbacks (or the poller), posted once per idempotency key and
 paid at most once at the provider, whatever the provider does wrong."""
 import pytest
+from sqlalchemy import func, select
 
+from services.ledger.models import PaymentOrder
 from services.ledger.service import LedgerService
 from shared.db import make_engine
 from tests.ledger.payments.harness import answered, assert_paid_once, cycle, faults
@@ -45,3 +47,18 @@ def test_a_faulty_provider_still_pays_each_once(config, provider, ledger, switch
     eventually(lambda: answered(ledger) == 1200, timeout=240, interval=1)
     faults(provider, timeout_rate=0, error_rate=0)  # the statement is read without faults
     assert_paid_once(ledger, config["LEDGER"]["directory"], provider, 1200)
+
+
+def test_batches_in_flight_together_one_answered_500_the_others_not_pay_each_once(config, provider,
+                                                                                   container_factory):
+    config["LEDGER"]["rail"].update(provider_url=provider, batch_size=100, batches_in_flight=4, retries=0)
+    container_factory(LedgerService, config).start()
+    engine = make_engine(config["DATABASES"]["ledger"])
+    faults(provider, error_rate=0.3)  # about one POST in three fails, beside others that succeed
+    release(config, 1000)
+    eventually(lambda: answered(engine) == 1000, timeout=240, interval=1)
+    faults(provider, error_rate=0)
+    with engine.connect() as conn:  # some batches were refused and sent again, under the same keys
+        assert conn.scalar(select(func.max(PaymentOrder.attempts))) >= 2
+    assert_paid_once(engine, config["LEDGER"]["directory"], provider, 1000)
+    engine.dispose()
