@@ -12,7 +12,7 @@ from services.ledger.book.files import LedgerFiles
 from services.ledger.book.integrity import BROKEN, UNCHAINED
 from services.ledger.errors import LedgerTampered
 from services.ledger.writer.posting import LedgerWriter
-from services.ledger.writer import inspection
+from services.ledger.verification import chains
 from services.ledger.writer.recovery import recover
 from shared.db import make_engine
 from shared.migrations import upgrade
@@ -47,8 +47,8 @@ def parts(request, monkeypatch):
     """Each case twice: the files walked entry by entry, and cut into parts of a few entries
     checked by verification's strict pass in worker processes up to the anchored entry's part."""
     if request.param == "parts in workers":
-        monkeypatch.setattr(inspection, "PART_BYTES", 300)
-        monkeypatch.setattr(inspection, "PARALLEL_ABOVE", 0)
+        monkeypatch.setattr(chains, "PART_BYTES", 300)
+        monkeypatch.setattr(chains, "PARALLEL_ABOVE", 0)
 
 
 @pytest.fixture

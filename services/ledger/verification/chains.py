@@ -1,13 +1,16 @@
 """A chain's files checked in parts (`strict.py`), in worker processes when given, and the
 parts joined again: each part's first entry against the hash the part before ends with, the
 entry count and the places the anchor needs."""
+import os
 from bisect import bisect_left
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from services.ledger.book.integrity import BROKEN, Anchor, ChainWalk, header_of, where
 from services.ledger.book.text import cuts, seal
 from services.ledger.verification.strict import Checked, Job, check
+from services.ledger.verification.workers import Workers
 
 PARALLEL_ABOVE = 4 * 2**20  # bytes of period files, about 10,000 transactions: below, one process is faster
 PART_BYTES = 4 * 2**20      # a worker's part: about 9,000 transactions (under 100 MiB in Beancount's loader)
@@ -22,6 +25,14 @@ class FilePart:
 
     def place(self, line: int) -> str:
         return where(self.path, self.line + line)
+
+
+def workers_for(paths: list[Path], parallel: bool | None):
+    """Worker processes (one per core) for a chain's files as a context, or None: `parallel`
+    forces (True) or avoids (False) them; by default the files' size decides."""
+    if parallel is None:
+        parallel = (os.cpu_count() or 1) > 1 and sum(path.stat().st_size for path in paths) > PARALLEL_ABOVE
+    return Workers(os.cpu_count() or 1) if parallel else nullcontext()
 
 
 def check_files(paths: list[Path], chain: str, accounts: dict | None, part_bytes: int, workers=None) -> list[FilePart]:

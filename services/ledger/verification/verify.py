@@ -23,7 +23,7 @@ from services.ledger.book.files import ACCOUNTS, MAIN
 from services.ledger.book.integrity import Checkpoint, header_of, read_main, where
 from services.ledger.book.text import META, Entry, included, pieces, scan
 from services.ledger.verification import rules
-from services.ledger.verification.chains import PARALLEL_ABOVE, PART_BYTES, FilePart, check_files, join
+from services.ledger.verification.chains import PART_BYTES, FilePart, check_files, join, workers_for
 from services.ledger.verification.loading import load, load_part
 from services.ledger.verification.parts import Part, carried_into, opening
 from services.ledger.verification.strict import key_digest, key_name, key_pairs
@@ -114,19 +114,13 @@ def verify(directory: str, anchor: Checkpoint | None = None, appended_is_finding
     if main.torn_at is not None:
         report.chain_errors.append(f"{MAIN}: its last line is unfinished")
     paths = [path for path in main.periods if path.exists()]
-    if parallel is None:
-        parallel = (os.cpu_count() or 1) > 1 and sum(path.stat().st_size for path in paths) > PARALLEL_ABOVE
     chart_path = directory / ACCOUNTS
     chart_parts = check_files([chart_path] if chart_path.exists() else [], "chart", None, part_bytes)
     accounts, book = rules.accounts_of([(part.path.name, part.line + line, kind, day, account)
                                         for part in chart_parts for line, kind, day, account in part.checked.chart])
-    workers = Workers(os.cpu_count() or 1) if parallel else None
-    try:
+    with workers_for(paths, parallel) as workers:
         parts = check_files(paths, "journal", accounts, part_bytes, workers)
         errors = beancount_in_parts(directory, parts, accounts, workers) if beancount and workers and parts else None
-    finally:
-        if workers is not None:
-            workers.close()
     report.loaded_by_period = errors is not None
     if beancount and errors is None:
         errors = load(os.path.abspath(directory / MAIN))

@@ -16,8 +16,8 @@ from services.ledger.book.files import ACCOUNTS, MAIN, empty_private_file, priva
 from services.ledger.book.integrity import UNCHAINED, WRITTEN, Anchor, ChainWalk, Checkpoint, header_of, read_main, where
 from services.ledger.book.text import Entry, Stray, could_be_torn, pieces, scan
 from services.ledger.errors import LedgerTampered
-from services.ledger.verification.chains import PARALLEL_ABOVE, PART_BYTES, check_files, join
-from services.ledger.verification.workers import Workers
+from services.ledger.verification import chains
+from services.ledger.verification.chains import check_files, join, workers_for
 
 QUARANTINE = "quarantine"
 
@@ -56,14 +56,8 @@ def _committed(paths: list[Path], anchor: Anchor, parallel: bool | None) -> tupl
     """The journal's parts before the one holding its anchored entry (and before the last),
     checked with the strict pass's chain: any finding there is tampering. The walk after them,
     and where each file still to walk begins (path, byte, line)."""
-    if parallel is None:
-        parallel = (os.cpu_count() or 1) > 1 and sum(path.stat().st_size for path in paths) > PARALLEL_ABOVE
-    workers = Workers(os.cpu_count() or 1) if parallel else None
-    try:
-        parts = check_files(paths, "journal", None, PART_BYTES, workers)
-    finally:
-        if workers is not None:
-            workers.close()
+    with workers_for(paths, parallel) as workers:
+        parts = check_files(paths, "journal", None, chains.PART_BYTES, workers)
     before, counted = [], 0
     for part in parts[:-1]:  # the last is always walked: it may end torn, or short of the anchor
         if counted + part.checked.entries >= anchor.entries:
