@@ -10,8 +10,8 @@ On a large ledger, the files are cut into parts of about 4 MiB, checked in worke
 
 Beancount's own loader is an additional pass (`beancount=True`, `ddrr ledger verify
 --beancount`), for an auditor who wants Beancount's word as well: it runs on every
-directive, in parts in worker processes too (`loading.py`), and takes about five times as
-long as the strict pass.
+directive, in parts in worker processes too (`loading.py`), and makes verify about three
+times as long.
 """
 import os
 from dataclasses import dataclass, field
