@@ -13,6 +13,7 @@ from services.enrollment.pii import BlindIndex, PiiVault
 from services.enrollment.schemas import CreateCohort, CreateCourse, RecordAttendance
 from shared.config import load
 from shared.db import make_engine
+from shared.db_conflicts import transaction
 from shared.migrations import upgrade
 
 HEADER = ",".join(csv_import.COLUMNS) + "\n"
@@ -49,7 +50,7 @@ def main(rows: int, cohorts: int = 200, seats: int = 30) -> None:
                 events.extend(more)
 
             started = time.perf_counter()
-            reports = csv_import.import_rows(session, vault, index, data, "bench", collect)
+            reports = csv_import.import_rows(lambda: transaction(session), vault, index, data, "bench", collect)
             elapsed = time.perf_counter() - started
             created = sum(r.status == "CREATED" for r in reports)
             print(f"CSV import: {rows:,} rows ({len(data) / 1e6:.1f} MB) in {elapsed:.1f} s = "
