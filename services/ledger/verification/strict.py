@@ -9,11 +9,12 @@ A part is checked alone: its first sealed entry is only read (the parent checks 
 the hash the part before ends with) and findings are kept as byte offsets, turned into lines
 relative to the part at its end."""
 import hashlib
-from datetime import date
 from dataclasses import dataclass, field
+from datetime import date
 
 from services.ledger.book.integrity import BROKEN, UNCHAINED, WRITTEN
 from services.ledger.book.text import LEG, META, SEALED, Entry, item_at, parse, seal, shape_problem, unquote
+
 
 @dataclass(frozen=True)
 class Job:
@@ -36,7 +37,7 @@ class Checked:
     last_line: int | None = None                # where the last sealed entry is
     chain: list[tuple[int, str]] = field(default_factory=list)
     book: list[tuple[int, str]] = field(default_factory=list)
-    keys: bytes = b""                           # 8-byte digests of the keys posted once (`key_digest`)
+    keys: bytes = b""                           # each key posted, as its 8-byte digest (`key_digest`)
     cents: dict = field(default_factory=dict)   # (day, account, currency) -> sum of postings in cents
     assertions: list[tuple[int, str, str, str, int]] = field(default_factory=list)  # line, day, account, currency, cents
     chart: list[tuple[int, str, str, str]] = field(default_factory=list)  # line, "open"/"close", day, account
@@ -80,10 +81,10 @@ def check(job: Job) -> Checked:
     with open(job.path, "rb") as handle:
         handle.seek(job.start)
         data = handle.read(job.end - job.start)
-    return Part(job, data).run()
+    return PartPass(job, data).run()
 
 
-class Part:
+class PartPass:
     """The pass over one part's bytes; places are byte offsets until `finish`."""
 
     def __init__(self, job: Job, data: bytes):
