@@ -1,8 +1,10 @@
 """Overdue payments: SENT longer than `overdue_seconds` without a result. The provider sends
 each callback once and never again, so a lost one is found here by a bulk status query: a
 final result is recorded, a payment still pending is overdue again later, and one the
-provider does not know goes back to the sender (asked about again, then sent)."""
+provider does not know goes back to the sender (asked about again, then sent). It looks at
+most once a second (the adapter's loop turns far more often while batches are in flight)."""
 import logging
+import time
 from datetime import timedelta
 
 from sqlalchemy import select, update
@@ -16,14 +18,19 @@ from services.ledger.payments.settings import PaymentSettings
 from shared.errors import ProviderUnavailable
 
 log = logging.getLogger(__name__)
+LOOK_EVERY_SECONDS = 1.0
 
 
 class Poller:
     def __init__(self, engine: Engine, client: ProviderClient, settings: PaymentSettings):
         self.engine, self.client, self.settings = engine, client, settings
+        self._next_look = 0.0
 
     def round(self) -> int:
         """Ask about up to one status query of overdue payments; how many were asked about."""
+        if time.monotonic() < self._next_look:
+            return 0
+        self._next_look = time.monotonic() + LOOK_EVERY_SECONDS
         with self.engine.connect() as conn:
             overdue = list(conn.scalars(select(PaymentOrder.reference_id).where(
                 PaymentOrder.state == SENT,
@@ -31,6 +38,8 @@ class Poller:
                 .order_by(PaymentOrder.sent_at).limit(MAX_STATUS_QUERY)))
         if not overdue:
             return 0
+        if len(overdue) == MAX_STATUS_QUERY:
+            self._next_look = 0.0  # more are overdue: look again at once
         try:
             found, unknown = self.client.statuses(overdue)
         except ProviderUnavailable as down:
