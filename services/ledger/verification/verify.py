@@ -100,13 +100,30 @@ def beancount_in_parts(directory: Path, parts: list[FilePart], accounts: dict, w
     return [error for found in results for error in found]
 
 
+def book_errors(chart_parts: list[FilePart], parts: list[FilePart], chart: list[tuple[str, int, str]]) -> list[str]:
+    """What Beancount would refuse, in the files' order: the chart's opens and closes (found
+    already), what each part found in its own entries, and the balance assertions."""
+    totals, found = {}, list(chart)
+    for part in parts:
+        rules.add_cents(totals, part.checked.cents)
+    found += rules.balance_failures(totals, [(part.path.name, part.line + line, *rest)
+                                             for part in parts for line, *rest in part.checked.assertions])
+    found += [(part.path.name, part.line + line, message) for part in [*chart_parts, *parts]
+              for line, message in part.checked.book]
+    order = {part.path.name: n for n, part in enumerate([*chart_parts, *parts])}
+    return [f"{name}:{line}: {message}" for name, line, message in
+            sorted(found, key=lambda finding: (order.get(finding[0], -1), finding[1]))]
+
+
 def verify(directory: str, anchor: Checkpoint | None = None, appended_is_finding: bool = True,
            parallel: bool | None = None, beancount: bool = True, part_bytes: int = PART_BYTES) -> Report:
     """Check the files. With an anchor (the index's chain heads, or an auditor's checkpoint)
     a cut tail or a replaced anchored entry is found too; against the index, which holds
     every entry the writer committed, so are entries appended after it. `parallel` forces
     (True) or avoids (False) worker processes; by default the ledger's size decides.
-    `beancount` adds Beancount's own loader to the strict pass."""
+    `beancount` adds Beancount's own loader to the strict pass: on by default here, so that
+    every ledger a test writes is read by Beancount too; `ddrr ledger verify` asks for it
+    only with `--beancount`."""
     directory = Path(directory)
     report = Report()
     main = read_main(directory)
@@ -126,16 +143,7 @@ def verify(directory: str, anchor: Checkpoint | None = None, appended_is_finding
         errors = load(os.path.abspath(directory / MAIN))
     report.beancount_errors = [f"{name}:{line}: {message}" if name else message
                                for name, line, message in sorted(set(errors or []))]
-    totals = {}
-    for part in parts:
-        rules.add_cents(totals, part.checked.cents)
-    book += rules.balance_failures(totals, [(part.path.name, part.line + line, *rest)
-                                            for part in parts for line, *rest in part.checked.assertions])
-    order = {path.name: n for n, path in enumerate([chart_path, *paths])}
-    book += [(part.path.name, part.line + line, message) for part in [*chart_parts, *parts]
-             for line, message in part.checked.book]
-    report.book_errors = [f"{name}:{line}: {message}" for name, line, message in
-                          sorted(book, key=lambda found: (order.get(found[0], -1), found[1]))]
+    report.book_errors = book_errors(chart_parts, parts, book)
     first_period = where(paths[0], 1) if paths else f"{MAIN}:1"
     for chain, first, anchored in ((chart_parts, f"{ACCOUNTS}:1", anchor and anchor.chart),
                                    (parts, first_period, anchor and anchor.journal)):
