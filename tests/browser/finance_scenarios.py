@@ -26,9 +26,10 @@ def finance_pays(open_person, application, allowance, month, funding, top_up):
     page = finance.sign_in("finance")
     seen = {"landing": page.url, "menu": page.locator("header nav a").all_inner_texts(),
             "fava": page.get_attribute("a:text('Fava')", "href")}
-    page.select_option("#field-programme", allowance)
-    page.fill("#field-amount", funding["amount"])
-    page.fill("#field-reference", funding["reference"])
+    form = page.locator("form[action='/app/payments/funding']")
+    form.locator("[name=programme]").select_option(allowance)
+    page.get_by_label("Amount, in the programme's currency").fill(funding["amount"])
+    form.locator("[name=reference]").fill(funding["reference"])
     finance.shot("finance-1-funding")
     finance.press("text=Record the funding")
     seen["funded"] = finance.notice()
@@ -36,6 +37,8 @@ def finance_pays(open_person, application, allowance, month, funding, top_up):
     seen["allowance_money"] = row(finance, allowance)
 
     finance.press("nav a:text('Books')")
+    seen["books_ids_twice"] = page.evaluate(
+        "[...document.querySelectorAll('[id]')].map(e => e.id).filter((id, i, all) => all.indexOf(id) !== i)")
     transfer = page.locator("form[action='/app/books/transfers']")
     for name in ("bank_account", "amount", "reference"):
         transfer.locator(f"[name={name}]").fill(top_up[name])

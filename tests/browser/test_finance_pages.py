@@ -75,6 +75,7 @@ def test_finance_funds_pays_reconciles_and_reads_the_books(fava, suite, suite_ru
     assert day["menu"] == ["Payments", "Reconciliation", "Books"]
     assert day["funded"] == (f"{FUNDING['shown']}\xa0USD from MDTF recorded for SP-2026 under MDTF-SP-001; "
                              "its money below follows in a moment.")
+    assert day["books_ids_twice"] == []  # the transfer's and the journal's Amount each label their own field
     assert day["topped_up"] == "500.00\xa0USD posted to the float's books under TOPUP-1."
     cycle = day["cycle"]
     assert day["prepared"].startswith(f"Cycle {cycle} prepared: 1 payments, 40.00\xa0USD declared")
