@@ -2,6 +2,7 @@
 one bad event fails only itself, a batch costs one fsync, and a crash between the fsync and
 the index commit (or inside the batch's write) is recovered at start-up."""
 import errno
+import json
 from datetime import datetime, timezone
 from decimal import Decimal
 
@@ -35,6 +36,13 @@ def body(n: int, **overrides) -> dict:
 def count(engine, table_or_model) -> int:
     with Session(engine) as session:
         return session.scalar(select(func.count()).select_from(table_or_model))
+
+
+def answers(engine) -> int:
+    """The disbursement answers in the outbox, one or many per event."""
+    with Session(engine) as session:
+        bodies = session.scalars(select(OUTBOX.c.body).where(OUTBOX.c.event_type.like("disbursement.%")))
+        return sum(len(json.loads(body)["payload"].get("items", [None])) for body in bodies)
 
 
 def period_text(files) -> str:
@@ -159,7 +167,7 @@ def test_many_events_at_once_through_the_service_are_posted_once_in_batches(conf
     eventually(lambda: count(engine, INBOX) == 300, timeout=60)
     eventually(lambda: sum(batches) >= 320, timeout=30)
     assert count(engine, Posting) == 300
-    eventually(lambda: count(engine, OUTBOX) == 300, timeout=60)  # the provider's answers, posted by the adapter
+    eventually(lambda: answers(engine) == 300, timeout=60)  # the provider's answers, posted by the adapter
     assert max(batches) > 1
     report = verify(config["LEDGER"]["directory"], anchor=index_anchor(engine))
     assert report.ok and report.transactions == 600, report
@@ -218,7 +226,7 @@ def test_through_the_service_a_full_disk_pauses_the_writer_and_it_resumes_by_its
     disk.full = False
     eventually(lambda: count(engine, INBOX) == 200, timeout=60)
     assert count(engine, Posting) == 200 and list_dead_letters(config["AMQP_URI"]) == []
-    eventually(lambda: count(engine, OUTBOX) == 200, timeout=60)  # the provider's answers, posted by the adapter
+    eventually(lambda: answers(engine) == 200, timeout=60)  # the provider's answers, posted by the adapter
     report = verify(config["LEDGER"]["directory"], anchor=index_anchor(engine))
     assert report.ok and report.transactions == 400, report
     engine.dispose()

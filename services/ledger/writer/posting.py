@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
+from typing import NamedTuple
 
 from sqlalchemy import func, insert, or_, select
 from sqlalchemy.orm import Session
@@ -32,17 +33,38 @@ from shared.errors import AccountClosed, BalanceAsserted, IdempotencyConflict, U
 
 
 PENDING = "PENDING"  # the payable is posted, the provider's answer is not
+POSTINGS, ORDERS = Posting.__table__, PaymentOrder.__table__
+
+
+class IndexRow(NamedTuple):
+    """A posting's row in the index as a batch inserts it: what its answer is made of,
+    without an ORM object per posting (the batch's rows go in one Core statement)."""
+    idempotency_key: str
+    request_hash: str
+    disbursement_id: str
+    participant_id: str
+    programme: str
+    amount: Decimal
+    currency: str
+    cycle: str | None
+    posted_at: datetime
+    status: str
+    rail_reference: str | None
+    failure_reason: str | None
+    day: date | None
 
 
 @dataclass(frozen=True)
 class Outcome:
-    posting: Posting
+    posting: Posting | IndexRow  # the row found (a replay) or the one inserted
     replayed: bool
 
 
+CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"))  # one encoder, not one per call
+
+
 def request_hash(command) -> str:
-    canonical = json.dumps(command.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return hashlib.sha256(CANONICAL.encode(command.model_dump(mode="json")).encode()).hexdigest()
 
 
 def chain_head(session: Session, chain: int) -> ChainHead:
@@ -243,13 +265,13 @@ class LedgerWriter:
                 except IdempotencyConflict as refused:
                     results.append(refused)
         if rows:
-            self.session.execute(insert(Posting), rows)
+            self.session.execute(insert(POSTINGS), rows)
         self._insert_orders()
         return results
 
     def _insert_orders(self) -> None:
         if self._orders:
-            self.session.execute(insert(PaymentOrder), self._orders)
+            self.session.execute(insert(ORDERS), self._orders)
             self._orders.clear()
 
     def _post(self, command: DisbursementRequested, day: date, by_key: dict, by_id: dict, rows: list) -> Outcome:
@@ -267,7 +289,7 @@ class LedgerWriter:
             Leg(chart.PAYABLE[command.kind], -command.amount, command.currency)),
             {**_meta(command), "entry": "payable"}, _links(command)))
         rows.append(self._settle(command, day))
-        posting = Posting(**rows[-1])  # not added to the session: the batch's rows are inserted in one statement
+        posting = IndexRow(**rows[-1])
         by_key[posting.idempotency_key] = by_id[posting.disbursement_id] = posting
         return Outcome(posting, replayed=False)
 
