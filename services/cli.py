@@ -331,7 +331,7 @@ def parser() -> argparse.ArgumentParser:
     ledger.add_argument("action", choices=["verify", "checkpoint", "trial-balance", "totals"])
     ledger.add_argument("--checkpoint", help="verify against this line of `ddrr ledger checkpoint` instead of the index")
     ledger.add_argument("--beancount", action="store_true",
-                        help="verify: run Beancount's own loader over every entry too (about three times as long)")
+                        help="verify: run Beancount's own loader over every entry too (three to five times as long)")
     ledger.add_argument("--by", choices=["donor", "programme", "cycle", "month"], default="month",
                         help="how totals are grouped")
     ledger.add_argument("--csv", action="store_true", help="the report as CSV")

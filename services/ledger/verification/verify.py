@@ -10,7 +10,7 @@ On a large ledger, the files are cut into parts of about 4 MiB, checked in worke
 
 Beancount's own loader is an additional pass (`beancount=True`, `ddrr ledger verify
 --beancount`), for an auditor who wants Beancount's word as well: it runs on every
-directive, in parts in worker processes too (`loading.py`), and makes verify about three
+directive, in parts in worker processes too (`loading.py`), and makes verify three to five
 times as long.
 """
 import os
