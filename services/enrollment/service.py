@@ -265,6 +265,12 @@ class EnrollmentService:
                 "result": member.result, "sessions_held": held, "sessions_attended": attended}
 
     @rpc
+    def seated_attendance(self, cohort_id):
+        """The cohort's attendance sheet: everyone seated, with sessions held and attended."""
+        with self.db.transaction():
+            return coursework.seated_attendance(self.db.session, cohort_id)
+
+    @rpc
     def attendance_summary(self, participant_id):
         with self.db.transaction():
             return coursework.attendance_summary(self.db.session, participant_id)

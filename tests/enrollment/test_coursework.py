@@ -81,6 +81,22 @@ def test_attendance_is_all_or_nothing(desk, cohort):
             summary[cohort]["attendance_percent"]) == (2, 2, 100.0)
 
 
+def test_the_attendance_sheet_has_everyone_seated_with_their_sessions(desk, cohort):
+    a, b, c = people(desk, 3)
+    for p in (a, b, c):
+        desk.do(coursework.join, cohort, p)  # c waits: two seats
+    assert desk.do(coursework.seated_attendance, cohort) == {
+        a: {"sessions_held": 0, "sessions_attended": 0}, b: {"sessions_held": 0, "sessions_attended": 0}}
+    for day, present in ((8, [a]), (9, [a])):
+        desk.do(coursework.record_attendance, cohort, parse(RecordAttendance, {
+            "session_date": f"2026-09-{day:02d}", "present": present, "absent": [b]}), "o", desk.emit)
+    desk.do(coursework.leave, cohort, a)  # c takes the seat
+    assert desk.do(coursework.seated_attendance, cohort) == {
+        b: {"sessions_held": 2, "sessions_attended": 0}, c: {"sessions_held": 2, "sessions_attended": 0}}
+    with pytest.raises(NotFound):
+        desk.do(coursework.seated_attendance, "C-NOPE00")
+
+
 def test_completion_carries_attendance_and_happens_once(desk, cohort):
     a, b = people(desk, 2)
     for p in (a, b):
