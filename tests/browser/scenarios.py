@@ -5,10 +5,11 @@ import json
 import sys
 
 from tests.browser.admin_scenarios import admin_day, monitoring_filters  # noqa: F401  (run by name)
-from tests.browser.browser import PHONE, browse
+from tests.browser.browser import PASSWORD, PHONE, browse
 from tests.browser.case_scenarios import officer_case, supervisor_reads_case  # noqa: F401  (run by name)
 from tests.browser.finance_scenarios import finance_pays, finance_reconciles  # noqa: F401  (run by name)
 
+NEW_PASSWORD = "a longer and newer pass phrase"
 SECURITY_HEADERS = ("content-security-policy", "x-frame-options", "x-content-type-options", "referrer-policy")
 
 
@@ -135,8 +136,19 @@ def monitoring_figures(open_person):
     return seen
 
 
+def change_password(person, current: str) -> None:
+    for name, value in (("current_password", current), ("new_password", NEW_PASSWORD),
+                        ("repeat_password", NEW_PASSWORD)):
+        person.page.fill(f"[name={name}]", value)
+    person.press("main button[type=submit]")
+
+
 def refusals(open_person, other_participant, other_grant):
-    """An officer of another district, forms without their CSRF token, a wrong password."""
+    """An officer of another district, forms without their CSRF token, a wrong password (at
+    sign-in, and as the current one when changing it: the change made right ends the other session)."""
+    here, elsewhere = open_person(), open_person()
+    mine = here.sign_in("monitor-1")
+    elsewhere.sign_in("monitor-1")
     baidoa = open_person()
     page = baidoa.sign_in("officer-b")
     seen = {"headers": {name: page.goto("/app/participants").headers.get(name) for name in SECURITY_HEADERS}}
@@ -157,6 +169,13 @@ def refusals(open_person, other_participant, other_grant):
     stranger.sign_in("officer-b", "not the password")
     seen["wrong_password"] = {"url": stranger.page.url, "notice": stranger.notice()}
     stranger.shot("refused-sign-in")
+    here.press("header a:text('Password')")
+    change_password(here, "not the password")
+    seen["wrong_current"] = mine.locator("#problem-current_password").inner_text()
+    here.shot("refused-password")
+    change_password(here, PASSWORD)
+    seen["changed"] = here.notice()
+    seen["elsewhere"], seen["here"] = elsewhere.page.goto("/app/figures").url, mine.goto("/app/figures").url
     return seen
 
 

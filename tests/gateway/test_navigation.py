@@ -8,7 +8,7 @@ from tests.gateway.test_page_pipeline import as_browser
 MENU = re.compile(r'<nav aria-label="Pages">(.*?)</nav>', re.S)
 LINK = re.compile(r'href="([^"]+)"')
 MENUS = {
-    "officer": ["/app/participants", "/app/enroll", "/app/attendance", "/app/approvals"],
+    "officer": ["/app/participants", "/app/enroll", "/app/attendance", "/app/approvals", "/app/mentorship"],
     "supervisor": ["/app/approvals", "/app/participants"],
     "finance": ["/app/payments", "/app/reconciliation", "/app/books"],
     "mentor": ["/app/offers"],

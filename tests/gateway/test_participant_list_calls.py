@@ -49,11 +49,16 @@ class Enrollment:
         return []
 
 
-@pytest.fixture
-def officer(config, runner_factory):
-    runner_factory(config, GatewayService, Enrollment).start()
+def officer_over(config, runner_factory, enrollment) -> Api:
+    """The gateway in front of a stubbed enrollment, and an officer of Kismayo signed in."""
+    runner_factory(config, GatewayService, enrollment).start()
     admin = Api(f"http://{config['WEB_SERVER_ADDRESS']}").as_user(bootstrap_admin(config))
     return admin.new_user("officer-k", "officer", "Kismayo")
+
+
+@pytest.fixture
+def officer(config, runner_factory):
+    return officer_over(config, runner_factory, Enrollment)
 
 
 @pytest.mark.parametrize("rows", [1, 50])

@@ -33,7 +33,8 @@ from shared.errors import DomainError, Forbidden, Unauthenticated
 SIGN_IN_PATH = "/app/sign-in"
 NAVIGATION = {
     "officer": ((N_("Participants"), "/app/participants"), (N_("Enroll"), "/app/enroll"),
-                (N_("Attendance"), "/app/attendance"), (N_("Approvals"), "/app/approvals")),
+                (N_("Attendance"), "/app/attendance"), (N_("Approvals"), "/app/approvals"),
+                (N_("Mentorship"), "/app/mentorship")),
     "supervisor": ((N_("Approvals"), "/app/approvals"), (N_("Participants"), "/app/participants")),
     "finance": ((N_("Payments"), "/app/payments"), (N_("Reconciliation"), "/app/reconciliation"),
                 (N_("Books"), "/app/books")),
@@ -45,7 +46,8 @@ NAVIGATION = {
 }
 SIGNED_OUT = "you are not signed in (or your session ended); sign in again"
 FORM_FIELD = "form"  # the hidden field naming the form on its page (csrf_field in _forms.html)
-NOT_ECHOED = frozenset({"password", "current_password", "new_password", "api_token", cookies.CSRF_FIELD, FORM_FIELD})
+NOT_ECHOED = frozenset({"password", "current_password", "new_password", "repeat_password", "api_token",
+                        cookies.CSRF_FIELD, FORM_FIELD})
 PARAM = re.compile(r"<(?:\w+:)?(\w+)>")
 add_globals(NAVIGATION=NAVIGATION)
 

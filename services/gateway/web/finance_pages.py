@@ -7,6 +7,7 @@ from services.gateway.web import fava
 from services.gateway.web.entrypoint import page
 from services.gateway.web.formats import N_
 from services.gateway.web.forms import command, optional, today
+from services.gateway.web.render import download
 from services.ledger.schemas import ResolveItem
 from services.livelihoods.schemas import PageQuery, PrepareCycle, PrepareGrantCycle
 from shared.errors import ValidationFailed
@@ -119,6 +120,11 @@ class FinancePages:
     def page_statement(self, view, statement_id):
         return view.show("statement.html", statement=self.ledger.statement(statement_id, None),
                          fava_url=fava.reachable(self.config))
+
+    @page("GET", "/app/reconciliation/<statement_id>/lines.csv", roles=FINANCE)
+    def page_statement_lines_csv(self, view, statement_id):
+        """Every line of the statement with its outcome and resolution (never the rail's Details)."""
+        return download(self.ledger.statement_lines_csv(statement_id), f"statement-{statement_id}")
 
     @page("POST", "/app/reconciliation/<statement_id>/items/<int:item_id>/resolve", roles=FINANCE,
           back=STATEMENT_PAGE)

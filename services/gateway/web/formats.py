@@ -39,7 +39,8 @@ LABELS = {
     "MATCHED": N_("Matched"), "UNMATCHED_STATEMENT_LINE": N_("Unmatched statement line"),
     "MISSING_FROM_STATEMENT": N_("Missing from the statement"), "AMOUNT_MISMATCH": N_("Amount differs"),
     "DUPLICATE": N_("Duplicate"), "REVERSAL": N_("Reversal"), "ACCEPT": N_("Accept"), "ADJUST": N_("Adjust"),
-    "REVERSE_PAYMENT": N_("Reverse the payment"),
+    "REVERSE_PAYMENT": N_("Reverse the payment"), "FEE": N_("Rail fee"), "TOP_UP": N_("Float top-up from the bank"),
+    "DATE_MISMATCH": N_("Day differs from the ledger's"),
     # course tracks
     "FINANCIAL_LITERACY": N_("Financial literacy"), "BUSINESS_DEVELOPMENT": N_("Business development"),
     "TVET:*": N_("Vocational training (any trade)"), "BASIC_EDUCATION": N_("Basic education"), "CIVIC_EDUCATION": N_("Civic education"),
@@ -48,6 +49,9 @@ LABELS = {
     "officer": N_("officer"), "supervisor": N_("supervisor"), "finance": N_("finance"), "mentor": N_("mentor"),
     "monitoring": N_("monitoring"), "admin": N_("admin"),
 }
+
+# A statement line's outcome whose code means something else elsewhere (a grant's RETURN).
+OUTCOMES = {"RETURN": N_("Float returned to the bank")}
 
 CONDITIONS = {
     "completed_track": N_("Has completed a %(track)s course"),
@@ -73,6 +77,10 @@ def filters(code: str, gettext) -> dict:
             return gettext(N_("Vocational training: %(trade)s")) % {"trade": text[5:]}
         return text.replace("_", " ").capitalize()
 
+    def outcome(value) -> str:
+        """A statement line's outcome as words."""
+        return gettext(OUTCOMES[value]) if value in OUTCOMES else label(value)
+
     def money(amount, currency: str | None = None) -> str:
         try:
             value = Decimal(str(amount))
@@ -92,4 +100,4 @@ def filters(code: str, gettext) -> dict:
         return gettext(wording) % {"track": label(rule.get("track", "")), "percent": rule.get("percent", ""),
                                    "phases": ", ".join(label(p) for p in rule.get("phases", []))}
 
-    return {"label": label, "money": money, "number": number, "condition": condition}
+    return {"label": label, "outcome": outcome, "money": money, "number": number, "condition": condition}

@@ -9,6 +9,7 @@ from services.gateway.accounts import ROLES, sign_in, sign_out
 from services.gateway.models import User
 from services.gateway.routes import PUBLIC, REQUEST_ID, acting_as
 from services.gateway.web import cookies, i18n
+from services.gateway.web.account_pages import AccountPages
 from services.gateway.web.admin_pages import AdminPages
 from services.gateway.web.books_pages import BooksPages
 from services.gateway.web.entrypoint import SIGN_IN_PATH, home_of, page
@@ -32,7 +33,7 @@ def _own_page(location: str) -> str:
 
 
 class WebPages(OfficerPages, PayeePages, GrantPages, FinancePages, BooksPages, MentorPages, FiguresPages,
-               AdminPages):
+               AdminPages, AccountPages):
     """Pages under /app; the gateway's RPC proxies and database come from the service."""
 
     @page("GET", "/app/style.css", roles=PUBLIC)
