@@ -41,7 +41,7 @@ class PaymentAdapter:
         many answers went to the outbox."""
         answered = 0
         while True:
-            moved = self.sender.round(enrollment) + self.poller.round()
+            moved = self.sender.fill(enrollment) + self.poller.round()  # sending is not held back by answering
             posted = self.answers.round()
             answered += posted
             if not moved and not posted:

@@ -62,6 +62,14 @@ class Sender:
         except Empty:
             pass
 
+    def fill(self, enrollment) -> int:
+        """Start batches until every place is taken or nothing is left to send; how many orders
+        they moved. Each start is short (a read and an update): the POSTs go on beside the writer."""
+        moved = 0
+        while self._pool.free() and (started := self.round(enrollment)):
+            moved += started
+        return moved
+
     def round(self, enrollment) -> int:
         """Start one batch if a place is free; how many orders it moved (0: nothing to do now)."""
         if not self._pool.free():
