@@ -242,12 +242,31 @@ def sign_out(session: Session, token: str) -> None:
                         .values(revoked_at=_now()))
 
 
-def change_password(session: Session, user: User, command: ChangePassword, token: str) -> None:
-    """The user sets their own password; their other tokens end. Inside the caller's transaction."""
-    if user.password_hash is not None and not _password_matches(user.password_hash, command.current_password or ""):
+def change_password(session: Session, username: str, command: ChangePassword, token: str, settings: dict,
+                    address: str = "unknown") -> User:
+    """The user sets their own password; their other tokens end. Commits its own work: call it
+    with no transaction open on `session`.
+
+    Whoever holds a live session could otherwise guess the current password without limit, so
+    a wrong one counts as a refused sign-in of the account from this address (`throttle`) and
+    an attempt made too early is refused (429) without looking at the password."""
+    settings, now = with_defaults(settings), _now()
+    with transaction(session, RACES):
+        user = session.get(User, username)
+        wait = throttle.wait_seconds(session, username, address, now) if user.password_hash is not None else 0
+        wrong = not wait and user.password_hash is not None and \
+            not _password_matches(user.password_hash, command.current_password or "")
+        if wrong:
+            throttle.failed(session, username, address, _now(), settings)
+        elif not wait:
+            user.password_hash = hash_password(command.new_password)
+            revoke_tokens(session, username, keep=hash_token(token))
+            throttle.succeeded(session, username, address)
+    if wait:
+        raise TooManyAttempts(f"too many password attempts from this address; try again in {wait} s", wait)
+    if wrong:
         raise Forbidden("the current password is not right")
-    user.password_hash = hash_password(command.new_password)
-    revoke_tokens(session, user.username, keep=hash_token(token))
+    return user
 
 
 def authorise(user: User, roles: frozenset[str]) -> None:

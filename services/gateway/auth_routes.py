@@ -47,11 +47,10 @@ class AuthRoutes:
          response=schemas.Account)
     def change_password(self, user, data, request):
         """Set my password (the current one is needed once there is one); my other tokens end."""
-        with self.db.transaction():
-            me = self.db.session.get(User, user.username)
-            accounts.change_password(self.db.session, me, data,
-                                     accounts.bearer_token(request.headers.get("Authorization")))
-            return account(me)
+        me = accounts.change_password(self.db.session, user.username, data,
+                                      accounts.bearer_token(request.headers.get("Authorization")),
+                                      self.config["GATEWAY"], request.remote_addr or "unknown")
+        return account(me)
 
     @api("GET", "/auth/me", roles=EVERYONE, response=schemas.Account)
     def me(self, user):

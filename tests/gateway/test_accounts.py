@@ -148,18 +148,31 @@ def test_changing_the_password_ends_the_other_tokens(db):
     _user, other = accounts.sign_in(db, "amina", PASSWORD, SETTINGS)
     user, mine = accounts.sign_in(db, "amina", PASSWORD, SETTINGS)
     new = "a completely new passphrase"
-    with db.begin():
-        with pytest.raises(Forbidden):
-            accounts.change_password(db, db.get(User, "amina"), parse(
-                accounts.ChangePassword, {"current_password": "wrong", "new_password": new}), mine)
-    with db.begin():
-        accounts.change_password(db, db.get(User, "amina"), parse(
-            accounts.ChangePassword, {"current_password": PASSWORD, "new_password": new}), mine)
+    with pytest.raises(Forbidden):
+        accounts.change_password(db, "amina", parse(
+            accounts.ChangePassword, {"current_password": "wrong", "new_password": new}), mine, SETTINGS)
+    accounts.change_password(db, "amina", parse(
+        accounts.ChangePassword, {"current_password": PASSWORD, "new_password": new}), mine, SETTINGS)
     with db.begin():
         assert accounts.authenticate(db, bearer(mine)).username == "amina"
         with pytest.raises(Unauthenticated):
             accounts.authenticate(db, bearer(other))
     accounts.sign_in(db, "amina", new, SETTINGS)
+
+
+def test_guessing_the_current_password_from_a_live_session_is_throttled_like_signing_in(db):
+    """A stolen session must not become an unlimited password oracle."""
+    _user, stolen = accounts.sign_in(db, "amina", PASSWORD, SETTINGS, address=STRANGER)
+    guess = parse(accounts.ChangePassword, {"current_password": "guessing-guessing", "new_password": "x" * 20})
+    for _ in range(SETTINGS["sign_in_free_attempts"]):
+        with pytest.raises(Forbidden):
+            accounts.change_password(db, "amina", guess, stolen, SETTINGS, address=STRANGER)
+    right = parse(accounts.ChangePassword, {"current_password": PASSWORD, "new_password": "x" * 20})
+    with pytest.raises(TooManyAttempts):  # the right password, too early: not even looked at
+        accounts.change_password(db, "amina", right, stolen, SETTINGS, address=STRANGER)
+    with pytest.raises(TooManyAttempts):  # and the guesses slowed signing in from there too
+        accounts.sign_in(db, "amina", PASSWORD, SETTINGS, address=STRANGER)
+    accounts.sign_in(db, "amina", PASSWORD, SETTINGS, address=OWNER)  # unchanged, and the owner not locked out
 
 
 def test_deactivation_and_password_reset_end_every_token(db):
