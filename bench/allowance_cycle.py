@@ -180,8 +180,8 @@ def run(n: int, ceiling_messages: int, timeout: float) -> dict:
         with tempfile.TemporaryDirectory(prefix="ddrr-cycle-") as folder:
             broker = urlsplit(load()["AMQP_URI"])._replace(path=f"/{name}").geturl()
             suite = RunningSuite(Path(folder), broker, **QUIET)
-            suite.start(timeout=600)  # the machine may be busy with other work
-            try:
+            try:  # a start that fails stops what it started too
+                suite.start(timeout=600)  # the machine may be busy with other work
                 load_before = os.getloadavg()[0]
                 month = set_up(suite, n)
                 figures = cycle(suite, n, month, timeout)
