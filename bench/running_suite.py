@@ -2,8 +2,13 @@
 SIGKILL it or restart its broker and for the cycle benchmark: every process with its own
 data folder, ports and RabbitMQ virtual host, so several can run beside each other and
 beside `make run`; one configuration file copy pays made-up numbers (no payee resolution),
-polls overdue payments after 5 s and retries a cut batch after 0.5 s."""
+polls overdue payments after 5 s and retries a cut batch after 0.5 s.
+
+Optionally on throw-away PostgreSQL databases, and with several instances of each service
+on the same queues (the ledger: one writer and standbys on its folder; the provider, a
+stand-in for one outside system, always one)."""
 import os
+import uuid
 import signal
 import subprocess
 import sys
@@ -11,8 +16,11 @@ import time
 from pathlib import Path
 
 import requests
+from amqp.exceptions import NotFound
+from kombu import Connection
+from sqlalchemy import create_engine, text
 
-from services.cli import consuming, healthy
+from services.cli import healthy
 from services.provider.process import free_port
 from shared.config import DEFAULT_PATH
 
@@ -20,6 +28,24 @@ SERVICES = ("provider", "enrollment", "livelihoods", "ledger", "mentorship", "ga
 BACKENDS = ("enrollment", "livelihoods", "ledger", "mentorship")
 TEST_SETTINGS = {"test_only_synthetic_payees: false": "test_only_synthetic_payees: true",
                  "overdue_seconds: 30": "overdue_seconds: 5", "retry_pause_seconds: 2": "retry_pause_seconds: 0.5"}
+DATABASES = ("enrollment", "livelihoods", "ledger", "mentorship", "gateway")
+PG_ADMIN_URL = "postgresql+pg8000://postgres@127.0.0.1:5432/postgres"
+
+
+def fresh_database() -> str:
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"ddrr_test_replicas_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return f"postgresql://postgres@127.0.0.1:5432/{name}"
+
+
+def drop(url: str) -> None:
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
+    admin.dispose()
 
 
 def configuration(folder: Path) -> None:
@@ -31,8 +57,13 @@ def configuration(folder: Path) -> None:
 
 
 class RunningSuite:
-    def __init__(self, folder: Path, amqp_uri: str, **env: str):
+    """`instances` processes of each service but the provider; with `postgres`, a fresh
+    PostgreSQL database per service, dropped by `drop_databases`."""
+
+    def __init__(self, folder: Path, amqp_uri: str, instances: int = 1, postgres: bool = False, **env: str):
         self.folder, self.amqp_uri = folder, amqp_uri.replace("pyamqp://", "amqp://", 1)  # nameko's fixture: pyamqp
+        self.instances = instances
+        self.postgres_urls = {name: fresh_database() for name in DATABASES} if postgres else {}
         self.data = folder / "data"
         gateway, provider, callbacks = free_port(), free_port(), free_port()
         self.url, self.provider_url = f"http://127.0.0.1:{gateway}", f"http://127.0.0.1:{provider}"
@@ -42,20 +73,32 @@ class RunningSuite:
                     "PROVIDER_ADDRESS": f"127.0.0.1:{provider}", "PROVIDER_URL": self.provider_url,
                     "LEDGER_CALLBACK_ADDRESS": f"127.0.0.1:{callbacks}",
                     "LEDGER_CALLBACK_URL": f"http://127.0.0.1:{callbacks}/provider/callbacks",
-                    **{f"{name.upper()}_METRICS_PORT": str(free_port()) for name in SERVICES[1:]}, **env}
+                    **{f"{name.upper()}_METRICS_PORT": str(free_port()) for name in SERVICES[1:]},
+                    **{f"{name.upper()}_DATABASE_URL": url for name, url in self.postgres_urls.items()}, **env}
+        self.commands = {name: {} for name in SERVICES}  # process name: the settings of its own
+        for name in SERVICES[1:]:
+            for n in range(2, instances + 1):
+                self.commands[f"{name}-{n}"] = {f"{name.upper()}_METRICS_PORT": str(free_port()),
+                                                **({"GATEWAY_ADDRESS": f"127.0.0.1:{free_port()}"}
+                                                   if name == "gateway" else {})}
         self.processes: dict[str, subprocess.Popen] = {}
 
     def database(self, service: str) -> str:
-        return f"sqlite:///{self.data}/{service}.db"
+        return self.env.get(f"{service.upper()}_DATABASE_URL", f"sqlite:///{self.data}/{service}.db")
+
+    def metrics_url(self, process: str) -> str:
+        service = process.split("-")[0]
+        port = self.commands[process].get(f"{service.upper()}_METRICS_PORT") or self.env[f"{service.upper()}_METRICS_PORT"]
+        return f"http://127.0.0.1:{port}"
 
     def start(self, timeout: float = 120) -> None:
         """Start every process (its output in the folder) and return once each one serves."""
         self.data.mkdir(exist_ok=True)
         configuration(self.folder)  # again at each start: the file may have changed meanwhile
-        for name in SERVICES:
+        for name, own in self.commands.items():
             log = open(self.folder / f"{name}.log", "a", encoding="utf-8")
-            self.processes[name] = subprocess.Popen([sys.executable, "-m", "services.cli", "serve", name],
-                                                    env=self.env, stdout=log, stderr=subprocess.STDOUT)
+            self.processes[name] = subprocess.Popen([sys.executable, "-m", "services.cli", "serve", name.split("-")[0]],
+                                                    env={**self.env, **own}, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         while not self.ready():
             exited = {name: p.returncode for name, p in self.processes.items() if p.poll() is not None}
@@ -65,9 +108,14 @@ class RunningSuite:
     def ready(self) -> bool:
         try:
             return (healthy(self.url) and healthy(self.provider_url)
-                    and all(consuming(self.amqp_uri, name) for name in BACKENDS))
-        except requests.Timeout:  # a busy machine: not ready yet
+                    and all(self.consumers(f"rpc-{name}") == (1 if name == "ledger" else self.instances)
+                            for name in BACKENDS))
+        except (requests.Timeout, NotFound):  # a busy machine, a queue not declared yet: not ready yet
             return False
+
+    def consumers(self, queue: str) -> int:
+        with Connection(self.amqp_uri) as conn:
+            return conn.default_channel.queue_declare(queue, passive=True)[2]
 
     def pids(self) -> dict[str, int]:
         return {name: process.pid for name, process in self.processes.items()}
@@ -92,6 +140,20 @@ class RunningSuite:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(5)
+
+    def postgres_backends(self) -> list[int]:
+        """The PostgreSQL server processes serving this suite's databases now."""
+        admin = create_engine(PG_ADMIN_URL)
+        try:
+            with admin.connect() as conn:
+                return list(conn.scalars(text("SELECT pid FROM pg_stat_activity WHERE datname = ANY(:names)"),
+                                         {"names": [url.rsplit("/", 1)[1] for url in self.postgres_urls.values()]}))
+        finally:
+            admin.dispose()
+
+    def drop_databases(self) -> None:
+        for url in self.postgres_urls.values():
+            drop(url)
 
     def ddrr(self, *args: str) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, "-m", "services.cli", *args], env=self.env, capture_output=True,

@@ -4,33 +4,22 @@ operations port (metrics, health) and log file, on the test's RabbitMQ virtual h
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import requests
-from kombu import Connection
 from prometheus_client.parser import text_string_to_metric_families
-from sqlalchemy import create_engine, text
 
 from bench.running_suite import RunningSuite, configuration
 from services.provider.process import free_port
-from tests.conftest import PG_ADMIN_URL
 
 
-def fresh_database() -> str:
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"ddrr_test_replicas_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return f"postgresql://postgres@127.0.0.1:5432/{name}"
-
-
-def drop(url: str) -> None:
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
-    admin.dispose()
+def metric(url: str, name: str, **labels: str) -> float:
+    """The value of one series on the /metrics of the process at `url` (0 when it has none yet)."""
+    for family in text_string_to_metric_families(requests.get(f"{url}/metrics", timeout=5).text):
+        for sample in family.samples:
+            if sample.name == name and labels.items() <= sample.labels.items():
+                return sample.value
+    return 0.0
 
 
 class Instance:
@@ -46,12 +35,7 @@ class Instance:
             return False
 
     def metric(self, name: str, **labels: str) -> float:
-        """The value of one series on this process's /metrics (0 when it has none yet)."""
-        for family in text_string_to_metric_families(requests.get(f"{self.url}/metrics", timeout=5).text):
-            for sample in family.samples:
-                if sample.name == name and labels.items() <= sample.labels.items():
-                    return sample.value
-        return 0.0
+        return metric(self.url, name, **labels)
 
 
 class Processes:
@@ -60,8 +44,8 @@ class Processes:
 
     def __init__(self, folder: Path, amqp_uri: str, **env: str):
         self.folder = folder
-        self.env = RunningSuite(folder, amqp_uri, **env).env
-        self.amqp_uri = self.env["AMQP_URI"]
+        self.suite = RunningSuite(folder, amqp_uri, **env)
+        self.env, self.amqp_uri = self.suite.env, self.suite.amqp_uri
         configuration(folder)
         self.started: list[Instance] = []
 
@@ -76,8 +60,7 @@ class Processes:
         return self.started[-1]
 
     def consumers(self, queue: str) -> int:
-        with Connection(self.amqp_uri) as conn:
-            return conn.default_channel.queue_declare(queue, passive=True)[2]
+        return self.suite.consumers(queue)
 
     def wait(self, condition, what: str, seconds: float = 90) -> None:
         """Until `condition()` holds; fails naming `what` if a process ended or time ran out."""

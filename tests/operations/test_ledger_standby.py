@@ -6,12 +6,13 @@ import select
 import subprocess
 import sys
 
+from bench.running_suite import drop, fresh_database
 from services.ledger.verification.verify import verify
 from shared.contracts import DisbursementsRequested
 from shared.db import make_engine
 from shared.events import new_envelope
 from tests.ledger.payments.harness import answered, assert_paid_once, commands, spawn_provider
-from tests.operations.support import Processes, drop, fresh_database
+from tests.operations.support import Processes
 from tests.support import event_publisher
 
 PAYMENTS = 600

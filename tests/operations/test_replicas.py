@@ -9,12 +9,12 @@ import pytest
 from kombu import Connection, Queue
 from sqlalchemy import text
 
+from bench.running_suite import drop, fresh_database
 from services.enrollment.models import Base
 from shared.db import make_engine
 from shared.migrations import upgrade
 from shared.outbox import Relay, event_exchange, write_events
 from tests.integration.test_outbox import EVENT
-from tests.operations.support import drop, fresh_database
 
 OUTBOX = Base.metadata.tables["outbox"]
 # Each process imports, says so, and migrates when told: both start at the same moment. "bare"

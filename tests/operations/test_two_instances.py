@@ -8,9 +8,10 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from sqlalchemy import text
 
 from bench.enrollment_import import letters
+from bench.running_suite import drop, fresh_database
 from shared.db import make_engine
 from shared.events import Envelope
-from tests.operations.support import Processes, drop, fresh_database
+from tests.operations.support import Processes
 from tests.support import event_publisher
 
 PEOPLE = 30
