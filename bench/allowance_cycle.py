@@ -3,13 +3,16 @@ release to the last answer settled in livelihoods, with the raw RabbitMQ rate of
 as the ceiling.
 
 Every service and the provider run as `ddrr serve` processes (bench/running_suite.py) over
-the real RabbitMQ (a virtual host of their own), on SQLite, the provider paying everyone
-(no failures) after no callback delay. The programme and its funding go through the API;
-the participants (facts and an AFTERCARE phase since the month began) are inserted into
-livelihoods' database, as enrollment's events would leave them (their import is not what is
-measured); prepare and release are RPC calls with a long timeout. From the release call,
-each stage's completion is read from the services' databases every 0.25 s, and each
-process's CPU time (user and system) is taken from /proc at the release and at the end.
+the real RabbitMQ (a virtual host of their own), on SQLite or (`--postgres`) on PostgreSQL,
+one or (`--instances N`) N processes of each service but the provider (the ledger: one writer,
+the others its standbys), the provider paying everyone (no failures) after no callback delay.
+The programme and its funding go through the API; the participants (facts and an AFTERCARE
+phase since the month began) are inserted into livelihoods' database, as enrollment's events
+would leave them (their import is not what is measured); prepare and release are RPC calls
+with a long timeout. From the release call, each stage's completion is read from the
+services' databases every 0.25 s, and each process's CPU time (user and system), and on
+PostgreSQL its server processes' serving the suite, is taken from /proc at the release and
+at the end.
 """
 import argparse
 import os
@@ -26,7 +29,7 @@ from urllib.parse import urlsplit
 import requests
 from kombu import Connection, Consumer, Exchange, Queue
 from nameko.standalone.rpc import ClusterRpcProxy
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 from sqlalchemy.orm import Session
 
 from bench.running_suite import RunningSuite
@@ -40,6 +43,9 @@ AMOUNT = "5.00"  # 100,000 of them and the provider's fees stay within its openi
 QUIET = {"PROVIDER_CALLBACK_DELAY": "0", "PROVIDER_FAILURE_RATE": "0", "PROVIDER_REVERSAL_RATE": "0",
          "PROVIDER_UNKNOWN_ACCOUNT_RATE": "0"}
 ROWS_PER_INSERT = 20_000
+JSON = {"sqlite": {"version": "json_extract(body, '$.version')", "items": "json_array_length(body, '$.payload.items')"},
+        "postgresql": {"version": "(body::json ->> 'version')::int",
+                       "items": "json_array_length(body::json -> 'payload' -> 'items')"}}
 STAGES = {  # stage: (database, the count that reaches N when the stage is over)
     "livelihoods outbox published": ("livelihoods", "SELECT {n} - count(*) * 500 FROM outbox WHERE "
                                      "event_type = 'disbursement.requested' AND published_at IS NULL"),
@@ -47,9 +53,8 @@ STAGES = {  # stage: (database, the count that reaches N when the stage is over)
     "adapter sent": ("ledger", "SELECT count(*) FROM payment_orders WHERE state IN ('SENT', 'RECEIVED')"),
     "provider callbacks received": ("ledger", "SELECT count(*) FROM payment_orders WHERE state = 'RECEIVED'"),
     "ledger answers posted": ("ledger", "SELECT count(*) FROM postings WHERE status != 'PENDING'"),
-    "ledger answers published": ("ledger", "SELECT coalesce(sum(CASE json_extract(body, '$.version') WHEN 2 THEN "
-                                 "json_array_length(body, '$.payload.items') ELSE 1 END), 0) FROM outbox WHERE "
-                                 "event_type LIKE 'disbursement.%' AND published_at IS NOT NULL"),
+    "ledger answers published": ("ledger", "SELECT coalesce(sum(CASE {version} WHEN 2 THEN {items} ELSE 1 END), 0) "
+                                 "FROM outbox WHERE event_type LIKE 'disbursement.%' AND published_at IS NOT NULL"),
     "livelihoods settled": ("livelihoods", "SELECT count(*) FROM allowance_payments WHERE status IN "
                             "('PAID', 'FAILED')"),
 }
@@ -130,13 +135,16 @@ def until(check, seconds: float) -> None:
 
 
 def counts(suite: RunningSuite, n: int) -> dict[str, int]:
-    connections = {name: sqlite3.connect(f"file:{suite.data}/{name}.db?mode=ro", uri=True, timeout=30)
-                   for name in ("livelihoods", "ledger")}
+    engines = {name: make_engine(suite.database(name)) for name in ("livelihoods", "ledger")}
     try:
-        return {stage: connections[db].execute(sql.format(n=n)).fetchone()[0] for stage, (db, sql) in STAGES.items()}
+        found = {}
+        for stage, (db, sql) in STAGES.items():
+            with engines[db].connect() as conn:
+                found[stage] = conn.scalar(text(sql.format(n=n, **JSON[conn.dialect.name])))
+        return found
     finally:
-        for conn in connections.values():
-            conn.close()
+        for engine in engines.values():
+            engine.dispose()
 
 
 def peak_rss_mib(pid: int) -> float:
@@ -151,6 +159,18 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def database_cpu(suite: RunningSuite) -> dict[int, float]:
+    """CPU time so far of each PostgreSQL process serving the suite (none on SQLite, where the
+    services' own processes do the database's work); one that ended meanwhile is left out."""
+    found = {}
+    for pid in suite.postgres_backends() if suite.postgres_urls else ():
+        try:
+            found[pid] = cpu_seconds(pid)
+        except FileNotFoundError:
+            pass
+    return found
+
+
 def cycle(suite: RunningSuite, n: int, month: str, timeout: float) -> dict:
     """Prepare and release over RPC; from the release call, when each stage reached N and
     how much CPU each process spent until the last one."""
@@ -160,6 +180,7 @@ def cycle(suite: RunningSuite, n: int, month: str, timeout: float) -> dict:
         prepare_s = time.perf_counter() - started
         assert prepared["declared_count"] == n, prepared
         started, cpu_before = time.perf_counter(), {name: cpu_seconds(pid) for name, pid in suite.pids().items()}
+        database_before = database_cpu(suite)
         released = rpc.livelihoods.release_cycle(prepared["cycle_id"], "finance-b")
         release_s = time.perf_counter() - started
     assert released["released"]["sent"] == n, released
@@ -170,16 +191,18 @@ def cycle(suite: RunningSuite, n: int, month: str, timeout: float) -> dict:
         done.update({stage: now for stage, count in counts(suite, n).items() if count >= n and stage not in done})
         time.sleep(0.25)
     cpu = {name: cpu_seconds(pid) - cpu_before[name] for name, pid in suite.pids().items()}
+    if suite.postgres_urls:
+        cpu["postgres"] = sum(seconds - database_before.get(pid, 0) for pid, seconds in database_cpu(suite).items())
     return {"prepare_s": prepare_s, "release_s": release_s, "stages": done, "cpu_s": cpu}
 
 
-def run(n: int, ceiling_messages: int, timeout: float) -> dict:
+def run(n: int, ceiling_messages: int, timeout: float, instances: int = 1, postgres: bool = False) -> dict:
     name = f"cycle-bench-{uuid.uuid4().hex[:8]}"
     vhost(name, "add")
     try:
         with tempfile.TemporaryDirectory(prefix="ddrr-cycle-") as folder:
             broker = urlsplit(load()["AMQP_URI"])._replace(path=f"/{name}").geturl()
-            suite = RunningSuite(Path(folder), broker, **QUIET)
+            suite = RunningSuite(Path(folder), broker, instances=instances, postgres=postgres, **QUIET)
             try:  # a start that fails stops what it started too
                 suite.start(timeout=600)  # the machine may be busy with other work
                 load_before = os.getloadavg()[0]
@@ -192,6 +215,7 @@ def run(n: int, ceiling_messages: int, timeout: float) -> dict:
                 assert verified.returncode == 0, verified.stdout + verified.stderr
             finally:
                 suite.stop()
+                suite.drop_databases()
     finally:
         vhost(name, "delete")
     return figures
@@ -218,11 +242,13 @@ def report(n: int, figures: dict) -> str:
     return "\n".join(lines)
 
 
-def main(sizes=(10_000, 100_000), ceiling_messages: int = 100_000, timeout: float = 900) -> None:
+def main(sizes=(10_000, 100_000), ceiling_messages: int = 100_000, timeout: float = 900, instances: int = 1,
+         postgres: bool = False) -> None:
     print(f"machine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}, "
-          f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}", flush=True)
+          f"Python {platform.python_version()}, {'PostgreSQL' if postgres else f'SQLite {sqlite3.sqlite_version}'}, "
+          f"{instances} instance(s) of each service", flush=True)
     for n in sizes:
-        print(report(n, run(n, ceiling_messages, timeout)), flush=True)
+        print(report(n, run(n, ceiling_messages, timeout, instances, postgres)), flush=True)
 
 
 if __name__ == "__main__":
@@ -230,5 +256,7 @@ if __name__ == "__main__":
     arguments.add_argument("sizes", nargs="*", type=int, default=[10_000, 100_000])
     arguments.add_argument("--ceiling-messages", type=int, default=100_000)
     arguments.add_argument("--timeout", type=float, default=900)
+    arguments.add_argument("--postgres", action="store_true", help="a fresh PostgreSQL database per service")
+    arguments.add_argument("--instances", type=int, default=1, help="processes of each service but the provider")
     parsed = arguments.parse_args()
-    main(parsed.sizes, parsed.ceiling_messages, parsed.timeout)
+    main(parsed.sizes, parsed.ceiling_messages, parsed.timeout, parsed.instances, parsed.postgres)
