@@ -314,10 +314,11 @@ class LedgerWriter:
             programme=command.programme, amount=command.amount, currency=command.currency,
             cycle=command.cycle, posted_at=datetime.now(timezone.utc), **answered(answer))
 
-    def answer(self, posting: Posting, command: DisbursementRequested, result: RailResult, day: date) -> None:
+    def answer(self, posting: IndexRow, command: DisbursementRequested, result: RailResult, day: date) -> IndexRow:
         """The answer to a PENDING payable, received later (the payment adapter): the payment
-        or the reversal appended, the index row updated."""
-        self.record_answer(posting, self.append(answer_transaction(command, day, self.rail.name, result)))
+        or the reversal appended; the index row as it becomes (the caller updates a batch's
+        rows in one statement)."""
+        return posting._replace(**answered(self.append(answer_transaction(command, day, self.rail.name, result))))
 
     @staticmethod
     def record_answer(posting: Posting, answer: Transaction) -> None:
