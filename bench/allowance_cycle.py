@@ -17,8 +17,10 @@ at the end.
 import argparse
 import os
 import platform
+import signal
 import sqlite3
 import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -259,4 +261,5 @@ if __name__ == "__main__":
     arguments.add_argument("--postgres", action="store_true", help="a fresh PostgreSQL database per service")
     arguments.add_argument("--instances", type=int, default=1, help="processes of each service but the provider")
     parsed = arguments.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # `timeout`, kill: stop the suite and drop its databases too
     main(parsed.sizes, parsed.ceiling_messages, parsed.timeout, parsed.instances, parsed.postgres)
