@@ -25,7 +25,7 @@ ROUTE = {"REHABILITATION": "ENTRY_ASSESSMENT", "EXIT_ASSESSMENT": "REHABILITATIO
          "CLOSED": "AFTERCARE"}
 ALLOWANCE_DUE = ("AFTERCARE", "CLOSED")  # a case closed this month is paid for the part it was in aftercare
 ASSESSED_BEFORE_LEAVING = {"ENTRY_ASSESSMENT": "ENTRY", "EXIT_ASSESSMENT": "EXIT"}
-WAIT_SECONDS = 30
+WAIT_SECONDS = 90  # a fresh suite's first payments wait for the provider to come up and call back
 
 
 class Client:
