@@ -1,7 +1,9 @@
 """The writer killed (SIGKILL) while finance works the books: float top-ups and returns,
 journal entries approved, statements showing them imported and signed off. After recovery the files
 verify against the index's anchor, and doing the interrupted work again appends nothing
-twice (each entry's `entry-key:` is in the index) and leaves the ledger valid."""
+twice (each entry's `entry-key:` is in the index) and leaves the ledger valid. Each user action
+is its own transaction, as in the service (a journal entry is prepared by one request and
+approved by another)."""
 import os
 import subprocess
 import sys
@@ -53,11 +55,11 @@ WORK = textwrap.dedent("""
                                     reason="monthly review", lines=[
                                         {"account": "Assets:Bank:EUTF", "side": "DEBIT", "amount": "1.00"},
                                         {"account": "Expenses:Fees:MobileMoney", "side": "CREDIT", "amount": "1.00"}])
-        def prepared_and_approved(s, l, r):
-            prepared, _ = journal.prepare(s, entry, "fin1", today)
-            if prepared.status == "PREPARED":
-                journal.approve(s, l, prepared.id, "fin2")
-        session_work(engine, files, prepared_and_approved, today)
+        prepared = session_work(engine, files, lambda s, l, r: journal.prepare(s, entry, "fin1", today)[0].id, today)
+        def approved(s, l, r):
+            if s.get(JournalEntry, prepared).status == "PREPARED":
+                journal.approve(s, l, prepared, "fin2")
+        session_work(engine, files, approved, today)
         before = Decimal("1000.00") - Decimal("0.10") * n
         text = "\\n".join([f"Account: {chart.rail_float('SimMobile')}", HEADER,
                           f"TOP{n:06d},{day} 09:00:00,Funds transfer from bank,Completed,5.00,,{before + 5},TOP_UP-{n}",
