@@ -26,6 +26,7 @@ ROUTE = {"REHABILITATION": "ENTRY_ASSESSMENT", "EXIT_ASSESSMENT": "REHABILITATIO
 ALLOWANCE_DUE = ("AFTERCARE", "CLOSED")  # a case closed this month is paid for the part it was in aftercare
 ASSESSED_BEFORE_LEAVING = {"ENTRY_ASSESSMENT": "ENTRY", "EXIT_ASSESSMENT": "EXIT"}
 WAIT_SECONDS = 90  # a fresh suite's first payments wait for the provider to come up and call back
+RELEASES_PER_TRANCHE = 5
 
 
 class Client:
@@ -205,9 +206,16 @@ def grants(office: Office) -> None:
 
 
 def _pay_tranche(finance: Client, gid: str, tranche: int) -> None:
-    finance("POST", f"/grants/{gid}/release", {})
-    until(lambda: [d for d in finance("GET", f"/grants/{gid}")["disbursements"]
-                   if d["tranche"] == tranche and d["status"] == "PAID"], f"tranche {tranche} of {gid} paid")
+    """Release a tranche until it is paid: the simulated provider fails a share of payments
+    (`PROVIDER.failure_rate`), and finance releases a failed tranche again, as a new attempt."""
+    for attempt in range(1, RELEASES_PER_TRANCHE + 1):
+        finance("POST", f"/grants/{gid}/release", {})
+        settled = until(lambda: [d["status"] for d in finance("GET", f"/grants/{gid}")["disbursements"]
+                                 if d["tranche"] == tranche and d["attempt"] == attempt
+                                 and d["status"] in ("PAID", "FAILED")], f"tranche {tranche} of {gid} settled")
+        if settled == ["PAID"]:
+            return
+    raise RuntimeError(f"demo seed: tranche {tranche} of {gid} failed {RELEASES_PER_TRANCHE} times at the provider")
 
 
 def mentors(office: Office, passwords: dict) -> None:
