@@ -6,13 +6,16 @@ Every service and the provider run as `ddrr serve` processes (bench/running_suit
 the real RabbitMQ (a virtual host of their own), on SQLite or (`--postgres`) on PostgreSQL,
 one or (`--instances N`) N processes of each service but the provider (the ledger: one writer,
 the others its standbys), the provider paying everyone (no failures) after no callback delay.
-The programme and its funding go through the API; the participants (facts and an AFTERCARE
-phase since the month began) are inserted into livelihoods' database, as enrollment's events
-would leave them (their import is not what is measured); prepare and release are RPC calls
-with a long timeout. From the release call, each stage's completion is read from the
-services' databases every 0.25 s, and each process's CPU time (user and system), and on
-PostgreSQL its server processes' serving the suite, is taken from /proc at the release and
-at the end.
+The programme and its funding go through the API; the participants are inserted into
+enrollment's database (bench/enrollment_seed.py: sealed personal data and a VERIFIED
+mobile-money account each) and into livelihoods' (facts and an AFTERCARE phase since the
+month began, as enrollment's events would leave them); their import is not what is measured.
+The payment adapter resolves every payee through enrollment, as in production. Prepare and
+release are RPC calls with a long timeout. From the release call, each stage's completion is
+read from the services' databases every 0.25 s, and each process's CPU time (user and
+system), and on PostgreSQL its server processes' serving the suite, is taken from /proc at
+the release and at the end. Every payment must end PAID: a payment the adapter held, or any
+other outcome, fails the run, saying how many and why.
 """
 import argparse
 import os
@@ -34,7 +37,9 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from sqlalchemy import insert, text
 from sqlalchemy.orm import Session
 
+from bench import enrollment_seed
 from bench.running_suite import RunningSuite
+from services.enrollment.pii import BlindIndex, PiiVault
 from services.gateway.accounts import CreateUser, create_user_in
 from services.livelihoods.models import ParticipantFacts, PhaseHistory
 from shared.config import load
@@ -60,6 +65,13 @@ STAGES = {  # stage: (database, the count that reaches N when the stage is over)
     "livelihoods settled": ("livelihoods", "SELECT count(*) FROM allowance_payments WHERE status IN "
                             "('PAID', 'FAILED')"),
 }
+HELD = ("ledger", "SELECT reason, count(*) FROM payment_orders WHERE state = 'HELD' GROUP BY reason")
+OUTCOMES = ("livelihoods", "SELECT status, count(*) FROM allowance_payments GROUP BY status")
+
+
+class NotAllPaid(RuntimeError):
+    """A payment held instead of sent, or settled otherwise than PAID: the run did not measure
+    a cycle paying everyone."""
 
 
 def vhost(name: str, action: str) -> None:
@@ -101,8 +113,9 @@ def api(suite: RunningSuite, token: str, path: str, body: dict) -> requests.Resp
     return requests.post(suite.url + path, json=body, headers={"Authorization": f"Bearer {token}"}, timeout=60)
 
 
-def set_up(suite: RunningSuite, n: int) -> str:
-    """The programme funded through the API, the participants in livelihoods; the month."""
+def set_up(suite: RunningSuite, n: int) -> tuple[str, float]:
+    """The programme funded through the API, the participants in enrollment and livelihoods;
+    the month, and how long the participants' insert took."""
     admin = create_user_in(suite.database("gateway"), CreateUser(username="admin-1", role="admin"))
     finance = api(suite, admin, "/users", {"username": "finance-a", "role": "finance"}).json()["token"]
     total = f"{n * int(float(AMOUNT))}.00"
@@ -115,18 +128,31 @@ def set_up(suite: RunningSuite, n: int) -> str:
     budget = suite.url + "/programmes/SP-2026/budget"
     until(lambda: requests.get(budget, headers={"Authorization": f"Bearer {finance}"}, timeout=10).json()
           .get("available") == total, 60)
-    now = datetime.now(timezone.utc)
-    since = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    engine = make_engine(suite.database("livelihoods"))
-    with Session(engine) as session, session.begin():
-        for start in range(0, n, ROWS_PER_INSERT):
-            ids = [f"P-{i:06X}" for i in range(start, min(n, start + ROWS_PER_INSERT))]
-            session.execute(insert(ParticipantFacts), [{"participant_id": pid, "district": "Kismayo", "gender": "F",
-                                                       "phase": "AFTERCARE", "consent_active": True} for pid in ids])
-            session.execute(insert(PhaseHistory), [{"participant_id": pid, "phase": "AFTERCARE", "since": since}
-                                                  for pid in ids])
-    engine.dispose()
-    return now.strftime("%Y-%m")
+    now, started = datetime.now(timezone.utc), time.perf_counter()
+    insert_participants(suite, n, now.replace(day=1, hour=0, minute=0, second=0, microsecond=0))
+    return now.strftime("%Y-%m"), time.perf_counter() - started
+
+
+def insert_participants(suite: RunningSuite, n: int, since: datetime) -> None:
+    """The same N participants in enrollment's database and in livelihoods', in AFTERCARE
+    since `since`, ROWS_PER_INSERT at a time."""
+    keys = load(suite.folder / "ddrr.yaml")["ENROLLMENT"]
+    vault, index = PiiVault(keys["pii_key"]), BlindIndex(keys["blind_index_key"])
+    engines = [make_engine(suite.database(name)) for name in ("enrollment", "livelihoods")]
+    try:
+        with Session(engines[0]) as enrollment, enrollment.begin(), \
+                Session(engines[1]) as livelihoods, livelihoods.begin():
+            for start in range(0, n, ROWS_PER_INSERT):
+                ids = [f"P-{i:06X}" for i in range(start, min(n, start + ROWS_PER_INSERT))]
+                enrollment_seed.seed(enrollment, vault, index, ids, since.date())
+                livelihoods.execute(insert(ParticipantFacts), [
+                    {"participant_id": pid, "district": "Kismayo", "gender": "F", "phase": "AFTERCARE",
+                     "consent_active": True} for pid in ids])
+                livelihoods.execute(insert(PhaseHistory), [{"participant_id": pid, "phase": "AFTERCARE",
+                                                            "since": since} for pid in ids])
+    finally:
+        for engine in engines:
+            engine.dispose()
 
 
 def until(check, seconds: float) -> None:
@@ -147,6 +173,32 @@ def counts(suite: RunningSuite, n: int) -> dict[str, int]:
     finally:
         for engine in engines.values():
             engine.dispose()
+
+
+def grouped(suite: RunningSuite, database: str, sql: str) -> dict[str, int]:
+    """{value: count} of a GROUP BY query on one service's database."""
+    engine = make_engine(suite.database(database))
+    try:
+        with engine.connect() as conn:
+            return dict(conn.execute(text(sql)).all())
+    finally:
+        engine.dispose()
+
+
+def held_payments(suite: RunningSuite) -> None:
+    """Fail at once if the adapter held a payment: it would never settle."""
+    held = grouped(suite, *HELD)
+    if held:
+        raise NotAllPaid(f"{sum(held.values()):,} payment(s) held instead of sent, by reason: {held}")
+
+
+def everyone_paid(suite: RunningSuite, n: int) -> dict[str, int]:
+    """Every payment PAID in livelihoods and none held at the ledger, or the run fails."""
+    held_payments(suite)
+    outcomes = grouped(suite, *OUTCOMES)
+    if outcomes != {"PAID": n}:
+        raise NotAllPaid(f"not all {n:,} payments PAID: {outcomes}")
+    return outcomes
 
 
 def peak_rss_mib(pid: int) -> float:
@@ -190,12 +242,14 @@ def cycle(suite: RunningSuite, n: int, month: str, timeout: float) -> dict:
     while len(done) < len(STAGES):
         now = time.perf_counter() - started
         assert now < timeout, f"not settled within {timeout:.0f} s: {counts(suite, n)}"
+        held_payments(suite)
         done.update({stage: now for stage, count in counts(suite, n).items() if count >= n and stage not in done})
         time.sleep(0.25)
     cpu = {name: cpu_seconds(pid) - cpu_before[name] for name, pid in suite.pids().items()}
     if suite.postgres_urls:
         cpu["postgres"] = sum(seconds - database_before.get(pid, 0) for pid, seconds in database_cpu(suite).items())
-    return {"prepare_s": prepare_s, "release_s": release_s, "stages": done, "cpu_s": cpu}
+    return {"prepare_s": prepare_s, "release_s": release_s, "stages": done, "cpu_s": cpu,
+            "outcomes": everyone_paid(suite, n)}
 
 
 def run(n: int, ceiling_messages: int, timeout: float, instances: int = 1, postgres: bool = False) -> dict:
@@ -204,12 +258,14 @@ def run(n: int, ceiling_messages: int, timeout: float, instances: int = 1, postg
     try:
         with tempfile.TemporaryDirectory(prefix="ddrr-cycle-") as folder:
             broker = urlsplit(load()["AMQP_URI"])._replace(path=f"/{name}").geturl()
-            suite = RunningSuite(Path(folder), broker, instances=instances, postgres=postgres, **QUIET)
+            suite = RunningSuite(Path(folder), broker, instances=instances, postgres=postgres, synthetic_payees=False,
+                                 **QUIET)
             try:  # a start that fails stops what it started too
                 suite.start(timeout=600)  # the machine may be busy with other work
                 load_before = os.getloadavg()[0]
-                month = set_up(suite, n)
+                month, seeding_s = set_up(suite, n)
                 figures = cycle(suite, n, month, timeout)
+                figures["seeding_s"] = seeding_s
                 figures["peak_rss_mib"] = {service: peak_rss_mib(pid) for service, pid in suite.pids().items()}
                 figures["ceiling"] = broker_ceiling(suite.amqp_uri, ceiling_messages)
                 figures["load"] = (load_before, os.getloadavg()[0])
@@ -228,6 +284,9 @@ def report(n: int, figures: dict) -> str:
     lines = [f"allowance cycle of {n:,} through the running suite: prepare {figures['prepare_s']:.1f} s, release "
              f"call {figures['release_s']:.1f} s; release → last answer settled {total:.1f} s = "
              f"{n / total:,.0f} payments/s (load {figures['load'][0]:.1f} → {figures['load'][1]:.1f})"]
+    lines.append(f"  {n:,} participants inserted into enrollment and livelihoods in {figures['seeding_s']:.1f} s "
+                 f"(not measured); payees resolved through enrollment: "
+                 + ", ".join(f"{count:,} {status}" for status, count in figures["outcomes"].items()) + ", none held")
     previous = 0.0
     for stage in STAGES:
         lines.append(f"  {stage:<30} done at {stages[stage]:6.1f} s  (+{stages[stage] - previous:5.1f} s, "

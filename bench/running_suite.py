@@ -1,8 +1,9 @@
 """The whole suite as operating-system processes (`ddrr serve <each>`), for the tests that
 SIGKILL it or restart its broker and for the cycle benchmark: every process with its own
 data folder, ports and RabbitMQ virtual host, so several can run beside each other and
-beside `make run`; one configuration file copy pays made-up numbers (no payee resolution),
-polls overdue payments after 5 s and retries a cut batch after 0.5 s.
+beside `make run`; one configuration file copy polls overdue payments after 5 s and retries
+a cut batch after 0.5 s, and pays made-up numbers (no payee resolution) unless the suite is
+asked to resolve payees through enrollment, as the cycle benchmark does.
 
 Optionally on throw-away PostgreSQL databases, and with several instances of each service
 on the same queues (the ledger: one writer and standbys on its folder; the provider, a
@@ -26,8 +27,8 @@ from shared.config import DEFAULT_PATH
 
 SERVICES = ("provider", "enrollment", "livelihoods", "ledger", "mentorship", "gateway")
 BACKENDS = ("enrollment", "livelihoods", "ledger", "mentorship")
-TEST_SETTINGS = {"test_only_synthetic_payees: false": "test_only_synthetic_payees: true",
-                 "overdue_seconds: 30": "overdue_seconds: 5", "retry_pause_seconds: 2": "retry_pause_seconds: 0.5"}
+TEST_SETTINGS = {"overdue_seconds: 30": "overdue_seconds: 5", "retry_pause_seconds: 2": "retry_pause_seconds: 0.5"}
+SYNTHETIC_PAYEES = {"test_only_synthetic_payees: false": "test_only_synthetic_payees: true"}
 DATABASES = ("enrollment", "livelihoods", "ledger", "mentorship", "gateway")
 PG_ADMIN_URL = "postgresql+pg8000://postgres@127.0.0.1:5432/postgres"
 
@@ -48,9 +49,11 @@ def drop(url: str) -> None:
     admin.dispose()
 
 
-def configuration(folder: Path) -> None:
+def configuration(folder: Path, synthetic_payees: bool = True) -> None:
+    """The configuration file copy; with `synthetic_payees`, the ledger pays made-up numbers
+    (for tests whose participants have no payment account in enrollment)."""
     text = DEFAULT_PATH.read_text(encoding="utf-8")
-    for default, changed in TEST_SETTINGS.items():
+    for default, changed in {**TEST_SETTINGS, **(SYNTHETIC_PAYEES if synthetic_payees else {})}.items():
         assert default in text, default
         text = text.replace(default, changed)
     (folder / "ddrr.yaml").write_text(text, encoding="utf-8")
@@ -58,11 +61,13 @@ def configuration(folder: Path) -> None:
 
 class RunningSuite:
     """`instances` processes of each service but the provider; with `postgres`, a fresh
-    PostgreSQL database per service, dropped by `drop_databases`."""
+    PostgreSQL database per service, dropped by `drop_databases`; without `synthetic_payees`,
+    the ledger resolves each payee through enrollment, as in production."""
 
-    def __init__(self, folder: Path, amqp_uri: str, instances: int = 1, postgres: bool = False, **env: str):
+    def __init__(self, folder: Path, amqp_uri: str, instances: int = 1, postgres: bool = False,
+                 synthetic_payees: bool = True, **env: str):
         self.folder, self.amqp_uri = folder, amqp_uri.replace("pyamqp://", "amqp://", 1)  # nameko's fixture: pyamqp
-        self.instances = instances
+        self.instances, self.synthetic_payees = instances, synthetic_payees
         self.postgres_urls = {name: fresh_database() for name in DATABASES} if postgres else {}
         self.data = folder / "data"
         gateway, provider, callbacks = free_port(), free_port(), free_port()
@@ -94,7 +99,7 @@ class RunningSuite:
     def start(self, timeout: float = 120) -> None:
         """Start every process (its output in the folder) and return once each one serves."""
         self.data.mkdir(exist_ok=True)
-        configuration(self.folder)  # again at each start: the file may have changed meanwhile
+        configuration(self.folder, self.synthetic_payees)  # again at each start: the file may have changed meanwhile
         for name, own in self.commands.items():
             log = open(self.folder / f"{name}.log", "a", encoding="utf-8")
             self.processes[name] = subprocess.Popen([sys.executable, "-m", "services.cli", "serve", name.split("-")[0]],
