@@ -67,20 +67,24 @@ class ReliableEventHandler(EventHandler):
             self.dead_letter(message, reason_for(exc_info[1]))
 
     def dead_letter(self, message, reason: str) -> None:
-        """Dead-letter `message` with `reason`, then ack it. Never raises: it runs in the
-        threads that settle messages, and an exception there would kill the service."""
-        log.warning("%s: message dead-lettered: %.200s", self.queue.name, reason)
-        try:
-            self.dead_letters.publish(message, self.queue.name, reason)
-        except CONNECTION_ERRORS as exc:
-            log.warning("%s: dead-letter exchange unreachable, message requeued: %r", self.queue.name, exc)
-            self.queue_consumer.requeue_message(message)
-            return
-        except Exception:
-            log.exception("%s: dead-letter publish refused; rejected without its reason", self.queue.name)
-            settle(message, "reject", requeue=False)
-            return
-        self.queue_consumer.ack_message(message)
+        dead_letter(self.dead_letters, self.queue_consumer, self.queue.name, message, reason)
+
+
+def dead_letter(publisher: DeadLetterPublisher, queue_consumer, queue: str, message, reason: str) -> None:
+    """Dead-letter `message` with `reason`, then ack it. Never raises: it runs in the
+    threads that settle messages, and an exception there would kill the service."""
+    log.warning("%s: message dead-lettered: %.200s", queue, reason)
+    try:
+        publisher.publish(message, queue, reason)
+    except CONNECTION_ERRORS as exc:
+        log.warning("%s: dead-letter exchange unreachable, message requeued: %r", queue, exc)
+        queue_consumer.requeue_message(message)
+        return
+    except Exception:
+        log.exception("%s: dead-letter publish refused; rejected without its reason", queue)
+        settle(message, "reject", requeue=False)
+        return
+    queue_consumer.ack_message(message)
 
 
 on_event = ReliableEventHandler.decorator

@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 
 import eventlet
 from nameko.dependency_providers import Config
-from nameko.rpc import rpc
+from shared.rpc import rpc
 from nameko.timer import timer
 
 from services.enrollment import (case, case_notes, cohort_list, consent, corrections, coursework, csv_import,

@@ -4,7 +4,7 @@ import base64
 from importlib.metadata import version
 
 from nameko.dependency_providers import Config
-from nameko.rpc import RpcProxy
+from shared.rpc import RpcProxy
 
 from services.enrollment import schemas as enrollment_schemas
 from services.gateway.models import Base

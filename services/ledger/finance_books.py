@@ -4,7 +4,7 @@ close and re-opening, closing accounts, and the CSV exports. Each write to the f
 single writer's lock."""
 from decimal import Decimal
 
-from nameko.rpc import rpc
+from shared.rpc import rpc
 
 from services.ledger.models import Statement, WriteOff
 from services.ledger.reconciliation import workflow as reconciliation

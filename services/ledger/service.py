@@ -11,7 +11,7 @@ from datetime import date
 from eventlet.semaphore import Semaphore
 from nameko.dependency_providers import Config
 from nameko.extensions import DependencyProvider
-from nameko.rpc import RpcProxy, rpc
+from shared.rpc import RpcProxy, rpc
 from nameko.timer import timer
 from sqlalchemy import select
 from sqlalchemy.orm import Session

@@ -7,7 +7,7 @@ called with no database transaction open, and the outcome is written afterwards.
 from datetime import timedelta
 
 from nameko.dependency_providers import Config
-from nameko.rpc import rpc
+from shared.rpc import rpc
 
 from services.livelihoods import partner_client, referrals
 from services.livelihoods.partner_keys import PartnerKeys

@@ -2,7 +2,7 @@
 from datetime import datetime, timezone
 
 from nameko.dependency_providers import Config
-from nameko.rpc import RpcProxy, rpc
+from shared.rpc import RpcProxy, rpc
 
 from services.livelihoods import (allowances, attendance, budget, cycle_progress, eligibility, grant_cycles, grants,
                                   ledger_answers, ledger_deadline, participant_record, programmes, projections, stats, tranches)

@@ -7,7 +7,7 @@ outbox (retried with backoff), never lost.
 from datetime import datetime, timezone
 
 from nameko.dependency_providers import Config
-from nameko.rpc import rpc
+from shared.rpc import rpc
 from nameko.timer import timer
 
 from services.mentorship import conflicts, endings, mentees, mentors, offers, rounds, sessions, stats
