@@ -145,6 +145,14 @@ class ServiceUnavailable(DomainError):
 
 
 @_register
+class LedgerTampered(ServiceUnavailable):
+    """The ledger's files hold what the ledger did not write, or lack what it wrote (the
+    message names the first such place as file:line): the writer writes nothing more until
+    an operator has put the files back as it wrote them."""
+    code = "LEDGER_TAMPERED"
+
+
+@_register
 class ProviderUnavailable(ServiceUnavailable):
     """The payment provider did not answer (down, timing out, or failing) after retries."""
     code = "PROVIDER_UNAVAILABLE"

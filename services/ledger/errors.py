@@ -1,10 +1,9 @@
-"""Faults of the ledger's files, apart from the domain errors a caller can fix
-(shared/errors.py): the files were changed by hand, or the machine could not write."""
+"""Faults of the ledger's files, apart from the domain errors a caller can fix: the files
+were changed by hand (`LedgerTampered`, a domain error in shared/errors.py so that callers
+and the gateway recognise it), or the machine could not write."""
+from shared.errors import LedgerTampered
 
-
-class LedgerTampered(RuntimeError):
-    """The files hold what the ledger did not write, or lack what it wrote; the message
-    names the first such place as file:line."""
+__all__ = ["LedgerTampered", "WriteFault"]
 
 
 class WriteFault(OSError):

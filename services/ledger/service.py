@@ -93,8 +93,8 @@ class SingleWriter(DependencyProvider):
             written = self.files.written
             try:
                 yield
-            except BaseException:
-                self.committer.behind = self.committer.behind or self.files.written != written
+            except BaseException as fault:
+                self.committer.failed(written, fault)
                 raise
 
     def start(self):

@@ -1,7 +1,10 @@
 """The Beancount files: a main file that includes the chart of accounts and one file per
 month. Appends are whole directives, flushed and fsynced before the index commits; nothing
 in the files is ever rewritten. A write that fails is cut back at once to the size the file
-had before it, so a full disk or an I/O error never leaves half an entry behind.
+had before it, so a full disk or an I/O error never leaves half an entry behind. Start-up
+checks every file against the index; from then on the writer remembers each file as it left
+it (size and time of change), and appends nothing to a file found otherwise: it was changed
+by hand, and the next recovery's inspection says where.
 
 The books name programmes, donors and payment references: every folder the ledger makes is
 0700 and every file 0600, as the services' databases are."""
@@ -36,11 +39,23 @@ def empty_private_file(path: Path) -> None:
     os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
 
 
-def _append(path: Path, content: str) -> None:
+def _stamp(stat: os.stat_result) -> tuple[int, int]:
+    """What the writer remembers of a file it left: its size and the time it last changed."""
+    return stat.st_size, stat.st_mtime_ns
+
+
+def _append(path: Path, content: str, expected: tuple[int, int] | None = None) -> tuple[int, int]:
+    """Append and fsync; the file's stamp afterwards. Refused, with nothing written, when
+    the file's stamp is not `expected` (someone else wrote to it, edited it or cut it)."""
     data = memoryview(content.encode("utf-8"))
     handle = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     try:
-        size = os.lseek(handle, 0, os.SEEK_END)
+        found = _stamp(os.fstat(handle))
+        if expected is not None and found != expected:
+            raise LedgerTampered(f"{path.name}: changed outside the writer since its last append ({expected[0]} "
+                                 f"bytes then, {found[0]} now); nothing was written: put it back as the writer "
+                                 "left it, or run `ddrr ledger verify` to see where")
+        size = found[0]
         try:
             with timed(LEDGER_APPEND_SECONDS):
                 while data:
@@ -52,6 +67,7 @@ def _append(path: Path, content: str) -> None:
             os.fsync(handle)
             raise WriteFault(fault.errno, f"writing {path.name} failed ({fault.strerror or fault}); "
                                           f"cut back to its {size} bytes") from fault
+        return _stamp(os.fstat(handle))
     finally:
         os.close(handle)
 
@@ -69,6 +85,7 @@ class LedgerFiles:
         self._pending: tuple[Path, list[str]] | None = None
         self._periods: dict[tuple[int, int], Path] = {}  # period files are never removed: known once, for good
         self.written = 0  # appends that reached the disk: a writer that failed compares it to know if it is behind
+        self._stamps: dict[Path, tuple[int, int]] = {}  # each file as the writer left it: anything else is tampering
 
     @property
     def main_file(self) -> Path:
@@ -144,8 +161,18 @@ class LedgerFiles:
             self._pending = None
             self._append(path, "".join(texts))
 
+    def inspected(self) -> None:
+        """The files as they are now were checked against the index (start-up recovery):
+        from here on, a file not as the writer left it (size, time of change) is refused."""
+        for path in (self.main_file, self.directory / ACCOUNTS, *period_files(self.directory)):
+            self._stamps[path] = _stamp(path.stat())
+
     def _append(self, path: Path, content: str) -> None:
-        _append(path, content)
+        try:
+            self._stamps[path] = _append(path, content, self._stamps.get(path))
+        except WriteFault:
+            self._stamps[path] = _stamp(path.stat())  # cut back by the writer itself
+            raise
         self.written += 1
 
     def _write(self, path: Path, text: str) -> None:

@@ -92,8 +92,10 @@ class GroupCommitter:
     def recover(self) -> list[str]:
         """Make the files whole and the index match them; the caller holds the lock."""
         with Session(self.engine) as session, session.begin():
-            return recover(session, LedgerWriter(session, self.files, self.rail),
+            done = recover(session, LedgerWriter(session, self.files, self.rail),
                            lambda *events: write_events(session.connection(), OUTBOX, "ledger", events))
+        self.files.inspected()
+        return done
 
     def post(self, bodies: list[dict]) -> list[bool | Exception]:
         """Post a batch of `disbursement.requested` bodies; per body: True (posted or
@@ -112,6 +114,12 @@ class GroupCommitter:
                     results[n] = result
         return results
 
+    def failed(self, written_before: int, fault: BaseException) -> None:
+        """A write failed: recover before the next one if the files changed meanwhile, ours
+        or someone else's change (which the next recovery inspects, and which holds every
+        write until the files are as the writer left them)."""
+        self.behind = self.behind or self.files.written != written_before or isinstance(fault, LedgerTampered)
+
     def catch_up(self) -> None:
         """Recover, as at start-up, when an earlier write failed after the files changed;
         the caller holds the lock."""
@@ -126,11 +134,11 @@ class GroupCommitter:
             self.catch_up()
             return self.commit(batch) if batch else []
         except MACHINE_FAULTS as fault:
-            self.behind = self.behind or self.files.written != written
+            self.failed(written, fault)
             return [fault] * len(batch)
         except Exception as failure:
             log.exception("ledger batch of %d events failed", len(batch))
-            self.behind = self.behind or self.files.written != written
+            self.failed(written, failure)
             if len(batch) == 1:
                 return [failure]
             return [result for request in batch for result in self._commit_or_split([request])]
