@@ -1,6 +1,9 @@
 """One account per role, each with a password, over the running suite."""
+from datetime import timedelta
+
 import pytest
 
+from services.gateway import accounts
 from services.gateway.accounts import ROLES
 
 PASSWORD = "correct horse battery staple"
@@ -16,3 +19,21 @@ def people(suite):
             clients[role] = suite.new_user(f"{role}-1", role, password=PASSWORD,
                                            **({"mentor_id": MENTOR_ID} if role == "mentor" else {}))
     return clients
+
+
+class Clock:
+    """The gateway's clock, standing still until a test moves it: a throttle's 1 s delay must
+    not pass between two requests just because the machine is slow."""
+
+    def __init__(self):
+        self.now = accounts._now()
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    frozen = Clock()
+    monkeypatch.setattr(accounts, "_now", lambda: frozen.now)
+    return frozen
