@@ -16,16 +16,14 @@ from services.mentorship.service import MentorshipService
 from services.provider import process
 from shared.config import load
 from shared.migrations import upgrade
+from tests.databases import migrated_sqlite_file
 from tests.support import Api, bootstrap_admin
 
 PG_ADMIN_URL = "postgresql+pg8000://postgres@127.0.0.1:5432/postgres"
 
 
 def migrated_sqlite(tmp_path: Path) -> dict:
-    urls = {name: f"sqlite:///{tmp_path}/{name}.db" for name in SERVICES}
-    for name, url in urls.items():
-        upgrade(name, url)
-    return urls
+    return {name: migrated_sqlite_file(name, tmp_path / f"{name}.db") for name in SERVICES}
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ from services.enrollment.service import RACES
 from shared.config import load
 from shared.db import make_engine
 from shared.db_conflicts import transaction
-from shared.migrations import upgrade
 from shared.validation import parse
+from tests.databases import migrated_sqlite_file
 from tests.races import migrated_postgres
 
 PERSON = {"full_name": "Amina Hassan Warsame", "phone": "+252 61 555 0101", "national_id": "SO-1987-554433",
@@ -53,8 +53,7 @@ class Desk:
 
 @pytest.fixture
 def db_url(tmp_path):
-    url = f"sqlite:///{tmp_path}/enrollment.db"
-    upgrade("enrollment", url)
+    url = migrated_sqlite_file("enrollment", tmp_path / "enrollment.db")
     return url
 
 

@@ -11,15 +11,14 @@ from services.ledger.models import Posting
 from services.ledger.reports.from_index import cycle_totals
 from shared.db import make_engine
 from shared.errors import ValidationFailed
-from shared.migrations import upgrade
+from tests.databases import migrated_sqlite_file
 
 NUMBERS = count()
 
 
 @pytest.fixture
 def session(tmp_path):
-    url = f"sqlite:///{tmp_path}/ledger.db"
-    upgrade("ledger", url)
+    url = migrated_sqlite_file("ledger", tmp_path / "ledger.db")
     engine = make_engine(url)
     with Session(engine) as session:
         yield session

@@ -20,7 +20,7 @@ from services.ledger.rail import SimulatedRail
 from services.ledger.writer.recovery import recover
 from services.ledger.verification.verify import verify
 from shared.db import make_engine
-from shared.migrations import upgrade
+from tests.databases import migrated_sqlite_file
 
 WRITER = textwrap.dedent("""
     import sys
@@ -64,8 +64,7 @@ def killed_and_recovered(program: list[str], ready: str, after_seconds: float, u
 
 @pytest.mark.parametrize("after_seconds", [0.3, 0.77, 1.31])
 def test_a_killed_writer_is_recovered(tmp_path, after_seconds):
-    url, directory = f"sqlite:///{tmp_path}/ledger.db", tmp_path / "books"
-    upgrade("ledger", url)
+    url, directory = migrated_sqlite_file("ledger", tmp_path / "ledger.db"), tmp_path / "books"
     engine = killed_and_recovered([WRITER, url, str(directory)], "posting", after_seconds, url, directory)
     with Session(engine) as session:
         anchor = index_checkpoint(session)

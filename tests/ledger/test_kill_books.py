@@ -17,8 +17,8 @@ from services.ledger.book.files import period_files
 from services.ledger.models import JournalEntry, Statement, TreasuryEntry
 from services.ledger.verification.verify import verify
 from services.ledger.writer.posting import index_checkpoint
-from shared.migrations import upgrade
 from tests.ledger.test_kill import killed_and_recovered
+from tests.databases import migrated_sqlite_file
 
 WORK = textwrap.dedent("""
     import sys
@@ -100,8 +100,7 @@ def entries_in_files(directory, needle: str) -> int:
 
 @pytest.mark.parametrize("after_seconds", [0.2, 0.53, 0.91])
 def test_a_writer_killed_while_finance_works_the_books_is_recovered(tmp_path, after_seconds):
-    url, directory = f"sqlite:///{tmp_path}/ledger.db", tmp_path / "books"
-    upgrade("ledger", url)
+    url, directory = migrated_sqlite_file("ledger", tmp_path / "ledger.db"), tmp_path / "books"
     engine = killed_and_recovered([WORK, url, str(directory), "0"], "working", after_seconds, url, directory)
     with Session(engine) as session:
         anchor = index_checkpoint(session)

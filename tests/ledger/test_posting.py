@@ -14,15 +14,14 @@ from services.ledger.verification.verify import verify
 from shared.contracts import DisbursementRequested
 from shared.db import make_engine
 from shared.errors import IdempotencyConflict
-from shared.migrations import upgrade
+from tests.databases import migrated_sqlite_file
 
 DAY = date(2026, 11, 23)
 
 
 @pytest.fixture
 def ledger_env(tmp_path):
-    url = f"sqlite:///{tmp_path}/ledger.db"
-    upgrade("ledger", url)
+    url = migrated_sqlite_file("ledger", tmp_path / "ledger.db")
     engine = make_engine(url)
     files = LedgerFiles(str(tmp_path / "books"), "Test", date(2026, 1, 1))
     files.ensure_created()

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 from services.livelihoods import budget
 from shared.contracts import FundingReceived
 from shared.db import make_engine
-from shared.migrations import upgrade
+from tests.databases import migrated_sqlite_file
 
 PLAN = {"summary": "A tailoring stall in the market", "trade": "tailoring",
         "budget_lines": [{"item": "sewing machine", "amount": "300.00"}]}
@@ -15,8 +15,7 @@ PLAN = {"summary": "A tailoring stall in the market", "trade": "tailoring",
 
 @pytest.fixture
 def session(tmp_path):
-    url = f"sqlite:///{tmp_path}/livelihoods.db"
-    upgrade("livelihoods", url)
+    url = migrated_sqlite_file("livelihoods", tmp_path / "livelihoods.db")
     engine = make_engine(url)
     with Session(engine, expire_on_commit=False) as session:
         yield session

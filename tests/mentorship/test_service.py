@@ -20,9 +20,9 @@ from shared.errors import (Conflict, Forbidden, IllegalTransition, MentorAtCapac
 from shared.events import new_envelope
 from shared.dead_lettering import DEAD_LETTER_QUEUE, QUEUE
 from shared.ids import ALPHABET, new_id
-from shared.migrations import upgrade
 from shared.outbox import event_exchange
 from tests.support import event_publisher, eventually
+from tests.databases import migrated_sqlite_file
 
 INBOX = Base.metadata.tables["inbox"]
 OFFICER = "officer.amina"
@@ -31,8 +31,7 @@ SETTINGS = {"offer_expiry_days": 14, "women_with_women": True}
 
 @pytest.fixture
 def db_url(tmp_path):
-    url = f"sqlite:///{tmp_path}/mentorship.db"
-    upgrade("mentorship", url)
+    url = migrated_sqlite_file("mentorship", tmp_path / "mentorship.db")
     return url
 
 

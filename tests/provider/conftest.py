@@ -9,6 +9,7 @@ from services.provider.server import ProviderServer
 from services.provider.settings import Faults, Settings
 from shared.config import load
 from shared.migrations import upgrade
+from tests.databases import migrated_sqlite_file
 from tests.provider.support import Client
 
 
@@ -18,12 +19,14 @@ def start_provider(tmp_path):
     servers = []
 
     def start(**overrides) -> Client:
-        database = overrides.pop("database_url", f"sqlite:///{tmp_path}/provider-{len(servers)}.db")
+        database = overrides.pop("database_url", None) or \
+            migrated_sqlite_file("provider", tmp_path / f"provider-{len(servers)}.db")
         quiet = {"callback_delay_seconds": 0.0, "failure_rate": 0.0, "reversal_rate": 0.0,
                  "unknown_account_rate": 0.0, "name_mismatch_rate": 0.0, "faults": Faults()}
         settings = dataclasses.replace(Settings.from_config(load()), address="127.0.0.1:0", database_url=database,
                                        seed="test", **{**quiet, **overrides})
-        upgrade("provider", database)
+        if not database.startswith("sqlite"):
+            upgrade("provider", database)
         servers.append(ProviderServer(settings).start())
         return Client(servers[-1].url, settings)
 
