@@ -19,7 +19,7 @@ run: venv
 
 test: venv
 	bash scripts/ensure-infra.sh
-	$(BIN)/pytest $(PYTEST_ARGS)
+	bash scripts/test.sh $(PYTEST_ARGS)
 
 bench: venv
 	bash scripts/ensure-infra.sh

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import requests
 
+from services.cli import SERVICES
 from services.ledger.verification.verify import verify
 
 
@@ -21,9 +22,11 @@ def free_port() -> int:
 
 
 def environment(tmp_path, amqp_uri: str) -> dict:
-    """Free ports for everything that listens: the gateway, the provider and the ledger's callbacks."""
+    """Free ports for everything that listens: the gateway, the provider, the ledger's callbacks
+    and each service's operations port (another test run may be running beside this one)."""
     port, provider, callbacks = free_port(), free_port(), free_port()
     return {**os.environ, "AMQP_URI": amqp_uri, "DDRR_DATA_DIR": str(tmp_path / "data"),
+            **{f"{name.upper()}_METRICS_PORT": str(free_port()) for name in SERVICES},
             "GATEWAY_ADDRESS": f"127.0.0.1:{port}", "GATEWAY_PUBLIC_URL": f"http://127.0.0.1:{port}",
             "PROVIDER_ADDRESS": f"127.0.0.1:{provider}", "PROVIDER_URL": f"http://127.0.0.1:{provider}",
             "LEDGER_CALLBACK_ADDRESS": f"127.0.0.1:{callbacks}",

@@ -1,9 +1,10 @@
 """A private RabbitMQ node that a test may stop and start in the middle of traffic.
 
 The system broker cannot be restarted under other tests, so `private_rabbitmq` (session
-scoped) starts a second node, `test@localhost` on 127.0.0.1:5673 (distribution port 25673,
+scoped) starts a second node, `test1@localhost` on 127.0.0.1:5673 (distribution port 25673,
 no plugins, so the system node's management port stays free), with its own data and log
-folders, and stops it at the end of the session. `private_rabbit_config` (per test) gives
+folders, and stops it at the end of the session. `make test` runs the suite in parallel
+parts: part N (`DDRR_TEST_SHARD`) has its own node, `testN@localhost` on 5672+N. `private_rabbit_config` (per test) gives
 a test its own virtual host on that node: `{"AMQP_URI": ...}`, to merge into a service
 configuration as nameko's `rabbit_config` is.
 
@@ -29,7 +30,8 @@ from pathlib import Path
 import eventlet
 import pytest
 
-NODE, PORT, DIST_PORT = "test@localhost", 5673, 25673
+SHARD = int(os.environ.get("DDRR_TEST_SHARD", "1"))
+NODE, PORT, DIST_PORT = f"test{SHARD}@localhost", 5672 + SHARD, 25672 + SHARD
 
 
 @dataclass
