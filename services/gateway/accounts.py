@@ -112,8 +112,13 @@ def _password_matches(password_hash: str, password: str) -> bool:
         return False
 
 
+TOKEN_PREFIX = "ddrr_"  # says what a leaked token is (secret scanners match it); never starts with "-"
+
+
 def issue_token(session: Session, user: User, settings: dict) -> str:
-    token, now = secrets.token_urlsafe(32), _now()
+    """A new bearer token: the prefix and 256 random bits. A bare url-safe token starts with
+    "-" one time in 64, and `ddrr cycle status --token <it>` then took it for an option."""
+    token, now = TOKEN_PREFIX + secrets.token_urlsafe(32), _now()
     session.add(Token(token_hash=hash_token(token), username=user.username, issued_at=now,
                       expires_at=now + timedelta(minutes=with_defaults(settings)["token_ttl_minutes"])))
     return token

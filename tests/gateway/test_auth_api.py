@@ -27,6 +27,7 @@ def test_sign_in_me_and_sign_out(people):
     assert answer.status_code == 200
     signed = answer.json()
     assert set(signed) == {"token", "expires_at", "username", "role"} and signed["role"] == "officer"
+    assert signed["token"].startswith("ddrr_")  # never "-": `ddrr cycle status --token <it>` reads it as a value
     me = admin.as_user(signed["token"])
     assert me.get("/auth/me")["username"] == "officer-1"
     assert me.post("/auth/sign-out", expect=200) == {"signed_out": True}
