@@ -26,7 +26,7 @@ run_part() {
     store=(--store-durations --clean-durations)
   fi
   DDRR_TEST_SHARD=$part "$pytest" --splits "$parts" --group "$part" --splitting-algorithm least_duration \
-    --durations-path "$durations" "${store[@]}"
+    --durations-path="$durations" "${store[@]}"
 }
 
 for part in $(seq 2 "$parts"); do
