@@ -55,7 +55,8 @@ def load_json(raw: bytes):
 
 def parse(model: type[BaseModel], data) -> BaseModel:
     if not isinstance(data, dict):
-        raise ValidationFailed(f"expected a JSON object for {model.__name__}")
+        raise ValidationFailed("the body must be a JSON object" if model.model_fields else
+                               "this action takes no input: send an empty JSON object, {}, as the body")
     try:
         return model.model_validate(data)
     except ValidationError as exc:

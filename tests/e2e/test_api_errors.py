@@ -62,7 +62,10 @@ def test_missing_field_unknown_participant_and_broken_json(office):
     assert "business_plan" in officer.post("/grants", body, expect=400)["message"]
     assert officer.get("/participants/P-ZZZZZZ", expect=404)["error"] == "UNKNOWN_PARTICIPANT"
     response = officer.call("POST", "/participants", expect=None)
-    assert response.status_code == 400
+    assert response.status_code == 400 and response.json()["message"] == "the body must be a JSON object"
+    no_body = officer.call("POST", "/auth/sign-out", expect=400).json()  # an action taking no input
+    assert no_body["message"] == "this action takes no input: send an empty JSON object, {}, as the body"
+    assert officer.get("/auth/me")["role"] == "officer"  # refused: still signed in
     raw = officer.call("POST", f"/participants/{pid}/phase")
     assert raw.status_code == 400 and raw.json()["error"] == "VALIDATION_ERROR"
     assert applications() == 0
