@@ -35,6 +35,16 @@ def withhold_rpc_replies() -> None:
         logger.addFilter(WithholdRpcReplies())
 
 
+def ask(enrollment, participant_ids: list[str]):
+    """Ask for at most `MAX_PAYEES` payees without waiting; nameko's reply, whose `result()`
+    is the answer `resolve` gives (the caller goes on with other work meanwhile)."""
+    withhold_rpc_replies()
+    ids = list(dict.fromkeys(participant_ids))
+    if len(ids) > MAX_PAYEES:
+        raise ValueError(f"at most {MAX_PAYEES} payees are asked for at once, not {len(ids)}")
+    return enrollment.resolve_payees.call_async(ids)
+
+
 def resolve(enrollment, participant_ids: Iterable[str]) -> dict[str, dict]:
     """Every id's payee, asked `MAX_PAYEES` at a time through an enrollment RPC proxy
     (`RpcProxy("enrollment")` in a service, `ClusterRpcProxy(...).enrollment` elsewhere),

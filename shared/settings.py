@@ -71,6 +71,7 @@ class Rail(Section):
     callback_address: Address
     callback_url: HttpUrl
     timeout_seconds: PositiveFloat
+    batch_size: int = Field(1000, ge=1, le=1000)  # the provider takes 1,000; enrollment resolves 1,000 payees a call
 
 
 class Ledger(Section):

@@ -86,3 +86,7 @@ def test_wrong_values_are_named():
     config["DATABASES"]["enrollment"] = "mysql://x"
     with pytest.raises(SettingError, match="^setting DATABASES.enrollment: expected a sqlite or postgresql"):
         parse(config)
+    config = copy.deepcopy(load())
+    config["LEDGER"]["rail"]["batch_size"] = 1001  # more than the provider takes in one batch
+    with pytest.raises(SettingError, match=r"^setting LEDGER.rail.batch_size: Input should be less than or equal to 1000$"):
+        parse(config)

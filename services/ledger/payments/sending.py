@@ -6,6 +6,9 @@ before recording SENT): its payments are asked about, and only those the provide
 know are sent again, under the same batch key when they are the whole batch. Otherwise it
 takes up to `batch_size` NEW orders. Payees are resolved in one call to enrollment, at the
 moment of sending; one without a verified account is HELD with the reason and never sent.
+For NEW orders that call does not hold up the loop: the next batch's payees are asked for
+while the loop posts answers, and the batch is sent once enrollment has answered (its orders
+stay NEW until then, and no other batch of NEW orders is taken meanwhile).
 The orders are recorded QUEUED under the batch key before the POST, which then runs in a
 green thread of its own (the ledger's hub goes on posting and answering meanwhile), and SENT
 after it. A batch in flight is never taken as due again by this process; after a crash, all
@@ -15,6 +18,7 @@ from collections import Counter
 from datetime import timedelta
 from typing import NamedTuple
 
+import eventlet
 from eventlet.greenpool import GreenPool
 from eventlet.queue import Empty, LightQueue
 from sqlalchemy import select, update
@@ -44,19 +48,26 @@ class Order(NamedTuple):
     currency: str
 
 
+class Asked(NamedTuple):
+    orders: list[Order]
+    answer: eventlet.greenthread.GreenThread  # enrollment's payees for these orders, when it has answered
+
+
 class Sender:
     def __init__(self, engine: Engine, client: ProviderClient, settings: PaymentSettings):
         self.engine, self.client, self.settings = engine, client, settings
         self._pool = GreenPool(settings.batches_in_flight)
         self._flying: set[str] = set()  # the keys of the batches being POSTed
+        self._asked: Asked | None = None  # NEW orders whose payees enrollment is being asked for
         self._landed = LightQueue()
 
     @property
     def in_flight(self) -> int:
-        return len(self._flying)
+        """Batches being POSTed, and one whose payees are being asked for."""
+        return len(self._flying) + (self._asked is not None)
 
     def wait(self, seconds: float) -> None:
-        """Until a batch in flight lands, or `seconds` pass."""
+        """Until a batch in flight lands or enrollment answers, or `seconds` pass."""
         try:
             self._landed.get(timeout=seconds)
         except Empty:
@@ -74,6 +85,8 @@ class Sender:
         """Start one batch if a place is free; how many orders it moved (0: nothing to do now)."""
         if not self._pool.free():
             return 0
+        if self._asked is not None:
+            return self._send_asked()
         with self.engine.connect() as conn:
             due = conn.scalar(select(PaymentOrder.batch_key).where(
                 PaymentOrder.state == QUEUED, PaymentOrder.next_attempt_at <= now(),
@@ -85,7 +98,23 @@ class Sender:
                 orders = self._orders(conn, PaymentOrder.state == NEW, PaymentOrder.answered_at.is_(None))
         if not orders:
             return 0
-        return self._again(orders, enrollment) if due is not None else self._send(orders, enrollment)
+        if due is not None:
+            return self._again(orders, enrollment)
+        if self.settings.test_only_synthetic_payees:
+            return self._send(orders, {})
+        reply = payees.ask(enrollment, [order.participant_id for order in orders])
+        self._asked = Asked(orders, eventlet.spawn(reply.result))
+        self._asked.answer.link(lambda _answer: self._landed.put(None))
+        return len(orders)
+
+    def _send_asked(self) -> int:
+        """Send the batch whose payees were asked for, once enrollment has answered; 0 before.
+        A failed call leaves its orders NEW for the next round."""
+        asked = self._asked
+        if not asked.answer.dead:
+            return 0
+        self._asked = None
+        return self._send(asked.orders, asked.answer.wait())
 
     def _orders(self, conn, *where) -> list[Order]:
         return [Order(*row) for row in conn.execute(
@@ -109,12 +138,14 @@ class Sender:
         missing = set(unknown)
         rest = [order for order in orders if order.reference_id in missing]
         if rest:
-            self._send(rest, enrollment, key if len(rest) == len(orders) else None)
+            resolved = {} if self.settings.test_only_synthetic_payees else payees.resolve(
+                enrollment, [order.participant_id for order in rest])
+            self._send(rest, resolved, key if len(rest) == len(orders) else None)
         return len(orders)
 
-    def _send(self, orders: list[Order], enrollment, same_key: str | None = None) -> int:
-        resolved = {} if self.settings.test_only_synthetic_payees else payees.resolve(
-            enrollment, [order.participant_id for order in orders])
+    def _send(self, orders: list[Order], resolved: dict[str, dict], same_key: str | None = None) -> int:
+        """Hold the orders without a verified payee, mark the others QUEUED under the batch's key
+        and POST them in a green thread of their own."""
         held: dict[str, list[str]] = {}
         sending: list[tuple[Order, dict]] = []
         for order in orders:
