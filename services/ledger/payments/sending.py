@@ -53,6 +53,15 @@ class Asked(NamedTuple):
     answer: eventlet.greenthread.GreenThread  # enrollment's payees for these orders, when it has answered
 
 
+def _answer_of(reply) -> dict | Exception:
+    """Enrollment's answer, or why there is none: raised in the green thread, the error would
+    only reach eventlet's hub, which prints it outside the logs."""
+    try:
+        return reply.result()
+    except Exception as failed:
+        return failed
+
+
 class Sender:
     def __init__(self, engine: Engine, client: ProviderClient, settings: PaymentSettings):
         self.engine, self.client, self.settings = engine, client, settings
@@ -103,7 +112,7 @@ class Sender:
         if self.settings.test_only_synthetic_payees:
             return self._send(orders, {})
         reply = payees.ask(enrollment, [order.participant_id for order in orders])
-        self._asked = Asked(orders, eventlet.spawn(reply.result))
+        self._asked = Asked(orders, eventlet.spawn(_answer_of, reply))
         self._asked.answer.link(lambda _answer: self._landed.put(None))
         return len(orders)
 
@@ -114,7 +123,10 @@ class Sender:
         if not asked.answer.dead:
             return 0
         self._asked = None
-        return self._send(asked.orders, asked.answer.wait())
+        answer = asked.answer.wait()
+        if isinstance(answer, Exception):
+            raise answer  # this tick ends; the next one asks again
+        return self._send(asked.orders, answer)
 
     def _orders(self, conn, *where) -> list[Order]:
         return [Order(*row) for row in conn.execute(
