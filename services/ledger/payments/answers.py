@@ -46,7 +46,7 @@ class Answers:
             conn = session.connection()
             due = conn.execute(DUE_ROWS.where(*DUE).order_by(*IN_ORDER).limit(BATCH).with_for_update()).all()
             writer, done, day = LedgerWriter(session, self.files, self.rail), [], datetime.now(timezone.utc).date()
-            with self.files.grouped():
+            with writer.grouped():
                 for row in due:
                     if row.status != PENDING:
                         continue

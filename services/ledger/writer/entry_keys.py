@@ -25,7 +25,7 @@ def append_once(session: Session, ledger: LedgerWriter, keyed: list[tuple[str, T
     for start in range(0, len(keys), CHUNK):
         known.update(session.scalars(select(EntryKey.key).where(EntryKey.key.in_(keys[start:start + CHUNK]))))
     fresh = [(key, txn) for key, txn in keyed if key not in known]
-    with ledger.files.grouped():
+    with ledger.grouped():
         for key, txn in fresh:
             ledger.append(replace(txn, meta={**txn.meta, META: key}))
     if fresh:
