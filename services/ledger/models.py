@@ -261,7 +261,7 @@ class PaymentOrder(Base):
     reference_id: Mapped[str] = mapped_column(String(40), unique=True)  # the provider's reference_id
     kind: Mapped[str] = mapped_column(String(10))
     reference: Mapped[str] = mapped_column(String(60))
-    state: Mapped[str] = mapped_column(String(8), index=True)
+    state: Mapped[str] = mapped_column(String(8))  # read through the partial index below
     batch_key: Mapped[str | None] = mapped_column(String(64), index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -270,8 +270,10 @@ class PaymentOrder(Base):
     reason: Mapped[str | None] = mapped_column(String(40))  # why held, or why the provider failed it
     answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
-    # the NEW orders to send and the HELD and RECEIVED ones to answer, in key order, without
-    # reading the answered ones (all of a cycle's, once it is paid)
+    # the orders of a state not answered yet (the NEW ones to send, the QUEUED and SENT ones
+    # to ask about, the HELD and RECEIVED ones to answer), in key order, without reading the
+    # answered ones (all of a cycle's, once it is paid); the state alone is not indexed: it
+    # changes four times per order
     __table_args__ = (Index("ix_payment_orders_unanswered", "state", "idempotency_key",
                             sqlite_where=text(UNANSWERED), postgresql_where=text(UNANSWERED)),)
 

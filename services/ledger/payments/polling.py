@@ -33,7 +33,7 @@ class Poller:
         self._next_look = time.monotonic() + LOOK_EVERY_SECONDS
         with self.engine.connect() as conn:
             overdue = list(conn.scalars(select(PaymentOrder.reference_id).where(
-                PaymentOrder.state == SENT,
+                PaymentOrder.state == SENT, PaymentOrder.answered_at.is_(None),
                 PaymentOrder.sent_at <= now() - timedelta(seconds=self.settings.overdue_seconds))
                 .order_by(PaymentOrder.sent_at).limit(MAX_STATUS_QUERY)))
         if not overdue:

@@ -98,7 +98,7 @@ class Sender:
             return self._send_asked()
         with self.engine.connect() as conn:
             due = conn.scalar(select(PaymentOrder.batch_key).where(
-                PaymentOrder.state == QUEUED, PaymentOrder.next_attempt_at <= now(),
+                PaymentOrder.state == QUEUED, PaymentOrder.answered_at.is_(None), PaymentOrder.next_attempt_at <= now(),
                 PaymentOrder.batch_key.not_in(self._flying))
                 .order_by(PaymentOrder.next_attempt_at).limit(1))
             if due is not None:
