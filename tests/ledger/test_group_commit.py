@@ -6,6 +6,7 @@ import json
 from datetime import datetime, timezone
 from decimal import Decimal
 
+import eventlet
 import pytest
 from eventlet.semaphore import Semaphore
 from sqlalchemy import func, select
@@ -100,6 +101,24 @@ def test_a_batch_that_fails_as_a_whole_is_recovered_and_retried_one_by_one(ledge
     engine = ledger_env[0]
     assert count(engine, Posting) == 20 and count(engine, INBOX) == 20
     assert period_text(ledger_env[1]).count('entry: "payable"') == 20
+    checked(ledger_env)
+
+
+def test_a_backlog_leaves_the_writer_to_others_between_its_commits(ledger_env, committer, monkeypatch):  # noqa: F811
+    """A backlog arriving at once (a queue filled while the ledger was down) is posted in many
+    commits; between two of them the payment loop, the callbacks and the RPCs of the same
+    process get their turn and the writer's lock, instead of waiting for the whole backlog."""
+    monkeypatch.setattr(group_commit, "BATCH_SIZE", 5)
+    turns = []
+
+    def another_writer():
+        with committer.lock:
+            turns.append(count(ledger_env[0], Posting))
+
+    waiting = eventlet.spawn(another_writer)
+    assert committer.post([body(n) for n in range(20)]) == [True] * 20
+    waiting.wait()
+    assert turns and 0 < turns[0] < 20  # it wrote between two commits of the backlog
     checked(ledger_env)
 
 

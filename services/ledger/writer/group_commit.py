@@ -15,7 +15,10 @@ An event may carry one command (`disbursement.requested` v1) or a chunk of them 
 payment cycle's release sends them): the inbox row is per event, the idempotency key per
 command. A chunk is posted whole in one commit (a commit holds about `BATCH_SIZE` commands);
 if one of its commands is refused, the others are posted and answered and the chunk is
-dead-lettered with the refusal (replaying it posts nothing twice).
+dead-lettered with the refusal (replaying it posts nothing twice). The lock is let go
+between two commits: a backlog of many chunks (a queue filled while the ledger was down)
+would otherwise hold the whole process, its payment loop and callbacks included, until the
+last of them was posted.
 
 A fault of the machine (the disk full, an I/O error, the database unreachable, the files
 found changed) is no fault of the messages: the batch is neither acked nor dead-lettered.
@@ -26,6 +29,7 @@ import logging
 from datetime import datetime, timezone
 from typing import NamedTuple
 
+import eventlet
 from eventlet.semaphore import Semaphore
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine
@@ -108,10 +112,12 @@ class GroupCommitter:
                 results.append(False)
             except ValidationFailed as malformed:
                 results.append(malformed)
-        with self.lock:
-            for part in _parts(valid):
-                for (n, _), result in zip(part, self._commit_or_split([request for _, request in part])):
-                    results[n] = result
+        for part in _parts(valid):
+            with self.lock:
+                outcomes = self._commit_or_split([request for _, request in part])
+            for (n, _), result in zip(part, outcomes):
+                results[n] = result
+            eventlet.sleep(0)  # between commits the payment loop, the callbacks and the relay take their turn
         return results
 
     def failed(self, written_before: int, fault: BaseException) -> None:
