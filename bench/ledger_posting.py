@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from services.ledger.reports import from_index as reports
 from services.ledger.book.files import LedgerFiles
-from services.ledger.writer.group_commit import BATCH_SIZE, GroupCommitter
+from services.ledger.writer.group_commit import COMMANDS_PER_COMMIT, GroupCommitter
 from services.ledger.models import KnownProgramme
 from services.ledger.rail import SimulatedRail
 from services.ledger.verification.verify import verify
@@ -65,12 +65,12 @@ def in_process(count: int, scratch: str) -> None:
     committer = GroupCommitter(engine, files, SimulatedRail("SimMobile"), Semaphore())
     bodies = envelopes(count, "a")
     started, cpu = time.perf_counter(), time.process_time()
-    for first in range(0, count, BATCH_SIZE):
-        assert all(result is True for result in committer.post(bodies[first:first + BATCH_SIZE]))
+    for first in range(0, count, COMMANDS_PER_COMMIT):
+        assert all(result is True for result in committer.post(bodies[first:first + COMMANDS_PER_COMMIT]))
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     index_reports(engine, count)
     engine.dispose()
-    print(f"ledger posting, in-process (batches of {BATCH_SIZE}, one fsync and one commit each): {count} "
+    print(f"ledger posting, in-process (batches of {COMMANDS_PER_COMMIT}, one fsync and one commit each): {count} "
           f"disbursements ({2 * count} transactions) in {elapsed:.2f} s = {count / elapsed:,.0f} disbursements/s; "
           f"CPU {cpu:.2f} s = {1e6 * cpu / count:,.0f} µs per disbursement; load average {os.getloadavg()[0]:.1f}")
     verified = time.perf_counter()

@@ -108,7 +108,7 @@ def test_a_backlog_leaves_the_writer_to_others_between_its_commits(ledger_env, c
     """A backlog arriving at once (a queue filled while the ledger was down) is posted in many
     commits; between two of them the payment loop, the callbacks and the RPCs of the same
     process get their turn and the writer's lock, instead of waiting for the whole backlog."""
-    monkeypatch.setattr(group_commit, "BATCH_SIZE", 5)
+    monkeypatch.setattr(group_commit, "COMMANDS_PER_COMMIT", 5)
     turns = []
 
     def another_writer():

@@ -2,9 +2,9 @@
 transaction and per fsync.
 
 `on_event_batch` hands the service method the messages that arrived while the previous
-batch ran (up to `BATCH_SIZE`), one batch at a time, in arrival order; nameko's own
+batch ran (up to 500, `shared.batch_events`), one batch at a time, in arrival order; nameko's own
 worker per message costs about as much as a posting. `GroupCommitter.post` then, in one
-transaction, skips events the inbox has seen, posts the rest (their transactions
+transaction per `COMMANDS_PER_COMMIT` commands or so, skips events the inbox has seen, posts the rest (their transactions
 written with one write and one fsync), records them in the inbox, writes their answers
 to the outbox and commits. Only after that commit are the messages acked, so none is
 acknowledged before its transactions are in the files and in the index. A refused or
@@ -13,7 +13,7 @@ whole, the index is brought up to the files, as at start-up, and each event is t
 
 An event may carry one command (`disbursement.requested` v1) or a chunk of them (v2, as a
 payment cycle's release sends them): the inbox row is per event, the idempotency key per
-command. A chunk is posted whole in one commit (a commit holds about `BATCH_SIZE` commands);
+command. A chunk is posted whole in one commit (a commit holds about `COMMANDS_PER_COMMIT`);
 if one of its commands is refused, the others are posted and answered and the chunk is
 dead-lettered with the refusal (replaying it posts nothing twice). The lock is let go
 between two commits: a backlog of many chunks (a queue filled while the ledger was down)
@@ -50,7 +50,7 @@ from shared.outbox import write_events
 
 log = logging.getLogger(__name__)
 CONSUMER = "ledger.disbursement_requested"
-BATCH_SIZE = 500
+COMMANDS_PER_COMMIT = 1000  # as many as the payment adapter sends and answers at once
 MACHINE_FAULTS = (OSError, OperationalError, LedgerTampered)
 INBOX, OUTBOX = Base.metadata.tables["inbox"], Base.metadata.tables["outbox"]
 
@@ -73,10 +73,10 @@ class Request(NamedTuple):
 
 
 def _parts(valid: list[tuple[int, Request]]):
-    """Consecutive runs of requests holding about `BATCH_SIZE` commands; a chunk is never split."""
+    """Consecutive runs of requests holding about `COMMANDS_PER_COMMIT`; a chunk is never split."""
     part, size = [], 0
     for item in valid:
-        if part and size + len(item[1].commands) > BATCH_SIZE:
+        if part and size + len(item[1].commands) > COMMANDS_PER_COMMIT:
             yield part
             part, size = [], 0
         part.append(item)
