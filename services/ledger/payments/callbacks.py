@@ -63,14 +63,9 @@ class CallbackApp:
         return _answer(200, self.record(callback_id, found))
 
     def record(self, callback_id: str, found: list[dict]) -> dict:
-        references = [r["reference_id"] for r in found]
         with self.engine.begin() as conn:
-            known = set()
-            for start in range(0, len(references), results.CHUNK):
-                known.update(conn.scalars(select(PaymentOrder.reference_id).where(
-                    PaymentOrder.reference_id.in_(references[start:start + results.CHUNK]))))
-            stray = [r for r in found if r["reference_id"] not in known]
-            recorded = results.record(conn, [r for r in found if r["reference_id"] in known])
+            recorded = results.record(conn, found)  # a reference never sent matches no order: it moves nothing
+            stray = [] if recorded == len(found) else self._stray(conn, found)  # looked for only if some did not move
             if stray:
                 kept = set(conn.scalars(select(StrayCallbackResult.reference_id).where(
                     StrayCallbackResult.callback_id == callback_id[:64])))
@@ -82,3 +77,12 @@ class CallbackApp:
                 log.warning("callback %s: %d result(s) for references never sent: kept, refused", callback_id, len(stray))
         return {"recorded": recorded, "unchanged": len(found) - len(stray) - recorded,
                 "refused": [r["reference_id"] for r in stray]}
+
+    @staticmethod
+    def _stray(conn, found: list[dict]) -> list[dict]:
+        """The results for references the ledger never sent."""
+        references, known = [r["reference_id"] for r in found], set()
+        for start in range(0, len(references), results.CHUNK):
+            known.update(conn.scalars(select(PaymentOrder.reference_id).where(
+                PaymentOrder.reference_id.in_(references[start:start + results.CHUNK]))))
+        return [r for r in found if r["reference_id"] not in known]
