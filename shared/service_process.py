@@ -10,7 +10,8 @@ kill longer than KILL_SECONDS an exit, so the process always ends in time. Its c
 survive a broker lost while answering an RPC (shared/service_container.py).
 
 Beside the service it serves the process's operations port (shared/health.py: metrics,
-liveness, readiness) and logs through shared/logging_setup.py.
+liveness, readiness), logs through shared/logging_setup.py and, once started, sets the
+garbage collector for a long-running process (shared/garbage_collection.py).
 
 Usage: python -m shared.service_process services.<name>.service:<Name>Service
 """
@@ -27,7 +28,7 @@ import sys  # noqa: E402
 from nameko.cli.run import import_service  # noqa: E402
 from nameko.runners import ServiceRunner  # noqa: E402
 
-from shared import health, logging_setup  # noqa: E402
+from shared import garbage_collection, health, logging_setup  # noqa: E402
 from shared.config import database_url, load  # noqa: E402
 from shared.db import make_engine  # noqa: E402
 from shared.service_container import PATH as CONTAINER  # noqa: E402
@@ -68,6 +69,7 @@ def serve(service_path: str) -> None:
     signal.signal(signal.SIGTERM, end_once)
     signal.signal(signal.SIGINT, end_once)
     runner.start()
+    garbage_collection.tune()
     waiting = eventlet.spawn(runner.wait)  # raises if a container died: the process then exits non-zero
     while True:
         try:

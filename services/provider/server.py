@@ -10,6 +10,7 @@ from werkzeug.serving import make_server
 from services.provider.app import ProviderApp
 from services.provider.dispatcher import Dispatcher
 from services.provider.settings import FaultSwitches, Settings
+from shared import garbage_collection
 from shared.db import make_engine
 from shared.migrations import upgrade
 
@@ -50,6 +51,7 @@ def run(config: dict) -> None:
     settings = Settings.from_config(config)
     upgrade("provider", settings.database_url)
     server = ProviderServer(settings).start()
+    garbage_collection.tune()
     stopping = threading.Event()
     for number in (signal.SIGTERM, signal.SIGINT):
         signal.signal(number, lambda *_: stopping.set())
