@@ -21,9 +21,9 @@ class Transaction:
     links: tuple[str, ...] = ()
 
     def __post_init__(self):
-        totals: dict[str, Decimal] = {}
+        totals: dict[str, Decimal | int] = {}
         for leg in self.legs:
-            totals[leg.currency] = totals.get(leg.currency, Decimal(0)) + leg.amount
+            totals[leg.currency] = totals.get(leg.currency, 0) + leg.amount  # an int 0: no Decimal made per leg
         unbalanced = {c: t for c, t in totals.items() if t != 0}
         if unbalanced:
             raise ValueError(f"transaction does not balance: {unbalanced}")

@@ -60,7 +60,9 @@ def quote(value: str) -> str:
     text = str(value)
     if "\n" in text or "\r" in text:
         raise ValueError(f"a ledger string may not contain a line break: {text[:40]!r}")
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if "\\" in text or '"' in text:
+        text = text.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{text}"'
 
 
 def _lines(entry: Transaction | Open | Close | Balance) -> tuple[str, str]:
