@@ -5,7 +5,6 @@ applications are prepared straight in livelihoods' database beforehand."""
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -19,6 +18,7 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from services.livelihoods import budget, grants, programmes
+from services.provider import process
 from services.livelihoods.models import ParticipantFacts
 from services.livelihoods.schemas import CreateApplication, CreateProgramme
 from shared.contracts import FundingReceived
@@ -27,12 +27,6 @@ from shared.validation import parse
 
 PLAN = {"summary": "A benchmark business plan", "trade": "tailoring",
         "budget_lines": [{"item": "machine", "amount": "100.00"}]}
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _prepare(url: str, count: int) -> list[str]:
@@ -61,7 +55,7 @@ def _prepare(url: str, count: int) -> list[str]:
 
 def main(count: int, clients: int = 4) -> None:
     with tempfile.TemporaryDirectory() as scratch:
-        port = _free_port()
+        port = process.free_port()
         env = {**os.environ, "DDRR_DATA_DIR": scratch, "GATEWAY_ADDRESS": f"127.0.0.1:{port}",
                "GATEWAY_PUBLIC_URL": f"http://127.0.0.1:{port}"}
         suite = subprocess.Popen([sys.executable, "-m", "services.cli", "run"], env=env, text=True,

@@ -14,6 +14,7 @@ from prometheus_client import REGISTRY, make_wsgi_app
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import Engine
 
+from shared import listening
 from shared.dead_lettering import DEAD_LETTER_QUEUE
 from shared.messaging_tables import outbox_table
 from shared.metrics import StateCollector
@@ -104,7 +105,7 @@ def serve(service: str, address: str, amqp_uri: str, engine: Engine) -> eventlet
     checks = Checks(amqp_uri, engine)
     REGISTRY.register(StateCollector(service, checks.state))
     host, port = address.rsplit(":", 1)
-    listener = eventlet.listen((host, int(port)))
+    listener = listening.listen(host, int(port))
     log.info("metrics and health on http://%s/metrics, /healthz, /readyz", address)
     # No access log: probes every few seconds would drown the service's own lines.
     return eventlet.spawn(eventlet.wsgi.server, listener, application(checks), log_output=False)

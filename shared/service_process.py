@@ -10,7 +10,7 @@ kill longer than KILL_SECONDS an exit, so the process always ends in time. Its c
 survive a broker lost while answering an RPC (shared/service_container.py).
 
 Beside the service it serves the process's operations port (shared/health.py: metrics,
-liveness, readiness), logs through shared/logging_setup.py and, once started, sets the
+liveness, readiness), binds every port it serves exclusively (shared/listening.py), logs through shared/logging_setup.py and, once started, sets the
 garbage collector for a long-running process (shared/garbage_collection.py).
 
 Usage: python -m shared.service_process services.<name>.service:<Name>Service
@@ -28,7 +28,7 @@ import sys  # noqa: E402
 from nameko.cli.run import import_service  # noqa: E402
 from nameko.runners import ServiceRunner  # noqa: E402
 
-from shared import garbage_collection, health, logging_setup  # noqa: E402
+from shared import garbage_collection, health, listening, logging_setup  # noqa: E402
 from shared.config import database_url, load  # noqa: E402
 from shared.db import make_engine  # noqa: E402
 from shared.service_container import PATH as CONTAINER  # noqa: E402
@@ -57,8 +57,6 @@ def serve(service_path: str) -> None:
     runner = ServiceRunner({**config, "SERVICE_CONTAINER_CLS": CONTAINER})
     for service_cls in service_classes:
         runner.add_service(service_cls)
-    health.serve(name, settings.metrics_address(name), settings.AMQP_URI,
-                 make_engine(database_url(config, name)))
     ending = []
 
     def end_once(signum, _frame):
@@ -68,7 +66,14 @@ def serve(service_path: str) -> None:
 
     signal.signal(signal.SIGTERM, end_once)
     signal.signal(signal.SIGINT, end_once)
-    runner.start()
+    try:
+        health.serve(name, settings.metrics_address(name), settings.AMQP_URI,
+                     make_engine(database_url(config, name)))
+        runner.start()
+    except listening.AddressInUse as exc:  # one line, not a traceback; what had started dies with the process
+        log.error("%s cannot start: %s", name, exc.strerror)
+        logging.shutdown()
+        os._exit(1)
     garbage_collection.tune()
     waiting = eventlet.spawn(runner.wait)  # raises if a container died: the process then exits non-zero
     while True:

@@ -17,6 +17,7 @@ from services.provider import process
 from shared.config import load
 from shared.migrations import upgrade
 from tests.databases import migrated_sqlite_file
+from tests.ports import free_port
 from tests.support import Api, bootstrap_admin
 
 PG_ADMIN_URL = "postgresql+pg8000://postgres@127.0.0.1:5432/postgres"
@@ -37,7 +38,7 @@ def base_config(request, tmp_path, suite_provider):
     else:
         config["DATABASES"] = migrated_sqlite(tmp_path)
     config["LEDGER"]["directory"] = str(tmp_path / "ledger")
-    port = process.free_port()
+    port = free_port()
     config["LEDGER"]["rail"].update(provider_url=suite_provider, callback_address=f"127.0.0.1:{port}",
                                     callback_url=f"http://127.0.0.1:{port}/provider/callbacks",
                                     timeout_seconds=2, retries=1, backoff_factor=0, retry_pause_seconds=0.5,
@@ -46,6 +47,12 @@ def base_config(request, tmp_path, suite_provider):
     if (tmp_path / "ledger" / "main.beancount").exists():
         report = verify(str(tmp_path / "ledger"))
         assert report.ok, f"the ledger this test wrote does not validate: {report}"
+
+
+@pytest.fixture
+def web_config():
+    """nameko's fixture of the same name, with a port of this test part's own."""
+    return {"WEB_SERVER_ADDRESS": f"127.0.0.1:{free_port()}"}
 
 
 @pytest.fixture
@@ -86,7 +93,7 @@ QUIET_PROVIDER = {"PROVIDER_SEED": "ddrr-tests", "PROVIDER_CALLBACK_DELAY": "0",
 @pytest.fixture(scope="session")
 def suite_provider(tmp_path_factory):
     """The simulated payment provider as its own process (`ddrr serve provider`); its URL."""
-    child, url = process.spawn(str(tmp_path_factory.mktemp("provider")), **QUIET_PROVIDER)
+    child, url = process.spawn(str(tmp_path_factory.mktemp("provider")), port=free_port(), **QUIET_PROVIDER)
     yield url
     child.terminate()
     child.wait(10)

@@ -27,7 +27,7 @@ from services.gateway.web.error_pages import unrouted
 from shared.config import database_url
 from shared.db import make_engine
 from shared.errors import DomainError, NotFound, ValidationFailed
-from shared import metrics, request_context
+from shared import listening, metrics, request_context
 from shared.fields import forbidden_character
 from shared.validation import load_json, parse, plain_text
 
@@ -165,6 +165,15 @@ class JsonWebServer(WebServer):
             return response(environ, start_response)
 
         return gateway
+
+    def start(self):
+        """nameko's start, with the port bound exclusively."""
+        if not self._starting:
+            self._starting = True
+            self._sock = listening.listen(self.bind_addr.address, self.bind_addr.port)
+            self._sock.settimeout(None)  # kombu's socket timeout would otherwise reach accept()
+            self._serv = self.get_wsgi_server(self._sock, self.get_wsgi_app())
+            self._gt = self.container.spawn_managed_thread(self.run)
 
     def context_data_from_headers(self, request):
         """The request id goes to the worker, and from there to every RPC and event it causes."""

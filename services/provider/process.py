@@ -15,10 +15,10 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def spawn(data_dir: str, timeout: float = 60, **env: str) -> tuple[subprocess.Popen, str]:
+def spawn(data_dir: str, timeout: float = 60, port: int | None = None, **env: str) -> tuple[subprocess.Popen, str]:
     """Start a provider keeping its database in `data_dir`, with PROVIDER_* settings from
-    `env`, on a free port; the process and its base URL."""
-    port = free_port()
+    `env`, on `port` or else a free one; the process and its base URL."""
+    port = port or free_port()
     child_env = {**os.environ, **env, "DDRR_DATA_DIR": data_dir, "PROVIDER_ADDRESS": f"127.0.0.1:{port}"}
     child = subprocess.Popen([sys.executable, "-m", "services.cli", "serve", "provider"], env=child_env,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

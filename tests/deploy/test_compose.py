@@ -10,7 +10,6 @@ import hashlib
 import importlib.util
 import json
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
+from tests.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -420,12 +420,6 @@ def test_kubernetes_postgres_runs_the_same_init_script(k8s):
 def healthcheck(*args):
     return subprocess.run([sys.executable, str(DEPLOY / "healthcheck.py"), *args],
                           capture_output=True, timeout=20).returncode
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def test_http_check_needs_a_2xx_answer(tmp_path):

@@ -8,6 +8,7 @@ import requests
 from services.provider import process
 from tests.e2e.test_grant_path import PERSON
 from tests.enrollment.test_payment_accounts import GOOD, PROVIDER, SEED
+from tests.ports import free_port
 
 PATH = "/participants/{}/payment-account"
 MOBILE = {"kind": "MOBILE_MONEY", "msisdn": GOOD, "provider": "SIMMOBILE"}
@@ -15,7 +16,7 @@ MOBILE = {"kind": "MOBILE_MONEY", "msisdn": GOOD, "provider": "SIMMOBILE"}
 
 @pytest.fixture
 def provider_url(tmp_path_factory):
-    child, url = process.spawn(str(tmp_path_factory.mktemp("provider")), PROVIDER_SEED=SEED)
+    child, url = process.spawn(str(tmp_path_factory.mktemp("provider")), port=free_port(), PROVIDER_SEED=SEED)
     yield url
     child.terminate()
     child.wait(10)

@@ -3,7 +3,6 @@ broker; with one, every service up, demo data loaded once, URLs and logins print
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -13,12 +12,7 @@ import requests
 
 from services.cli import SERVICES
 from services.ledger.verification.verify import verify
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.ports import free_port
 
 
 def environment(tmp_path, amqp_uri: str) -> dict:

@@ -20,6 +20,7 @@ from shared.db import make_engine
 from shared.errors import ConcurrentUpdate, NoPaymentAccount, ProviderUnavailable, ValidationFailed
 from shared.validation import parse
 from tests.enrollment.conftest import PERSON
+from tests.ports import free_port
 
 SEED = "payee-tests"
 PROVIDER = load()["PROVIDER"]
@@ -55,7 +56,7 @@ BANK = {"kind": "BANK", "bank_code": "KCB01", "account_number": "0012345678"}
 
 @pytest.fixture(scope="module")
 def provider_url(tmp_path_factory):
-    child, url = process.spawn(str(tmp_path_factory.mktemp("provider")), PROVIDER_SEED=SEED,
+    child, url = process.spawn(str(tmp_path_factory.mktemp("provider")), port=free_port(), PROVIDER_SEED=SEED,
                                PROVIDER_CALLBACK_DELAY="0")
     yield url
     child.terminate()
@@ -187,7 +188,7 @@ def test_provider_down_is_a_typed_error_and_changes_nothing(desk, db_url):
     pid = desk.enroll().participant_id
     set_account(desk, pid, mobile(GOOD))
     before = raw_rows(db_url)
-    nowhere = name_check.Settings(url=f"http://127.0.0.1:{process.free_port()}", token="x", timeout_seconds=1,
+    nowhere = name_check.Settings(url=f"http://127.0.0.1:{free_port()}", token="x", timeout_seconds=1,
                                   retries=1, backoff_factor=0)
     with pytest.raises(ProviderUnavailable) as refused:
         verify(desk, nowhere, pid)

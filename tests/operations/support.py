@@ -10,7 +10,7 @@ import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 from bench.running_suite import RunningSuite, configuration
-from services.provider.process import free_port
+from tests.ports import free_port
 
 
 def metric(url: str, name: str, **labels: str) -> float:

@@ -1,6 +1,5 @@
 """The operations port of a service process: metrics with the named series, liveness, and
 readiness that fails while the broker is away."""
-import socket
 
 import eventlet
 import pytest
@@ -11,16 +10,11 @@ from shared import health, metrics
 from shared.db import make_engine
 from shared.outbox import write_events
 from tests.integration.test_outbox import EVENT
+from tests.ports import free_port
 
 SERIES = ("ddrr_messages_handled_total", "ddrr_messages_failed_total", "ddrr_handler_seconds",
           "ddrr_outbox_backlog", "ddrr_outbox_oldest_seconds", "ddrr_dead_letter_depth",
           "ddrr_ledger_append_seconds", "ddrr_ledger_fsync_seconds", "ddrr_http_requests_total")
-
-
-def free_address() -> str:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return f"127.0.0.1:{probe.getsockname()[1]}"
 
 
 @pytest.fixture
@@ -29,7 +23,7 @@ def serving(base_config, rabbit_config):
     started = []
 
     def start(amqp_uri: str) -> str:
-        address = free_address()
+        address = f"127.0.0.1:{free_port()}"
         started.append(health.serve("enrollment", address, amqp_uri, engine))
         eventlet.sleep(0.1)
         return f"http://{address}"

@@ -4,10 +4,11 @@ import signal
 import requests
 
 from services.provider.process import spawn
+from tests.ports import free_port
 
 
 def test_serve_provider_runs_until_sigterm(tmp_path):
-    process, url = spawn(str(tmp_path), timeout=30)
+    process, url = spawn(str(tmp_path), timeout=30, port=free_port())
     try:
         answer = requests.get(f"{url}/v1/float", timeout=5,
                               headers={"Authorization": "Bearer ddrr-local-demo-provider-token"})

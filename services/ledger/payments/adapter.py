@@ -3,7 +3,6 @@ stop, and `tick` (the service's timer) sending, polling and posting answers unti
 nothing left to do for now."""
 import logging
 
-import eventlet
 from eventlet import wsgi
 from sqlalchemy.engine import Engine
 
@@ -14,6 +13,7 @@ from services.ledger.payments.polling import Poller
 from services.ledger.payments.provider_client import ProviderClient
 from services.ledger.payments.sending import Sender
 from services.ledger.payments.settings import PaymentSettings
+from shared import listening
 
 log = logging.getLogger(__name__)
 LANDING_WAIT_SECONDS = 0.25  # at most this long between looks for answers while batches are in flight
@@ -31,7 +31,7 @@ class PaymentAdapter:
 
     def start(self, container) -> None:
         """Listen for callbacks (in the service's eventlet hub, beside its workers)."""
-        self._socket = eventlet.listen(self.settings.host_port)
+        self._socket = listening.listen(*self.settings.host_port)
         container.spawn_managed_thread(lambda: wsgi.server(self._socket, self.callbacks, log_output=False),
                                        identifier="provider callbacks")
         log.info("taking the provider's callbacks on %s", self.settings.callback_address)

@@ -20,6 +20,7 @@ from services.provider import process
 from shared.config import load
 from shared.contracts import DisbursementRequested, DisbursementsRequested
 from shared.events import new_envelope
+from tests.ports import free_port
 
 TOKEN = load()["PROVIDER"]["token"]
 OUTBOX = Base.metadata.tables["outbox"]
@@ -28,7 +29,7 @@ CHUNK = 500
 
 def spawn_provider(folder: Path, **env: str):
     """A provider process with a fixed seed, callbacks after 0.2 s and its usual failure rates."""
-    return process.spawn(str(folder), **{"PROVIDER_SEED": "payments-tests", "PROVIDER_CALLBACK_DELAY": "0.2", **env})
+    return process.spawn(str(folder), port=free_port(), **{"PROVIDER_SEED": "payments-tests", "PROVIDER_CALLBACK_DELAY": "0.2", **env})
 
 
 def faults(url: str, **switches) -> None:
