@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Callable
 
 import requests
 from amqp.exceptions import NotFound
@@ -62,15 +63,16 @@ def configuration(folder: Path, synthetic_payees: bool = True) -> None:
 class RunningSuite:
     """`instances` processes of each service but the provider; with `postgres`, a fresh
     PostgreSQL database per service, dropped by `drop_databases`; without `synthetic_payees`,
-    the ledger resolves each payee through enrollment, as in production."""
+    the ledger resolves each payee through enrollment, as in production; `ports` gives each
+    listening port (the tests give their part's own)."""
 
     def __init__(self, folder: Path, amqp_uri: str, instances: int = 1, postgres: bool = False,
-                 synthetic_payees: bool = True, **env: str):
+                 synthetic_payees: bool = True, ports: Callable[[], int] = free_port, **env: str):
         self.folder, self.amqp_uri = folder, amqp_uri.replace("pyamqp://", "amqp://", 1)  # nameko's fixture: pyamqp
         self.instances, self.synthetic_payees = instances, synthetic_payees
         self.postgres_urls = {name: fresh_database() for name in DATABASES} if postgres else {}
         self.data = folder / "data"
-        gateway, provider, callbacks = free_port(), free_port(), free_port()
+        gateway, provider, callbacks = ports(), ports(), ports()
         self.url, self.provider_url = f"http://127.0.0.1:{gateway}", f"http://127.0.0.1:{provider}"
         self.env = {**os.environ, "AMQP_URI": self.amqp_uri, "DDRR_DATA_DIR": str(self.data),
                     "DDRR_CONFIG": str(folder / "ddrr.yaml"),
@@ -78,13 +80,13 @@ class RunningSuite:
                     "PROVIDER_ADDRESS": f"127.0.0.1:{provider}", "PROVIDER_URL": self.provider_url,
                     "LEDGER_CALLBACK_ADDRESS": f"127.0.0.1:{callbacks}",
                     "LEDGER_CALLBACK_URL": f"http://127.0.0.1:{callbacks}/provider/callbacks",
-                    **{f"{name.upper()}_METRICS_PORT": str(free_port()) for name in SERVICES[1:]},
+                    **{f"{name.upper()}_METRICS_PORT": str(ports()) for name in SERVICES[1:]},
                     **{f"{name.upper()}_DATABASE_URL": url for name, url in self.postgres_urls.items()}, **env}
         self.commands = {name: {} for name in SERVICES}  # process name: the settings of its own
         for name in SERVICES[1:]:
             for n in range(2, instances + 1):
-                self.commands[f"{name}-{n}"] = {f"{name.upper()}_METRICS_PORT": str(free_port()),
-                                                **({"GATEWAY_ADDRESS": f"127.0.0.1:{free_port()}"}
+                self.commands[f"{name}-{n}"] = {f"{name.upper()}_METRICS_PORT": str(ports()),
+                                                **({"GATEWAY_ADDRESS": f"127.0.0.1:{ports()}"}
                                                    if name == "gateway" else {})}
         self.processes: dict[str, subprocess.Popen] = {}
 

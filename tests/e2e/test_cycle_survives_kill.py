@@ -6,12 +6,13 @@ import time
 
 from bench.running_suite import RunningSuite
 from tests.e2e.cycle_scenario import answered, assert_exactly_once, prepared_cycle, settled, wait_settled
+from tests.ports import free_port
 
 PEOPLE = 2000
 
 
 def test_every_process_killed_mid_cycle_then_restarted_pays_everyone_once(tmp_path, rabbit_config):
-    suite = RunningSuite(tmp_path, rabbit_config["AMQP_URI"], PROVIDER_CALLBACK_DELAY="0.5")
+    suite = RunningSuite(tmp_path, rabbit_config["AMQP_URI"], ports=free_port, PROVIDER_CALLBACK_DELAY="0.5")
     suite.start()
     try:
         finance, cycle_id = prepared_cycle(suite, PEOPLE)

@@ -5,6 +5,7 @@ import time
 
 from bench.running_suite import RunningSuite
 from tests.e2e.cycle_scenario import assert_exactly_once, prepared_cycle, scalar, settled, wait_settled
+from tests.ports import free_port
 
 PEOPLE = 2000
 
@@ -17,7 +18,7 @@ def sent(suite: RunningSuite) -> int:
 def test_broker_restarted_mid_cycle_pays_everyone_once(tmp_path, private_rabbitmq, private_rabbit_config):
     # the provider answers 5 s after a batch: the broker goes down while payments are being
     # sent, and the answers are posted, published and settled around its restart
-    suite = RunningSuite(tmp_path, private_rabbit_config["AMQP_URI"], PROVIDER_CALLBACK_DELAY="5")
+    suite = RunningSuite(tmp_path, private_rabbit_config["AMQP_URI"], ports=free_port, PROVIDER_CALLBACK_DELAY="5")
     suite.start()
     try:
         pids = suite.pids()

@@ -44,7 +44,7 @@ class Processes:
 
     def __init__(self, folder: Path, amqp_uri: str, **env: str):
         self.folder = folder
-        self.suite = RunningSuite(folder, amqp_uri, **env)
+        self.suite = RunningSuite(folder, amqp_uri, ports=free_port, **env)
         self.env, self.amqp_uri = self.suite.env, self.suite.amqp_uri
         configuration(folder)
         self.started: list[Instance] = []

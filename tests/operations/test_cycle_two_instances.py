@@ -8,6 +8,7 @@ import time
 from bench.running_suite import RunningSuite
 from tests.e2e.cycle_scenario import answered, assert_exactly_once, prepared_cycle, settled, wait_settled
 from tests.operations.support import metric
+from tests.ports import free_port
 
 PEOPLE = 2000
 ACTIVE = "ddrr_ledger_writer_active"
@@ -22,7 +23,7 @@ def writer(suite: RunningSuite) -> tuple[str, str]:
 
 
 def test_one_instance_of_each_service_killed_mid_cycle_pays_everyone_once(tmp_path, rabbit_config):
-    suite = RunningSuite(tmp_path, rabbit_config["AMQP_URI"], instances=2, postgres=True,
+    suite = RunningSuite(tmp_path, rabbit_config["AMQP_URI"], instances=2, postgres=True, ports=free_port,
                          PROVIDER_CALLBACK_DELAY="0.5")
     try:
         suite.start()
