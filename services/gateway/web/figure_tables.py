@@ -93,12 +93,6 @@ def publish(people: dict, money: dict, mentoring: dict, threshold: int) -> dict:
 COLUMNS = ("figure", "district", "gender", "track", "month", "kind", "programme", "currency", "value")
 
 
-def _cell(value) -> str:
-    """A spreadsheet never reads a typed name (a district) as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
-
-
 def csv_rows(published: dict, budgets: list[dict]) -> list[list[str]]:
     """What the page shows, one value a line, suppressed as on the page; the header first."""
     rows = [dict(figure="enrolled", district=r["district"], gender=r["gender"], value=r["count"])
@@ -113,4 +107,4 @@ def csv_rows(published: dict, budgets: list[dict]) -> list[list[str]]:
              for r in published["matches"] for measure in ("sent", "accepted", "declined", "expired", "sessions")]
     rows += [dict(figure=f"budget {measure}", programme=b["programme"], currency=b["currency"], value=b[measure])
              for b in budgets if b.get("funded") is not None for measure in ("funded", "committed", "available")]
-    return [list(COLUMNS)] + [[_cell(row.get(column)) for column in COLUMNS] for row in rows]
+    return [list(COLUMNS)] + [[row.get(column) for column in COLUMNS] for row in rows]

@@ -2,8 +2,6 @@
 period, programme and district, with charts titled and labelled in the page's language, a
 CSV of what is shown, and each programme's budget from the ledger. Counts below
 `GATEWAY.small_cell_threshold` are suppressed everywhere they appear (figure_tables.py)."""
-import csv
-import io
 from urllib.parse import urlencode
 
 from services.gateway.web.charts import bars
@@ -14,6 +12,7 @@ from services.gateway.web.forms import command
 from services.gateway.web.render import download
 from shared.errors import UnknownProgramme
 from shared.figures import FigureFilters
+from shared.spreadsheets import csv_text
 
 VIEWERS = {"monitoring", "admin"}
 FILTERS = ("first_month", "last_month", "programme", "district")
@@ -87,6 +86,4 @@ class FiguresPages:
     def page_figures_csv(self, view):
         """The figures the page shows for the same filters, suppressed as there."""
         _asked, published, budgets, _programmes = self._figures(view)
-        out = io.StringIO()
-        csv.writer(out, lineterminator="\n").writerows(csv_rows(published, budgets))
-        return download(out.getvalue(), "figures")
+        return download(csv_text(csv_rows(published, budgets)), "figures")

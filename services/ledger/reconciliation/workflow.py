@@ -24,8 +24,6 @@ reason, sign the period off.
   closes the period up to the statement's last day (period_close). A statement reaching
   into the closed period is refused.
 """
-import csv
-import io
 import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -48,6 +46,7 @@ from services.ledger.reconciliation.importer import fee_narration, read_statemen
 from shared.errors import (BalanceMismatch, Conflict, NotFound, OpenExceptions, SegregationOfDuties,
                            ValidationFailed)
 from shared.ids import unused_id
+from shared.spreadsheets import csv_text
 
 ACCOUNTED = (Outcome.MATCHED, Outcome.AMOUNT_MISMATCH)
 TRANSFER_SHOWN = (Outcome.TOP_UP, Outcome.RETURN, Outcome.AMOUNT_MISMATCH, Outcome.DATE_MISMATCH)
@@ -343,10 +342,6 @@ LINE_COLUMNS = ("position", "receipt", "completed_at", "category", "reference", 
 def lines_csv(session: Session, statement: Statement) -> str:
     """Every line of a statement with its category, outcome and resolution, for a spreadsheet.
     Not finance's free-text reasons (the rail's Details are never kept at all)."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(LINE_COLUMNS)
-    for item in session.scalars(select(StatementItem).where(StatementItem.statement_id == statement.id)
-                                .order_by(StatementItem.position)):
-        writer.writerow(["" if (value := getattr(item, column)) is None else value for column in LINE_COLUMNS])
-    return out.getvalue()
+    items = session.scalars(select(StatementItem).where(StatementItem.statement_id == statement.id)
+                            .order_by(StatementItem.position))
+    return csv_text([LINE_COLUMNS, *([getattr(item, column) for column in LINE_COLUMNS] for item in items)])

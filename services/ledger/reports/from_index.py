@@ -1,6 +1,4 @@
 """Reports finance reads, answered from the index (never by reloading the files)."""
-import csv
-import io
 from datetime import date
 from decimal import Decimal
 
@@ -10,6 +8,7 @@ from sqlalchemy.orm import Session
 from services.ledger.book import chart
 from services.ledger.models import AccountBalance, AccountDay, FundingPosting, KnownProgramme, Posting
 from shared.errors import UnknownProgramme, ValidationFailed
+from shared.spreadsheets import csv_text
 
 GROUPINGS = ("donor", "programme", "cycle", "month")
 MONEY_COLUMNS = ("funded", "paid", "failed", "reversed")
@@ -120,12 +119,7 @@ def programme_balance(session: Session, code: str) -> dict:
 
 def as_csv(rows: list[dict]) -> str:
     """Any report's rows as CSV, columns in the rows' order."""
-    out = io.StringIO()
-    if rows:
-        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    return out.getvalue()
+    return csv_text([list(rows[0]), *(row.values() for row in rows)] if rows else [])
 
 
 CYCLE_STATUSES = ("PAID", "FAILED", "REVERSED", "HELD")

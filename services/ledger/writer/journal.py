@@ -3,8 +3,6 @@ entry (idempotent by key with a request hash), another approves it, and only the
 appended. Refused when it does not balance, names an account that is not open, or is
 approved by its preparer. Dated inside the closed period, it is written on the first open
 day with its own date kept (period_close)."""
-import csv
-import io
 import json
 from datetime import date, datetime, timezone
 
@@ -19,6 +17,7 @@ from services.ledger.writer.entry_keys import append_once, replayed
 from services.ledger.writer.posting import LedgerWriter, request_hash
 from shared.errors import Conflict, NotFound, SegregationOfDuties
 from shared.ids import unused_id
+from shared.spreadsheets import csv_text
 
 
 def prepare(session: Session, command: PrepareJournalEntry, user: str, today: date) -> tuple[JournalEntry, bool]:
@@ -70,14 +69,11 @@ def listed(session: Session) -> list[dict]:
 
 def as_csv(session: Session) -> str:
     """The journal, one row per line of each entry, for a spreadsheet."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["id", "day", "posted_on", "status", "narration", "account", "debit", "credit", "currency",
-                     "prepared_by", "approved_by"])
+    rows = [["id", "day", "posted_on", "status", "narration", "account", "debit", "credit", "currency",
+             "prepared_by", "approved_by"]]
     for entry in session.scalars(select(JournalEntry).order_by(JournalEntry.day, JournalEntry.id)):
         for line in json.loads(entry.legs):
             debit, credit = (line["amount"], "") if line["side"] == "DEBIT" else ("", line["amount"])
-            writer.writerow([entry.id, entry.day, entry.posted_on or "", entry.status, entry.narration,
-                             line["account"], debit, credit, entry.currency, entry.prepared_by,
-                             entry.approved_by or ""])
-    return out.getvalue()
+            rows.append([entry.id, entry.day, entry.posted_on, entry.status, entry.narration, line["account"],
+                         debit, credit, entry.currency, entry.prepared_by, entry.approved_by])
+    return csv_text(rows)
