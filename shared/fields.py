@@ -14,9 +14,11 @@ from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 # C0 controls but tab, line feed and carriage return; DEL; C1 controls; the bidirectional
 # embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069).
 _FORBIDDEN_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-_LINE_BREAK = re.compile("[\r\n\t]")
+# In a one-line field: line feed, carriage return, tab, and Unicode's line and paragraph
+# separators (which Python's splitlines, JavaScript and many viewers break lines on).
+_LINE_BREAK = re.compile("[\r\n\t\u2028\u2029]")
 # The same rules for the OpenAPI document, around the spaces commands strip from either end.
-_SCHEMA_FORBIDDEN = {False: r"\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069",
+_SCHEMA_FORBIDDEN = {False: r"\u0000-\u001f\u007f-\u009f\u2028-\u202e\u2066-\u2069",
                      True: r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069"}
 ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 EARLIEST = date(1900, 1, 1)

@@ -117,6 +117,7 @@ def test_deep_nesting_is_refused_before_parsing(office):
     ({"full_name": "Amina\x00Warsame"}, "U+0000"),
     ({"clearance_reference": "NSC-\u202e2026"}, "U+202E"),
     ({"full_name": "Amina\nWarsame"}, "U+000A"),
+    ({"full_name": "Amina\u2028Warsame"}, "U+2028"),
     ({"consent": {"given_on": "2999-01-01"}}, "future"),
     ({"consent": {"given_on": 0}}, "YYYY-MM-DD"),
     ({"date_of_birth": "1999-04-12T00:00:00"}, "YYYY-MM-DD"),
