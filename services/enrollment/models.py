@@ -1,4 +1,6 @@
-"""Enrollment's own tables. Personal data lives only here, encrypted (`pii` column)."""
+"""Enrollment's own tables. Personal data lives only here, encrypted (`pii` column): the name,
+phone, national id, birth date and the clearance reference, which ties a person to the armed group
+they left."""
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -23,7 +25,6 @@ class Participant(Base):
     district: Mapped[str] = mapped_column(String(60), index=True)
     languages: Mapped[list] = mapped_column(JSON)
     livelihood_interest: Mapped[str | None] = mapped_column(String(60))
-    clearance_reference: Mapped[str] = mapped_column(String(60))
     phase: Mapped[str] = mapped_column(String(20), index=True)
     consent_active: Mapped[bool] = mapped_column(Boolean)
     consent_given_on: Mapped[date] = mapped_column(Date)

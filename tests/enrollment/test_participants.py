@@ -21,13 +21,15 @@ def test_personal_data_is_encrypted_in_the_database_file(desk, db_url):
     with sqlite3.connect(path) as raw:
         row = raw.execute("SELECT * FROM participants WHERE id = ?", (pid,)).fetchone()
     stored = " ".join(str(value) for value in row)
-    for secret in ("Amina", "Warsame", "555 0101", "5550101", "554433", "1999-04-12"):
+    for secret in ("Amina", "Warsame", "555 0101", "5550101", "554433", "1999-04-12", "NSC-2026-0412"):
         assert secret not in stored
     with open(path, "rb") as handle:
-        assert b"Warsame" not in handle.read()
+        stored_bytes = handle.read()
+    assert b"Warsame" not in stored_bytes and b"NSC-2026-0412" not in stored_bytes
+    assert "NSC" not in str(participants.describe(desk.do(participants.load, pid)))
     assert desk.do(participants.load, pid).pii.startswith("gAAAA")  # a Fernet token
-    assert participants.describe(desk.do(participants.load, pid), desk.vault)["personal"]["national_id"] == \
-        PERSON["national_id"]
+    personal = participants.describe(desk.do(participants.load, pid), desk.vault)["personal"]
+    assert (personal["national_id"], personal["clearance_reference"]) == (PERSON["national_id"], "NSC-2026-0412")
     [event] = desk.emitted("participant.enrolled")
     assert "Amina" not in event.model_dump_json() and event.participant_id == pid
     assert event.birth_cohort == 1995 and "1999" not in event.model_dump_json()  # born 1999-04-12: a band only
