@@ -15,7 +15,6 @@ the handler keeps it, takes no new messages (one log line), tries it again with 
 pause and goes on by itself once it succeeds (one log line).
 """
 import logging
-import time
 from datetime import datetime, timezone
 from functools import partial
 
@@ -28,13 +27,13 @@ from sqlalchemy import Table, insert, select
 from shared.contracts import items_of
 from shared.errors import ValidationFailed
 from shared.events import open_envelope
+from shared.fault_pause import FaultPause
 from shared.handlers import ReliableEventHandler, ReliableQueueConsumer
 from shared.store import UnitOfWork
 
 log = logging.getLogger(__name__)
 BATCH_SIZE = 500
 ITEMS_PER_COMMIT = 5000  # answers per transaction when they come in chunks
-FIRST_PAUSE, LONGEST_PAUSE = 0.5, 30.0
 
 
 class BatchQueueConsumer(ReliableQueueConsumer):
@@ -68,7 +67,7 @@ class BatchedEventHandler(ReliableEventHandler):
         self._waiting.put((body, message))
 
     def _run(self):
-        kept, pause, paused_at = [], FIRST_PAUSE, None
+        kept, pause = [], FaultPause(self.method_name, log)
         while not self._stopping:
             batch = kept or [self._waiting.get()]
             while len(batch) < BATCH_SIZE and self._waiting.qsize():
@@ -80,17 +79,10 @@ class BatchedEventHandler(ReliableEventHandler):
             except ContainerBeingKilled:
                 return
             kept, fault = done.wait()
-            if kept and paused_at is None:
-                paused_at = time.monotonic()
-                log.error("%s paused, taking no messages: %s; %d held (neither acked nor dead-lettered), "
-                          "tried again every %.1f-%.0f s", self.method_name, fault, len(kept), FIRST_PAUSE,
-                          LONGEST_PAUSE)
-            elif not kept and paused_at is not None:
-                log.warning("%s resumed after %.1f s", self.method_name, time.monotonic() - paused_at)
-                pause, paused_at = FIRST_PAUSE, None
             if kept:
-                eventlet.sleep(pause)
-                pause = min(2 * pause, LONGEST_PAUSE)
+                eventlet.sleep(pause.failed(fault, f"taking no messages, {len(kept)} held (neither acked nor dead-lettered)"))
+            else:
+                pause.succeeded()
 
     def _settle(self, batch, done, worker_ctx, result=None, exc_info=None):
         results = result if exc_info is None else [exc_info[1]] * len(batch)

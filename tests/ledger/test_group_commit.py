@@ -19,7 +19,7 @@ from services.ledger.errors import WriteFault
 from services.ledger.models import Posting
 from services.ledger.service import LedgerService
 from services.ledger.verification.verify import verify
-from shared import batch_events
+from shared import fault_pause
 from shared.db import make_engine
 from shared.dead_letters import list_dead_letters
 from shared.errors import IdempotencyConflict, ValidationFailed
@@ -195,14 +195,14 @@ def test_many_events_at_once_through_the_service_are_posted_once_in_batches(conf
 
 class DiskFull:
     """os.write for the ledger files that fails with ENOSPC, after writing part of what it
-    was given, while `full` is set."""
+    was given, while `full` is set (for writes holding `only`, when given)."""
 
-    def __init__(self, monkeypatch):
-        self.full, self.faults, self.real = False, 0, files_module.os.write
+    def __init__(self, monkeypatch, only: bytes = b""):
+        self.full, self.faults, self.real, self.only = False, 0, files_module.os.write, only
         monkeypatch.setattr(files_module.os, "write", self)
 
     def __call__(self, handle, data):
-        if not self.full:
+        if not self.full or self.only not in bytes(data):
             return self.real(handle, data)
         self.faults += 1
         self.real(handle, bytes(data[: len(data) // 2]))
@@ -229,7 +229,7 @@ def test_a_full_disk_mid_batch_is_cut_back_kept_and_posted_once_when_space_retur
 
 def test_through_the_service_a_full_disk_pauses_the_writer_and_it_resumes_by_itself(config, container_factory, monkeypatch):
     disk = DiskFull(monkeypatch)
-    monkeypatch.setattr(batch_events, "FIRST_PAUSE", 0.05)
+    monkeypatch.setattr(fault_pause, "FIRST_PAUSE", 0.05)
     first = container_factory(LedgerService, config)
     first.start()
     first.stop()
@@ -248,4 +248,31 @@ def test_through_the_service_a_full_disk_pauses_the_writer_and_it_resumes_by_its
     eventually(lambda: answers(engine) == 200, timeout=60)  # the provider's answers, posted by the adapter
     report = verify(config["LEDGER"]["directory"], anchor=index_anchor(engine))
     assert report.ok and report.transactions == 400, report
+    engine.dispose()
+
+
+def test_a_full_disk_while_answers_are_posted_pauses_the_payment_adapter_with_one_line(config, container_factory,
+                                                                                       monkeypatch, caplog):
+    """The adapter's timer meets the full disk when it posts the provider's answers: it says so
+    once and waits, instead of a traceback a tick, and goes on by itself."""
+    disk = DiskFull(monkeypatch, only=b'entry: "payment"')  # the payables are written, the answers are not
+    monkeypatch.setattr(fault_pause, "FIRST_PAUSE", 0.05)
+    disk.full = True
+    container_factory(LedgerService, config).start()
+    publish = event_publisher(config["AMQP_URI"], "livelihoods")
+    for n in range(20):
+        publish(new_envelope("livelihoods", command(disbursement_id=f"D-{n:08d}", idempotency_key=f"k{n}",
+                                                    reference=f"G-{n}")))
+    engine = make_engine(config["DATABASES"]["ledger"])
+    eventually(lambda: count(engine, Posting) == 20 and disk.faults >= 4, timeout=30)
+    assert answers(engine) == 0
+    disk.full = False
+    eventually(lambda: answers(engine) == 20, timeout=60)
+    said = [(record.levelname, record.getMessage()) for record in caplog.records
+            if record.getMessage().startswith("the payment adapter")]
+    assert [level for level, _ in said] == ["ERROR", "WARNING"], said
+    assert "No space left on device" in said[0][1] and said[1][1].startswith("the payment adapter resumed after")
+    assert not [record for record in caplog.records if "error handling worker" in record.getMessage()]
+    report = verify(config["LEDGER"]["directory"], anchor=index_anchor(engine))
+    assert report.ok and report.transactions == 40, report
     engine.dispose()

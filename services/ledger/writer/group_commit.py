@@ -33,11 +33,10 @@ import eventlet
 from eventlet.semaphore import Semaphore
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from services.ledger.book.files import LedgerFiles
-from services.ledger.errors import LedgerTampered
+from services.ledger.errors import MACHINE_FAULTS, LedgerTampered
 from services.ledger.models import Base
 from services.ledger.writer.posting import PENDING, LedgerWriter, result_event
 from services.ledger.rail import SimulatedRail
@@ -51,7 +50,6 @@ from shared.outbox import write_events
 log = logging.getLogger(__name__)
 CONSUMER = "ledger.disbursement_requested"
 COMMANDS_PER_COMMIT = 1000  # as many as the payment adapter sends and answers at once
-MACHINE_FAULTS = (OSError, OperationalError, LedgerTampered)
 INBOX, OUTBOX = Base.metadata.tables["inbox"], Base.metadata.tables["outbox"]
 
 
