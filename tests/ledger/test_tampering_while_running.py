@@ -58,6 +58,24 @@ def test_an_entry_edited_in_place_to_the_same_size_is_noticed(ledger_env, commit
     checked(ledger_env)
 
 
+def test_a_line_typed_into_the_main_file_or_the_chart_holds_every_append(ledger_env, committer):  # noqa: F811
+    """Start-up would refuse the ledger as it is: the writer does not go on sealing entries
+    into the month meanwhile."""
+    _, files, _ = ledger_env
+    committer.recover()
+    assert committer.post([body(1)]) == [True]
+    period = _period(files)
+    for n, changed in enumerate((files.main_file, files.directory / "accounts.beancount"), start=2):
+        as_written, month = changed.read_text(), period.read_text()
+        changed.write_text(as_written + "2026-01-01 open Assets:Stash\n")
+        [held] = committer.post([body(n)])
+        assert isinstance(held, LedgerTampered) and changed.name in held.message, held
+        assert period.read_text() == month  # nothing appended to the month either
+        changed.write_text(as_written)
+        assert committer.post([body(n)]) == [True]
+    checked(ledger_env)
+
+
 def test_the_gateway_answers_503_saying_the_files_were_changed():
     response = error_response(LedgerTampered("2026-12.beancount: changed outside the writer"))
     assert response.status_code == 503 and b"LEDGER_TAMPERED" in response.data

@@ -3,8 +3,9 @@ month. Appends are whole directives, flushed and fsynced before the index commit
 in the files is ever rewritten. A write that fails is cut back at once to the size the file
 had before it, so a full disk or an I/O error never leaves half an entry behind. Start-up
 checks every file against the index; from then on the writer remembers each file as it left
-it (size and time of change), and appends nothing to a file found otherwise: it was changed
-by hand, and the next recovery's inspection says where.
+it (size and time of change), and appends nothing while any of them is found otherwise: it
+was changed by hand (a line typed into the main file or the chart as much as into a month),
+start-up would refuse the ledger as it is, and the next recovery's inspection says where.
 
 The books name programmes, donors and payment references: every folder the ledger makes is
 0700 and every file 0600, as the services' databases are."""
@@ -44,6 +45,13 @@ def _stamp(stat: os.stat_result) -> tuple[int, int]:
     return stat.st_size, stat.st_mtime_ns
 
 
+def _changed(name: str, expected: tuple[int, int], found: tuple[int, int] | None) -> LedgerTampered:
+    now = "it is gone now" if found is None else f"{found[0]} now"
+    return LedgerTampered(f"{name}: changed outside the writer since its last append ({expected[0]} bytes then, "
+                          f"{now}); nothing was written: put it back as the writer left it, or run "
+                          "`ddrr ledger verify` to see where")
+
+
 def _append(path: Path, content: str, expected: tuple[int, int] | None = None) -> tuple[int, int]:
     """Append and fsync; the file's stamp afterwards. Refused, with nothing written, when
     the file's stamp is not `expected` (someone else wrote to it, edited it or cut it)."""
@@ -52,9 +60,7 @@ def _append(path: Path, content: str, expected: tuple[int, int] | None = None) -
     try:
         found = _stamp(os.fstat(handle))
         if expected is not None and found != expected:
-            raise LedgerTampered(f"{path.name}: changed outside the writer since its last append ({expected[0]} "
-                                 f"bytes then, {found[0]} now); nothing was written: put it back as the writer "
-                                 "left it, or run `ddrr ledger verify` to see where")
+            raise _changed(path.name, expected, found)
         size = found[0]
         try:
             with timed(LEDGER_APPEND_SECONDS):
@@ -167,7 +173,18 @@ class LedgerFiles:
         for path in (self.main_file, self.directory / ACCOUNTS, *period_files(self.directory)):
             self._stamps[path] = _stamp(path.stat())
 
+    def _others_as_left(self, path: Path) -> None:
+        for other, expected in self._stamps.items():
+            if other != path:
+                try:
+                    found = _stamp(other.stat())
+                except FileNotFoundError:
+                    found = None
+                if found != expected:
+                    raise _changed(str(other.relative_to(self.directory)), expected, found)
+
     def _append(self, path: Path, content: str) -> None:
+        self._others_as_left(path)
         try:
             self._stamps[path] = _append(path, content, self._stamps.get(path))
         except WriteFault:
