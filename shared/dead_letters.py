@@ -29,7 +29,7 @@ class DeadLetter:
 def _event_fields(raw: bytes) -> tuple[str, str]:
     try:
         body = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # a letter may be exactly the body that could not be read
         return "?", "?"
     if not isinstance(body, dict):
         return "?", "?"

@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from shared.errors import ValidationFailed
+from shared.validation import problems
 
 _CONTRACTS: dict[tuple[str, int], type[BaseModel]] = {}
 
@@ -69,5 +70,5 @@ def open_envelope(body: dict) -> tuple[Envelope, BaseModel]:
         envelope = Envelope.model_validate(body)
         payload = payload_model(envelope.type, envelope.version).model_validate(envelope.payload)
     except ValidationError as exc:
-        raise ValidationFailed(f"malformed event: {exc.errors(include_url=False)}") from None
+        raise ValidationFailed(f"malformed event: {problems(exc)}") from None
     return envelope, payload

@@ -60,7 +60,11 @@ def parse(model: type[BaseModel], data) -> BaseModel:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or 'body'}: {err['msg']}"
-            for err in exc.errors(include_url=False))
-        raise ValidationFailed(problems) from None
+        raise ValidationFailed(problems(exc)) from None
+
+
+def problems(exc: ValidationError) -> str:
+    """Where and what, never the input: a refusal is answered, logged and kept with a dead
+    letter, and the input may be anything, personal data included."""
+    return "; ".join(f"{'.'.join(str(p) for p in err['loc']) or 'body'}: {err['msg']}"
+                     for err in exc.errors(include_url=False))
