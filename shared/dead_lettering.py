@@ -7,9 +7,11 @@ the time and an id for the operator in `x-ddrr-*` headers, waits for the broker'
 confirm, and only then acks the original. A crash in between leaves both copies: the
 original comes back and is dead-lettered again. Nothing is lost.
 """
+import time
 import uuid
 from datetime import datetime, timezone
 
+from amqp.exceptions import NotFound
 from kombu import Connection, Exchange, Queue
 from nameko.amqp.publish import Publisher
 
@@ -17,11 +19,23 @@ DEAD_LETTER_EXCHANGE = Exchange("ddrr.dead-letter", type="fanout", durable=True)
 DEAD_LETTER_QUEUE = Queue("ddrr.dead-letter", exchange=DEAD_LETTER_EXCHANGE, durable=True)
 REASON, QUEUE, TIME, LETTER_ID = "x-ddrr-reason", "x-ddrr-queue", "x-ddrr-time", "x-ddrr-letter-id"
 MAX_REASON_CHARS = 1000
+DECLARE_ATTEMPTS = 5
 
 
 def declare_dead_letter(amqp_uri: str) -> None:
-    with Connection(amqp_uri) as conn:
-        DEAD_LETTER_QUEUE(conn.default_channel).declare()
+    """Every handler declares the queue as its service starts, so services starting together
+    declare it at once. RabbitMQ may then answer one of them 404 "home node ... of durable queue
+    ... is down or inaccessible" while another's declaration is still starting the queue: that
+    one asks again, a little later, on a new channel (the 404 closed its channel)."""
+    for attempt in range(1, DECLARE_ATTEMPTS + 1):
+        try:
+            with Connection(amqp_uri) as conn:
+                DEAD_LETTER_QUEUE(conn.default_channel).declare()
+            return
+        except NotFound:
+            if attempt == DECLARE_ATTEMPTS:
+                raise
+            time.sleep(0.1 * attempt)
 
 
 def reason_for(exc: BaseException) -> str:
